@@ -1,0 +1,237 @@
+/* flags.c: GNU-style long options (--lr 0.1 and --lr=0.1) with strict number parsing:
+ * no atoi, so "--iters abc" is an error rather than a silent 0. */
+#include "flags.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+#define DEFAULT_HIDDEN 50
+#define DEFAULT_LR 0.1f
+#define DEFAULT_ITERS 10000
+#define DEFAULT_BATCH 100
+#define DEFAULT_INIT_STD 0.01f
+#define DEFAULT_SEED 42
+#define DEFAULT_DATA_DIR "mnist"
+
+/* Upper bounds that keep every size computation far from overflow. */
+#define MAX_HIDDEN (1 << 16)
+#define MAX_ITERS 1000000000
+#define MAX_BATCH (1 << 20)
+
+static void
+defaults_(struct config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->hidden[0] = DEFAULT_HIDDEN;
+	cfg->n_hidden = 1;
+	cfg->activation = ACT_RELU;
+	cfg->lr = DEFAULT_LR;
+	cfg->iters = DEFAULT_ITERS;
+	cfg->batch = DEFAULT_BATCH;
+	cfg->init_std = DEFAULT_INIT_STD;
+	cfg->seed = DEFAULT_SEED;
+	const char *env = getenv("BPTRAIN_DATA");
+	cfg->data_dir = env && *env ? env : DEFAULT_DATA_DIR;
+}
+
+void
+flags_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: bptrain [options]\n"
+		"Train a neural net on MNIST with backpropagation and minibatch SGD.\n"
+		"\n"
+		"  --hidden LIST       hidden layer sizes, comma-separated (default %d)\n"
+		"  --activation NAME   relu or sigmoid (default relu)\n"
+		"  --lr X              learning rate, > 0 (default %g)\n"
+		"  --iters N           SGD iterations (default %d)\n"
+		"  --batch N           samples per iteration, drawn with replacement (default %d)\n"
+		"  --init-std X        std of the initial weights, >= 0 (default %g)\n"
+		"  --seed N            random seed for init and sampling (default %d)\n"
+		"  --data DIR          directory with the four MNIST IDX files\n"
+		"                      (default $BPTRAIN_DATA, else %s)\n"
+		"  -h, --help          show this help and exit\n"
+		"  -V, --version       show the version and exit\n"
+		"\n"
+		"Exit status: 0 ok, 1 runtime error (bad data, diverged), 2 bad usage.\n",
+		DEFAULT_HIDDEN, (double)DEFAULT_LR, DEFAULT_ITERS, DEFAULT_BATCH,
+		(double)DEFAULT_INIT_STD, DEFAULT_SEED, DEFAULT_DATA_DIR);
+}
+
+/* Parse a whole decimal integer in [min, max]; the error names the flag. */
+static int
+parse_long_(const char *flag, const char *text, long long min, long long max, long long *out)
+{
+	char *end;
+	errno = 0;
+	long long value = strtoll(text, &end, 10);
+	if (end == text || *end != '\0') {
+		warnf("--%s: '%s' is not an integer", flag, text);
+		return -1;
+	}
+	if (errno == ERANGE || value < min || value > max) {
+		warnf("--%s: %s is out of range (%lld to %lld)", flag, text, min, max);
+		return -1;
+	}
+	*out = value;
+	return 0;
+}
+
+static int
+parse_int_(const char *flag, const char *text, int min, int max, int *out)
+{
+	long long value;
+	if (parse_long_(flag, text, min, max, &value) != 0)
+		return -1;
+	*out = (int)value;
+	return 0;
+}
+
+/* Parse a finite number; min_exclusive selects > min instead of >= min. */
+static int
+parse_float_(const char *flag, const char *text, double min, int min_exclusive, double max,
+	     float *out)
+{
+	char *end;
+	errno = 0;
+	double value = strtod(text, &end);
+	if (end == text || *end != '\0') {
+		warnf("--%s: '%s' is not a number", flag, text);
+		return -1;
+	}
+	if (!isfinite(value) || errno == ERANGE) {
+		warnf("--%s: '%s' is not a finite number", flag, text);
+		return -1;
+	}
+	if (value < min || (min_exclusive && value == min) || value > max) {
+		warnf("--%s: %s is out of range (%s %g to %g)", flag, text,
+		      min_exclusive ? "above" : "from", min, max);
+		return -1;
+	}
+	*out = (float)value;
+	return 0;
+}
+
+static int
+parse_hidden_(const char *text, struct config *cfg)
+{
+	int count = 0;
+	const char *p = text;
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		char item[32];
+		if (len == 0 || len >= sizeof item) {
+			warnf("--hidden: '%s' is not a comma-separated list of sizes", text);
+			return -1;
+		}
+		if (count == NET_MAX_LAYERS - 1) {
+			warnf("--hidden: at most %d hidden layers", NET_MAX_LAYERS - 1);
+			return -1;
+		}
+		memcpy(item, p, len);
+		item[len] = '\0';
+		if (parse_int_("hidden", item, 1, MAX_HIDDEN, &cfg->hidden[count]) != 0)
+			return -1;
+		count++;
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	cfg->n_hidden = count;
+	return 0;
+}
+
+enum flags_result
+flags_parse(struct config *cfg, int argc, char **argv)
+{
+	enum { OPT_HIDDEN = 256, OPT_ACTIVATION, OPT_LR, OPT_ITERS, OPT_BATCH, OPT_INIT_STD,
+	       OPT_SEED, OPT_DATA };
+	static const struct option options[] = {
+		{"hidden", required_argument, NULL, OPT_HIDDEN},
+		{"activation", required_argument, NULL, OPT_ACTIVATION},
+		{"lr", required_argument, NULL, OPT_LR},
+		{"iters", required_argument, NULL, OPT_ITERS},
+		{"batch", required_argument, NULL, OPT_BATCH},
+		{"init-std", required_argument, NULL, OPT_INIT_STD},
+		{"seed", required_argument, NULL, OPT_SEED},
+		{"data", required_argument, NULL, OPT_DATA},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	defaults_(cfg);
+	opterr = 0; /* we print our own one-line messages */
+	optind = 1;
+	int opt;
+	long long seed;
+	while ((opt = getopt_long(argc, argv, ":hV", options, NULL)) != -1) {
+		int bad = 0;
+		switch (opt) {
+		case OPT_HIDDEN:
+			bad = parse_hidden_(optarg, cfg);
+			break;
+		case OPT_ACTIVATION:
+			if (strcmp(optarg, "relu") == 0)
+				cfg->activation = ACT_RELU;
+			else if (strcmp(optarg, "sigmoid") == 0)
+				cfg->activation = ACT_SIGMOID;
+			else {
+				warnf("--activation: '%s' is not relu or sigmoid", optarg);
+				bad = 1;
+			}
+			break;
+		case OPT_LR:
+			bad = parse_float_("lr", optarg, 0.0, 1, 1e6, &cfg->lr);
+			break;
+		case OPT_ITERS:
+			bad = parse_int_("iters", optarg, 1, MAX_ITERS, &cfg->iters);
+			break;
+		case OPT_BATCH:
+			bad = parse_int_("batch", optarg, 1, MAX_BATCH, &cfg->batch);
+			break;
+		case OPT_INIT_STD:
+			bad = parse_float_("init-std", optarg, 0.0, 0, 100.0, &cfg->init_std);
+			break;
+		case OPT_SEED:
+			bad = parse_long_("seed", optarg, 0, 0x7fffffffffffffffLL, &seed);
+			if (!bad)
+				cfg->seed = (uint64_t)seed;
+			break;
+		case OPT_DATA:
+			if (optarg[0] == '\0') {
+				warnf("--data: the directory name is empty");
+				bad = 1;
+			}
+			cfg->data_dir = optarg;
+			break;
+		case 'h':
+			flags_usage(stdout);
+			return FLAGS_EXIT;
+		case 'V':
+			printf("bptrain %s\n", BPTRAIN_VERSION);
+			return FLAGS_EXIT;
+		case ':':
+			warnf("%s: missing argument (see --help)", argv[optind - 1]);
+			return FLAGS_USAGE;
+		default:
+			if (optopt && optopt < 256)
+				warnf("unknown option '-%c' (see --help)", optopt);
+			else
+				warnf("unknown option '%s' (see --help)", argv[optind - 1]);
+			return FLAGS_USAGE;
+		}
+		if (bad)
+			return FLAGS_USAGE;
+	}
+	if (optind < argc) {
+		warnf("unexpected argument '%s' (see --help)", argv[optind]);
+		return FLAGS_USAGE;
+	}
+	return FLAGS_RUN;
+}

@@ -1,0 +1,35 @@
+/* flags.h: the command line, parsed into a struct config with every value range-checked. */
+#ifndef BPTRAIN_FLAGS_H
+#define BPTRAIN_FLAGS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "net.h"
+
+struct config {
+	int hidden[NET_MAX_LAYERS - 1]; /* hidden layer sizes, input side first */
+	int n_hidden;
+	enum activation activation;
+	float lr;
+	int iters;
+	int batch;
+	float init_std;
+	uint64_t seed;
+	const char *data_dir;
+};
+
+/* What flags_parse decided. */
+enum flags_result {
+	FLAGS_RUN,   /* cfg is filled in: go on */
+	FLAGS_EXIT,  /* --help or --version was printed: exit 0 */
+	FLAGS_USAGE, /* a one-line error was printed: exit 2 */
+};
+
+/* Fill cfg with the defaults, then apply argv. Errors name the offending flag. */
+enum flags_result flags_parse(struct config *cfg, int argc, char **argv);
+
+/* The full --help text, showing the default of every flag. */
+void flags_usage(FILE *out);
+
+#endif

@@ -1,0 +1,177 @@
+/* idx.c: IDX loader. Every field is checked before it is trusted, since a forged header
+ * could otherwise make us allocate absurd sizes or read past the data. */
+#include "idx.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+/* Refuse anything larger than this many payload bytes: real MNIST is 47 MB, and a forged
+ * header must not be able to ask for terabytes. */
+#define IDX_MAX_PAYLOAD ((uint64_t)1 << 34)
+
+static uint32_t
+be32_(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+/* Open path, check it is a regular file, read its header words, and check the payload size
+ * against the file size. On success *payload_out is a malloc'ed buffer of *payload_size bytes. */
+static enum idx_status
+read_idx_(const char *path, uint32_t want_magic, int ndims, uint32_t dims[],
+	  uint8_t **payload_out, size_t *payload_size)
+{
+	*payload_out = NULL;
+	/* O_NONBLOCK: opening a FIFO with no writer would otherwise hang before we can see
+	 * that it is not a regular file. Reads from a regular file ignore the flag. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		warnf("%s:", path);
+		if (fd >= 0)
+			close(fd);
+		return IDX_ERR_OPEN;
+	}
+	/* A FIFO or device would make the size check meaningless. */
+	if (!S_ISREG(st.st_mode)) {
+		warnf("%s: not a regular file", path);
+		close(fd);
+		return IDX_ERR_OPEN;
+	}
+	FILE *f = fdopen(fd, "rb");
+	if (!f) {
+		warnf("%s:", path);
+		close(fd);
+		return IDX_ERR_OPEN;
+	}
+	enum idx_status status = IDX_OK;
+	size_t header_size = 4 + 4 * (size_t)ndims;
+	unsigned char header[16];
+	if ((uint64_t)st.st_size < header_size || fread(header, 1, header_size, f) != header_size) {
+		warnf("%s: truncated IDX header (%lld bytes, need %zu)", path, (long long)st.st_size,
+		      header_size);
+		status = IDX_ERR_TRUNCATED;
+		goto out;
+	}
+	uint32_t magic = be32_(header);
+	if (magic != want_magic) {
+		warnf("%s: bad magic number 0x%08x (expected 0x%08x, an IDX %s file)", path, magic,
+		      want_magic, want_magic == IDX_MAGIC_IMAGES ? "image" : "label");
+		status = IDX_ERR_MAGIC;
+		goto out;
+	}
+	uint64_t payload = 1;
+	for (int i = 0; i < ndims; i++) {
+		dims[i] = be32_(header + 4 + 4 * i);
+		if (dims[i] == 0) {
+			warnf("%s: dimension %d is zero", path, i);
+			status = IDX_ERR_DIMS;
+			goto out;
+		}
+		/* Each dim < 2^32 and the running product stays <= IDX_MAX_PAYLOAD < 2^34,
+		 * so this multiplication cannot overflow 64 bits. */
+		payload *= dims[i];
+		if (payload > IDX_MAX_PAYLOAD) {
+			warnf("%s: dimensions too large (over %llu bytes of data)", path,
+			      (unsigned long long)IDX_MAX_PAYLOAD);
+			status = IDX_ERR_DIMS;
+			goto out;
+		}
+	}
+	uint64_t expected = header_size + payload;
+	if ((uint64_t)st.st_size != expected) {
+		warnf("%s: file is %lld bytes but its header promises %llu", path,
+		      (long long)st.st_size, (unsigned long long)expected);
+		status = (uint64_t)st.st_size < expected ? IDX_ERR_TRUNCATED : IDX_ERR_TRAILING;
+		goto out;
+	}
+	uint8_t *data = malloc((size_t)payload);
+	if (!data) {
+		warnf("%s: cannot allocate %llu bytes", path, (unsigned long long)payload);
+		status = IDX_ERR_DIMS;
+		goto out;
+	}
+	if (fread(data, 1, (size_t)payload, f) != (size_t)payload) {
+		/* The size matched a moment ago, so this is an I/O error or a file that shrank. */
+		if (ferror(f))
+			warnf("%s: read error:", path);
+		else
+			warnf("%s: file shrank while being read", path);
+		free(data);
+		status = IDX_ERR_READ;
+		goto out;
+	}
+	*payload_out = data;
+	*payload_size = (size_t)payload;
+out:
+	fclose(f);
+	return status;
+}
+
+enum idx_status
+idx_load(struct dataset *ds, const char *images_path, const char *labels_path)
+{
+	memset(ds, 0, sizeof *ds);
+	uint32_t img_dims[3], lbl_dims[1];
+	uint8_t *pixels = NULL, *labels = NULL;
+	size_t pixel_bytes, label_bytes;
+
+	enum idx_status status = read_idx_(images_path, IDX_MAGIC_IMAGES, 3, img_dims, &pixels,
+					   &pixel_bytes);
+	if (status != IDX_OK)
+		return status;
+	/* Rows and columns must fit an int for the network's dimension arithmetic. */
+	if ((uint64_t)img_dims[1] * img_dims[2] > (1u << 24)) {
+		warnf("%s: images of %ux%u pixels are too large", images_path, img_dims[1],
+		      img_dims[2]);
+		free(pixels);
+		return IDX_ERR_DIMS;
+	}
+	status = read_idx_(labels_path, IDX_MAGIC_LABELS, 1, lbl_dims, &labels, &label_bytes);
+	if (status != IDX_OK) {
+		free(pixels);
+		return status;
+	}
+	if (lbl_dims[0] != img_dims[0]) {
+		warnf("%s: %u labels but %s has %u images", labels_path, lbl_dims[0], images_path,
+		      img_dims[0]);
+		free(pixels);
+		free(labels);
+		return IDX_ERR_MISMATCH;
+	}
+	int max_label = 0;
+	for (size_t i = 0; i < label_bytes; i++) {
+		if (labels[i] >= IDX_MAX_CLASSES) {
+			warnf("%s: label %u at index %zu is not a digit 0-%d", labels_path, labels[i],
+			      i, IDX_MAX_CLASSES - 1);
+			free(pixels);
+			free(labels);
+			return IDX_ERR_LABEL;
+		}
+		if (labels[i] > max_label)
+			max_label = labels[i];
+	}
+	ds->pixels = pixels;
+	ds->labels = labels;
+	ds->count = img_dims[0];
+	ds->rows = (int)img_dims[1];
+	ds->cols = (int)img_dims[2];
+	ds->input_size = ds->rows * ds->cols;
+	ds->classes = max_label + 1;
+	return IDX_OK;
+}
+
+void
+dataset_free(struct dataset *ds)
+{
+	free(ds->pixels);
+	free(ds->labels);
+	memset(ds, 0, sizeof *ds);
+}

@@ -1,0 +1,144 @@
+/* bptrain: train a small neural net on MNIST with hand-written backpropagation.
+ *
+ * main parses the flags, loads the data, builds the net, trains, prints the report, and is
+ * the only place that decides the exit status: 0 ok, 1 runtime failure, 2 bad usage. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "flags.h" /* struct config, flags_parse */
+#include "idx.h"   /* struct dataset, idx_load */
+#include "net.h"   /* struct net, net_init */
+#include "rng.h"   /* struct rng */
+#include "train.h" /* train_run, EVAL_CHUNK */
+#include "util.h"  /* warnf, now_sec, exit statuses */
+
+/* Load "<dir>/<prefix>-images-idx3-ubyte" and its labels. */
+static int
+load_set_(struct dataset *ds, const char *dir, const char *prefix)
+{
+	char images[4096], labels[4096];
+	int n1 = snprintf(images, sizeof images, "%s/%s-images-idx3-ubyte", dir, prefix);
+	int n2 = snprintf(labels, sizeof labels, "%s/%s-labels-idx1-ubyte", dir, prefix);
+	if (n1 < 0 || n2 < 0 || (size_t)n1 >= sizeof images || (size_t)n2 >= sizeof labels) {
+		warnf("--data: directory name too long");
+		return -1;
+	}
+	return idx_load(ds, images, labels) == IDX_OK ? 0 : -1;
+}
+
+static int
+load_data_(struct dataset *train, struct dataset *test, const char *dir)
+{
+	struct stat st;
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		warnf("data directory '%s' not found: run scripts/fetch_mnist.sh (or make data), "
+		      "or pass --data DIR", dir);
+		return -1;
+	}
+	if (load_set_(train, dir, "train") != 0)
+		return -1;
+	if (load_set_(test, dir, "t10k") != 0) {
+		dataset_free(train);
+		return -1;
+	}
+	if (test->input_size != train->input_size) {
+		warnf("%s: test images are %dx%d but training images are %dx%d", dir, test->rows,
+		      test->cols, train->rows, train->cols);
+		goto fail;
+	}
+	if (test->classes > train->classes) {
+		warnf("%s: test labels go up to %d but training labels only to %d", dir,
+		      test->classes - 1, train->classes - 1);
+		goto fail;
+	}
+	return 0;
+fail:
+	dataset_free(train);
+	dataset_free(test);
+	return -1;
+}
+
+static void
+print_dims_(FILE *out, const struct net *net)
+{
+	for (int l = 0; l <= net->n_layers; l++)
+		fprintf(out, "%s%d", l ? "-" : "", net->dims[l]);
+}
+
+/* Flush stdout and report a write failure (full disk, closed pipe) as a runtime error. */
+static int
+close_stdout_(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
+		warnf("error writing standard output:");
+		return EXIT_RUNTIME;
+	}
+	return EXIT_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	double start = now_sec();
+	struct config cfg;
+	switch (flags_parse(&cfg, argc, argv)) {
+	case FLAGS_EXIT:
+		return close_stdout_();
+	case FLAGS_USAGE:
+		return EXIT_USAGE;
+	case FLAGS_RUN:
+		break;
+	}
+
+	struct dataset train, test;
+	if (load_data_(&train, &test, cfg.data_dir) != 0)
+		return EXIT_RUNTIME;
+
+	int dims[NET_MAX_LAYERS + 1];
+	dims[0] = train.input_size;
+	for (int l = 0; l < cfg.n_hidden; l++)
+		dims[l + 1] = cfg.hidden[l];
+	dims[cfg.n_hidden + 1] = train.classes;
+	struct rng rng;
+	rng_seed(&rng, cfg.seed);
+	struct net net;
+	int max_batch = cfg.batch > EVAL_CHUNK ? cfg.batch : EVAL_CHUNK;
+	if (net_init(&net, dims, cfg.n_hidden + 1, cfg.activation, max_batch, cfg.init_std,
+		     &rng) != 0) {
+		dataset_free(&train);
+		dataset_free(&test);
+		return EXIT_RUNTIME;
+	}
+
+	int epoch_iters = train.count / (size_t)cfg.batch > 0 ? (int)(train.count / cfg.batch) : 1;
+	printf("bptrain %s: net ", BPTRAIN_VERSION);
+	print_dims_(stdout, &net);
+	printf(" %s, %zu parameters, init-std %g, seed %llu\n", activation_name(cfg.activation),
+	       net.n_params, (double)cfg.init_std, (unsigned long long)cfg.seed);
+	printf("data %s: %zu train, %zu test images of %dx%d, %d classes\n", cfg.data_dir,
+	       train.count, test.count, train.rows, train.cols, train.classes);
+	printf("sgd: lr %g, batch %d, %d iterations (%d per epoch)\n", (double)cfg.lr, cfg.batch,
+	       cfg.iters, epoch_iters);
+
+	struct train_options opt = {.iters = cfg.iters, .batch = cfg.batch, .lr = cfg.lr};
+	struct train_result result;
+	int status = train_run(&net, &train, &test, &opt, &rng, stdout, &result) == 0
+			     ? EXIT_OK : EXIT_RUNTIME;
+
+	printf("train_acc=%.4f test_acc=%.4f loss=%.4f iters=%d hidden=", result.train_acc,
+	       result.test_acc, result.loss, result.iters_done);
+	for (int l = 0; l < cfg.n_hidden; l++)
+		printf("%s%d", l ? "," : "", cfg.hidden[l]);
+	printf(" activation=%s lr=%g batch=%d seed=%llu train_s=%.3f total_s=%.3f status=%s\n",
+	       activation_name(cfg.activation), (double)cfg.lr, cfg.batch,
+	       (unsigned long long)cfg.seed, result.train_s, now_sec() - start,
+	       status == EXIT_OK ? "ok" : "diverged");
+
+	net_free(&net);
+	dataset_free(&train);
+	dataset_free(&test);
+	int close_status = close_stdout_();
+	return status != EXIT_OK ? status : close_status;
+}

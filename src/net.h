@@ -1,0 +1,62 @@
+/* net.h: a feed-forward classifier built as a chain of layers:
+ * Affine -> act -> Affine -> act -> ... -> Affine -> Softmax-with-Loss.
+ * The book's two-layer net is dims = {784, 50, 10}. */
+#ifndef BPTRAIN_NET_H
+#define BPTRAIN_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rng.h"
+
+#define NET_MAX_LAYERS 8 /* affine layers, so up to 7 hidden layers */
+
+enum activation { ACT_RELU, ACT_SIGMOID };
+
+struct net {
+	int n_layers;                 /* affine layers = hidden layers + 1 */
+	int dims[NET_MAX_LAYERS + 1]; /* dims[0] inputs, dims[n_layers] classes */
+	int max_batch;                /* the most rows forward/backward accept */
+	enum activation activation;
+
+	/* Parameters and gradients are two flat arrays with the same layout (w0 b0 w1 b1 ...),
+	 * so the SGD step is one loop; w[l], b[l], dw[l], db[l] point into them. */
+	size_t n_params;
+	float *params, *grads;
+	float *w[NET_MAX_LAYERS];  /* (dims[l], dims[l+1]) */
+	float *b[NET_MAX_LAYERS];  /* (dims[l+1]) */
+	float *dw[NET_MAX_LAYERS];
+	float *db[NET_MAX_LAYERS];
+
+	/* Activations saved by forward for backward, each (max_batch, dims[l+1]). */
+	float *z[NET_MAX_LAYERS];  /* affine outputs; z[n_layers-1] are the logits */
+	float *a[NET_MAX_LAYERS];  /* activation outputs, hidden layers only */
+	float *probs;              /* softmax of the logits */
+	float *dz[NET_MAX_LAYERS]; /* d loss / d z[l] */
+	float *da[NET_MAX_LAYERS]; /* d loss / d a[l], hidden layers only */
+
+	void *block; /* the one allocation everything above points into */
+};
+
+/* Build a net with layer sizes dims[0..n_layers]: weights from N(0, init_std²) drawn from rng
+ * layer by layer, biases zero. Returns 0, or -1 (with a message) if the sizes are invalid. */
+int net_init(struct net *net, const int *dims, int n_layers, enum activation activation,
+	     int max_batch, float init_std, struct rng *rng);
+void net_free(struct net *net);
+
+/* Forward pass on x(n, dims[0]), n <= max_batch. With labels, also computes the softmax and
+ * returns the mean cross-entropy loss; with labels NULL, stops at the logits and returns 0. */
+float net_forward(struct net *net, const float *x, const uint8_t *labels, int n);
+
+/* Backward pass filling net->grads; call it right after net_forward with the same x, labels, n. */
+void net_backward(struct net *net, const float *x, const uint8_t *labels, int n);
+
+/* params -= lr * grads */
+void net_sgd_step(struct net *net, float lr);
+
+/* predicted(n) = argmax of each row of the logits of the last forward pass. */
+void net_argmax(const struct net *net, uint8_t *predicted, int n);
+
+const char *activation_name(enum activation activation);
+
+#endif

@@ -1,0 +1,70 @@
+/* rng.c: xoshiro256** seeded through splitmix64 (both public-domain algorithms by Vigna et al.). */
+#include "rng.h"
+
+#include <math.h>
+
+static uint64_t
+splitmix64_(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static uint64_t
+rotl_(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+void
+rng_seed(struct rng *rng, uint64_t seed)
+{
+	/* splitmix64 spreads any seed, including 0, into a state that is never all zero. */
+	for (int i = 0; i < 4; i++)
+		rng->s[i] = splitmix64_(&seed);
+}
+
+uint64_t
+rng_next(struct rng *rng)
+{
+	uint64_t *s = rng->s;
+	uint64_t result = rotl_(s[1] * 5, 7) * 9;
+	uint64_t t = s[1] << 17;
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl_(s[3], 45);
+	return result;
+}
+
+double
+rng_uniform(struct rng *rng)
+{
+	return (double)(rng_next(rng) >> 11) * 0x1.0p-53;
+}
+
+double
+rng_normal(struct rng *rng)
+{
+	/* Box-Muller; 1 - u keeps the log argument in (0, 1]. Drawing two uniforms per call and
+	 * discarding the second normal keeps the generator free of hidden cached state. */
+	double u1 = 1.0 - rng_uniform(rng);
+	double u2 = rng_uniform(rng);
+	return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+}
+
+uint64_t
+rng_below(struct rng *rng, uint64_t n)
+{
+	/* Rejection sampling: drop the top partial copy of [0, n) so every value is equally likely. */
+	uint64_t limit = UINT64_MAX - UINT64_MAX % n;
+	uint64_t x;
+	do
+		x = rng_next(rng);
+	while (x >= limit);
+	return x % n;
+}

@@ -1,0 +1,103 @@
+/* train.c: the training loop and evaluation. */
+#include "train.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "util.h"
+
+void
+dataset_gather(float *x, uint8_t *labels, const struct dataset *ds, size_t first,
+	       const size_t *rows, int n)
+{
+	/* A table keeps the byte-to-float scaling exactly p / 255 without a divide per pixel. */
+	float scale[256];
+	for (int p = 0; p < 256; p++)
+		scale[p] = (float)p / 255.0f;
+	size_t in = (size_t)ds->input_size;
+	for (int i = 0; i < n; i++) {
+		size_t row = rows ? rows[i] : first + (size_t)i;
+		const uint8_t *src = ds->pixels + row * in;
+		float *dst = x + (size_t)i * in;
+		for (size_t j = 0; j < in; j++)
+			dst[j] = scale[src[j]];
+		if (labels)
+			labels[i] = ds->labels[row];
+	}
+}
+
+double
+evaluate(struct net *net, const struct dataset *ds, float *x_buf)
+{
+	uint8_t predicted[EVAL_CHUNK];
+	size_t correct = 0;
+	for (size_t first = 0; first < ds->count; first += EVAL_CHUNK) {
+		int n = ds->count - first < EVAL_CHUNK ? (int)(ds->count - first) : EVAL_CHUNK;
+		dataset_gather(x_buf, NULL, ds, first, NULL, n);
+		net_forward(net, x_buf, NULL, n);
+		net_argmax(net, predicted, n);
+		for (int i = 0; i < n; i++)
+			correct += predicted[i] == ds->labels[first + i];
+	}
+	return (double)correct / (double)ds->count;
+}
+
+int
+train_run(struct net *net, const struct dataset *train, const struct dataset *test,
+	  const struct train_options *opt, struct rng *rng, FILE *out, struct train_result *result)
+{
+	int batch = opt->batch;
+	/* The book's epoch: as many steps as it takes to draw train->count samples. */
+	int epoch_iters = train->count / (size_t)batch > 0 ? (int)(train->count / batch) : 1;
+	size_t in = (size_t)train->input_size;
+	int x_rows = batch > EVAL_CHUNK ? batch : EVAL_CHUNK;
+	float *x = xmalloc((size_t)x_rows * in * sizeof *x);
+	size_t *rows = xmalloc((size_t)batch * sizeof *rows);
+	uint8_t *labels = xmalloc((size_t)batch);
+	int status = 0;
+
+	*result = (struct train_result){0};
+	fprintf(out, "%5s %7s %9s %9s %9s %8s %10s\n", "epoch", "iter", "loss", "train_acc",
+		"test_acc", "time_s", "samples/s");
+	double epoch_loss = 0.0, epoch_train_s = 0.0, epoch_start = now_sec();
+	int epoch_steps = 0, epoch = 0;
+	for (int it = 1; it <= opt->iters; it++) {
+		double step_start = now_sec();
+		for (int i = 0; i < batch; i++)
+			rows[i] = (size_t)rng_below(rng, train->count);
+		dataset_gather(x, labels, train, 0, rows, batch);
+		float loss = net_forward(net, x, labels, batch);
+		if (!isfinite(loss)) {
+			warnf("training diverged: loss is %s at iteration %d (try a smaller --lr)",
+			      isnan(loss) ? "nan" : "infinite", it);
+			status = -1;
+			break;
+		}
+		net_backward(net, x, labels, batch);
+		net_sgd_step(net, opt->lr);
+		result->iters_done = it;
+		epoch_loss += loss;
+		epoch_steps++;
+		epoch_train_s += now_sec() - step_start;
+
+		if (it % epoch_iters != 0 && it != opt->iters)
+			continue;
+		epoch++;
+		result->train_s += epoch_train_s;
+		result->loss = epoch_loss / epoch_steps;
+		result->train_acc = evaluate(net, train, x);
+		result->test_acc = evaluate(net, test, x);
+		double rate = epoch_train_s > 0 ? epoch_steps * (double)batch / epoch_train_s : 0.0;
+		fprintf(out, "%5d %7d %9.4f %9.4f %9.4f %8.3f %10.0f\n", epoch, it, result->loss,
+			result->train_acc, result->test_acc, now_sec() - epoch_start, rate);
+		fflush(out);
+		epoch_loss = 0.0;
+		epoch_train_s = 0.0;
+		epoch_steps = 0;
+		epoch_start = now_sec();
+	}
+	free(x);
+	free(rows);
+	free(labels);
+	return status;
+}

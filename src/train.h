@@ -1,0 +1,45 @@
+/* train.h: minibatch SGD with per-epoch evaluation on the full train and test sets. */
+#ifndef BPTRAIN_TRAIN_H
+#define BPTRAIN_TRAIN_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "idx.h"
+#include "net.h"
+#include "rng.h"
+
+/* Rows per forward pass when evaluating a whole set: large enough for the GEMM to run
+ * efficiently, small enough that activations stay a few MB. */
+#define EVAL_CHUNK 500
+
+struct train_options {
+	int iters;  /* SGD steps */
+	int batch;  /* samples per step, drawn uniformly with replacement */
+	float lr;
+};
+
+struct train_result {
+	int iters_done;
+	double loss;      /* mean training loss over the last epoch */
+	double train_acc; /* on the full training set after the last step */
+	double test_acc;  /* on the full test set after the last step */
+	double train_s;   /* seconds spent in SGD steps, evaluation excluded */
+};
+
+/* Convert n images starting at row `first` of ds (or the rows listed in rows[], if not
+ * NULL) into x(n, input_size) scaled to [0, 1], and copy their labels into labels(n). */
+void dataset_gather(float *x, uint8_t *labels, const struct dataset *ds, size_t first,
+		    const size_t *rows, int n);
+
+/* Fraction of ds that net classifies correctly; x_buf holds EVAL_CHUNK rows and the net
+ * must have max_batch >= EVAL_CHUNK (or >= ds->count). */
+double evaluate(struct net *net, const struct dataset *ds, float *x_buf);
+
+/* Train net, printing a table row per epoch to out. Returns 0, or -1 (with a message) when
+ * the loss stops being finite. The result is filled either way. */
+int train_run(struct net *net, const struct dataset *train, const struct dataset *test,
+	      const struct train_options *opt, struct rng *rng, FILE *out,
+	      struct train_result *result);
+
+#endif
