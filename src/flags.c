@@ -2,6 +2,7 @@
  * no atoi, so "--iters abc" is an error rather than a silent 0. */
 #include "flags.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -70,7 +71,8 @@ parse_long_(const char *flag, const char *text, long long min, long long max, lo
 	char *end;
 	errno = 0;
 	long long value = strtoll(text, &end, 10);
-	if (end == text || *end != '\0') {
+	/* strto* skip leading blanks; a flag value with blanks is a quoting mistake. */
+	if (end == text || *end != '\0' || isspace((unsigned char)text[0])) {
 		warnf("--%s: '%s' is not an integer", flag, text);
 		return -1;
 	}
@@ -100,7 +102,7 @@ parse_float_(const char *flag, const char *text, double min, int min_exclusive, 
 	char *end;
 	errno = 0;
 	double value = strtod(text, &end);
-	if (end == text || *end != '\0') {
+	if (end == text || *end != '\0' || isspace((unsigned char)text[0])) {
 		warnf("--%s: '%s' is not a number", flag, text);
 		return -1;
 	}

@@ -6,6 +6,10 @@
 
 #include "util.h"
 
+/* A mean cross-entropy this large means some logit is off by 1e4: the stable log-softmax
+ * keeps such a loss finite, so "not finite" alone would let a blown-up run go on silently. */
+#define DIVERGED_LOSS 1e4f
+
 void
 dataset_gather(float *x, uint8_t *labels, const struct dataset *ds, size_t first,
 	       const size_t *rows, int n)
@@ -67,9 +71,9 @@ train_run(struct net *net, const struct dataset *train, const struct dataset *te
 			rows[i] = (size_t)rng_below(rng, train->count);
 		dataset_gather(x, labels, train, 0, rows, batch);
 		float loss = net_forward(net, x, labels, batch);
-		if (!isfinite(loss)) {
-			warnf("training diverged: loss is %s at iteration %d (try a smaller --lr)",
-			      isnan(loss) ? "nan" : "infinite", it);
+		if (!isfinite(loss) || loss > DIVERGED_LOSS) {
+			warnf("training diverged: loss is %g at iteration %d (try a smaller --lr)",
+			      (double)loss, it);
 			status = -1;
 			break;
 		}

@@ -1,0 +1,66 @@
+# lib.sh: shared helpers for the shell tests. Source it, call check/expect_*, end with report.
+BPTRAIN=${BPTRAIN:-./bptrain}
+pass=0
+fail=0
+
+# check DESCRIPTION COMMAND...: one check that passes when COMMAND succeeds.
+check() {
+	desc=$1
+	shift
+	if "$@"; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "FAIL: $desc" >&2
+	fi
+}
+
+# run_bptrain ARGS...: run bptrain with stdout, stderr and status in $out, $err, $status.
+run_bptrain() {
+	"$BPTRAIN" "$@" >"$tmp/out" 2>"$tmp/err"
+	status=$?
+	out=$(cat "$tmp/out")
+	err=$(cat "$tmp/err")
+}
+
+# be32 N: the 4 bytes of N, big-endian, as printf octal escapes.
+be32() {
+	printf '\\%03o\\%03o\\%03o\\%03o' $(($1 >> 24 & 255)) $(($1 >> 16 & 255)) \
+		$(($1 >> 8 & 255)) $(($1 & 255))
+}
+
+# write_tiny_mnist DIR COUNT: a learnable 4x4 data set of COUNT images per split, with
+# labels 0-2: class c has its bright pixels in row c.
+write_tiny_mnist() {
+	dir=$1
+	count=$2
+	mkdir -p "$dir"
+	for split in train t10k; do
+		{
+			printf "$(be32 2051)$(be32 "$count")$(be32 4)$(be32 4)"
+			i=0
+			while [ $i -lt "$count" ]; do
+				c=$((i % 3))
+				r=0
+				while [ $r -lt 4 ]; do
+					if [ $r -eq $c ]; then printf '\377\377\377\377'; else printf '\000\020\000\040'; fi
+					r=$((r + 1))
+				done
+				i=$((i + 1))
+			done
+		} >"$dir/$split-images-idx3-ubyte"
+		{
+			printf "$(be32 2049)$(be32 "$count")"
+			i=0
+			while [ $i -lt "$count" ]; do
+				printf "\\$(printf '%03o' $((i % 3)))"
+				i=$((i + 1))
+			done
+		} >"$dir/$split-labels-idx1-ubyte"
+	done
+}
+
+report() {
+	echo "$1: $pass passed, $fail failed"
+	[ "$fail" -eq 0 ]
+}

@@ -1,0 +1,93 @@
+#!/bin/sh
+# test_cli: the command line as a user meets it: help, version, bad flags, bad data, exit codes.
+. tests/lib.sh
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+run_bptrain --help
+check "--help exits 0" [ "$status" -eq 0 ]
+for flag in --hidden --activation --lr --iters --batch --init-std --seed --data --help --version; do
+	check "--help lists $flag" sh -c 'printf "%s\n" "$1" | grep -q -- "$2"' sh "$out" "$flag"
+done
+check "--help shows the defaults" sh -c 'printf "%s\n" "$1" | grep -q "default 0.1"' sh "$out"
+run_bptrain --version
+check "--version exits 0" [ "$status" -eq 0 ]
+check "--version prints the version" sh -c 'printf "%s\n" "$1" | grep -Eq "^bptrain [0-9]+\.[0-9]+\.[0-9]+$"' sh "$out"
+
+# Each bad flag: exit 2, exactly one line on stderr, naming the flag, nothing on stdout.
+expect_usage_error() {
+	name=$1
+	shift
+	run_bptrain "$@"
+	check "'$*' exits 2 (got $status)" [ "$status" -eq 2 ]
+	check "'$*' names $name in its one-line error ($err)" \
+		sh -c '[ "$(printf "%s\n" "$1" | wc -l)" -eq 1 ] && printf "%s\n" "$1" | grep -q -- "$2"' sh "$err" "$name"
+	check "'$*' prints nothing on stdout" [ -z "$out" ]
+}
+for v in abc -1 0 nan inf -inf 0.1x "" 1e400 " 0.1"; do expect_usage_error --lr --lr "$v"; done
+expect_usage_error --lr --lr=abc
+for v in 0 -5 1e3 2.5 99999999999999999999 abc ""; do expect_usage_error --iters --iters "$v"; done
+for v in 0 -1 x 10000000; do expect_usage_error --batch --batch "$v"; done
+for v in 0 abc 50,,10 50, ,50 -3 1,2,3,4,5,6,7,8 "50 10"; do expect_usage_error --hidden --hidden "$v"; done
+expect_usage_error --activation --activation tanh
+expect_usage_error --init-std --init-std -0.1
+expect_usage_error --init-std --init-std nan
+expect_usage_error --seed --seed -1
+expect_usage_error --seed --seed 1.5
+expect_usage_error --data --data ""
+expect_usage_error --bogus --bogus
+expect_usage_error --lr --lr
+expect_usage_error -x -x
+expect_usage_error stray stray
+
+# Missing data: exit 1 and tell the user how to get it.
+run_bptrain --data "$tmp/nowhere"
+check "missing data dir exits 1" [ "$status" -eq 1 ]
+check "missing data dir points to the fetch script" \
+	sh -c 'printf "%s\n" "$1" | grep -q fetch_mnist' sh "$err"
+
+# A tiny learnable data set: training runs and the last line is the key=value summary.
+write_tiny_mnist "$tmp/tiny" 30
+run_bptrain --data "$tmp/tiny" --iters 60 --batch 10 --hidden 8 --lr 0.5 --init-std 0.1
+check "tiny run exits 0 ($err)" [ "$status" -eq 0 ]
+last=$(printf '%s\n' "$out" | tail -n 1)
+for key in train_acc test_acc loss iters hidden lr batch seed train_s total_s; do
+	check "summary has $key=" sh -c 'printf "%s\n" "$1" | grep -Eq "(^| )$2=[^ ]+"' sh "$last" "$key"
+done
+check "tiny run learns the task ($last)" sh -c 'printf "%s\n" "$1" | grep -q "test_acc=1.0000"' sh "$last"
+check "one line per epoch (3 iterations each): 20 rows" \
+	[ "$(printf '%s\n' "$out" | grep -Ec '^ +[0-9]+ +[0-9]+ ')" -eq 20 ]
+BPTRAIN_DATA="$tmp/tiny" run_bptrain --iters 3 --batch 10 --hidden 8
+check "BPTRAIN_DATA names the data dir" [ "$status" -eq 0 ]
+run_bptrain --data "$tmp/tiny" --iters 30 --batch 10 --hidden 8,5,4 --activation sigmoid --lr 1
+check "deeper sigmoid net runs" [ "$status" -eq 0 ]
+check "deeper net reported as 16-8-5-4-3" sh -c 'printf "%s\n" "$1" | grep -q "16-8-5-4-3 sigmoid"' sh "$out"
+# Same seed, same numbers: epoch rows without their timing columns.
+numbers() { printf '%s\n' "$out" | awk '$1 ~ /^[0-9]+$/ { print $1, $2, $3, $4, $5 }'; }
+run_bptrain --data "$tmp/tiny" --iters 20 --batch 10 --seed 5
+first=$(numbers)
+run_bptrain --data "$tmp/tiny" --iters 20 --batch 10 --seed 5
+check "same seed, same numbers" [ -n "$first" -a "$first" = "$(numbers)" ]
+run_bptrain --data "$tmp/tiny" --iters 20 --batch 10 --seed 6
+check "another seed, other numbers" [ "$first" != "$(numbers)" ]
+
+# Divergence stops with a message naming the iteration.
+run_bptrain --data "$tmp/tiny" --iters 200 --batch 10 --lr 1e6 --init-std 10
+check "diverging run exits 1 (got $status)" [ "$status" -eq 1 ]
+check "divergence names the iteration ($err)" sh -c 'printf "%s\n" "$1" | grep -q "at iteration [0-9]"' sh "$err"
+
+# Damaged data: exit 1, one line naming the file.
+cp -r "$tmp/tiny" "$tmp/bad"
+head -c 100 "$tmp/tiny/t10k-images-idx3-ubyte" >"$tmp/bad/t10k-images-idx3-ubyte"
+run_bptrain --data "$tmp/bad" --iters 3
+check "truncated test images exit 1" [ "$status" -eq 1 ]
+check "the error names the truncated file ($err)" \
+	sh -c 'printf "%s\n" "$1" | grep -q "t10k-images-idx3-ubyte"' sh "$err"
+check "the error is one line" [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ]
+
+# A write error on stdout is a failure, not a silent success.
+if [ -w /dev/full ]; then
+	"$BPTRAIN" --version >/dev/full 2>/dev/null
+	check "writing to a full disk exits 1" [ $? -eq 1 ]
+fi
+report test_cli

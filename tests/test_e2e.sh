@@ -1,0 +1,24 @@
+#!/bin/sh
+# test_e2e: the book's reference run on real MNIST (hidden 50, lr 0.1, batch 100, 10000
+# iterations) must reach the book's accuracy. Needs the data: make data, or scripts/fetch_mnist.sh.
+. tests/lib.sh
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+data=${BPTRAIN_DATA:-mnist}
+
+if [ ! -f "$data/train-images-idx3-ubyte" ]; then
+	echo "test_e2e: no MNIST in $data/: run scripts/fetch_mnist.sh" >&2
+	fail=1
+	report test_e2e
+	exit 1
+fi
+run_bptrain --data "$data" --hidden 50 --lr 0.1 --iters 10000
+check "default run exits 0 ($err)" [ "$status" -eq 0 ]
+last=$(printf '%s\n' "$out" | tail -n 1)
+echo "$last"
+test_acc=$(printf '%s\n' "$last" | sed -n 's/.*test_acc=\([0-9.]*\).*/\1/p')
+check "default run reaches 96.5% test accuracy (got $test_acc)" \
+	awk -v a="$test_acc" 'BEGIN { exit !(a != "" && a >= 0.965) }'
+check "17 evaluations: 16 epochs of 600 plus the final 400" \
+	[ "$(printf '%s\n' "$out" | grep -Ec '^ +[0-9]+ +[0-9]+ ')" -eq 17 ]
+report test_e2e
