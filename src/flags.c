@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pool.h"
 #include "util.h"
 
 #define DEFAULT_HIDDEN 50
@@ -36,6 +37,7 @@ defaults_(struct config *cfg)
 	cfg->batch = DEFAULT_BATCH;
 	cfg->init_std = DEFAULT_INIT_STD;
 	cfg->seed = DEFAULT_SEED;
+	cfg->threads = pool_default_threads();
 	const char *env = getenv("BPTRAIN_DATA");
 	cfg->data_dir = env && *env ? env : DEFAULT_DATA_DIR;
 }
@@ -54,6 +56,8 @@ flags_usage(FILE *out)
 		"  --batch N           samples per iteration, drawn with replacement (default %d)\n"
 		"  --init-std X        std of the initial weights, >= 0 (default %g)\n"
 		"  --seed N            random seed for init and sampling (default %d)\n"
+		"  --threads N         threads, 1 to %d; results are identical for any N\n"
+		"                      (default: the online CPUs, %d here)\n"
 		"  --data DIR          directory with the four MNIST IDX files\n"
 		"                      (default $BPTRAIN_DATA, else %s)\n"
 		"  -h, --help          show this help and exit\n"
@@ -61,7 +65,8 @@ flags_usage(FILE *out)
 		"\n"
 		"Exit status: 0 ok, 1 runtime error (bad data, diverged), 2 bad usage.\n",
 		DEFAULT_HIDDEN, (double)DEFAULT_LR, DEFAULT_ITERS, DEFAULT_BATCH,
-		(double)DEFAULT_INIT_STD, DEFAULT_SEED, DEFAULT_DATA_DIR);
+		(double)DEFAULT_INIT_STD, DEFAULT_SEED, POOL_MAX_THREADS, pool_default_threads(),
+		DEFAULT_DATA_DIR);
 }
 
 /* Parse a whole decimal integer in [min, max]; the error names the flag. */
@@ -153,7 +158,7 @@ enum flags_result
 flags_parse(struct config *cfg, int argc, char **argv)
 {
 	enum { OPT_HIDDEN = 256, OPT_ACTIVATION, OPT_LR, OPT_ITERS, OPT_BATCH, OPT_INIT_STD,
-	       OPT_SEED, OPT_DATA };
+	       OPT_SEED, OPT_THREADS, OPT_DATA };
 	static const struct option options[] = {
 		{"hidden", required_argument, NULL, OPT_HIDDEN},
 		{"activation", required_argument, NULL, OPT_ACTIVATION},
@@ -162,6 +167,7 @@ flags_parse(struct config *cfg, int argc, char **argv)
 		{"batch", required_argument, NULL, OPT_BATCH},
 		{"init-std", required_argument, NULL, OPT_INIT_STD},
 		{"seed", required_argument, NULL, OPT_SEED},
+		{"threads", required_argument, NULL, OPT_THREADS},
 		{"data", required_argument, NULL, OPT_DATA},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -204,6 +210,9 @@ flags_parse(struct config *cfg, int argc, char **argv)
 			bad = parse_long_("seed", optarg, 0, 0x7fffffffffffffffLL, &seed);
 			if (!bad)
 				cfg->seed = (uint64_t)seed;
+			break;
+		case OPT_THREADS:
+			bad = parse_int_("threads", optarg, 1, POOL_MAX_THREADS, &cfg->threads);
 			break;
 		case OPT_DATA:
 			if (optarg[0] == '\0') {

@@ -16,6 +16,7 @@ struct config {
 	int batch;
 	float init_std;
 	uint64_t seed;
+	int threads; /* worker threads including the main one; results do not depend on it */
 	const char *data_dir;
 };
 

@@ -9,7 +9,9 @@
 
 #include "flags.h" /* struct config, flags_parse */
 #include "idx.h"   /* struct dataset, idx_load */
+#include "matmul.h" /* mm_scratch_bytes */
 #include "net.h"   /* struct net, net_init */
+#include "pool.h"  /* struct pool, pool_create */
 #include "rng.h"   /* struct rng */
 #include "train.h" /* train_run, EVAL_CHUNK */
 #include "util.h"  /* warnf, now_sec, exit statuses */
@@ -103,14 +105,25 @@ main(int argc, char **argv)
 	dims[cfg.n_hidden + 1] = train.classes;
 	struct rng rng;
 	rng_seed(&rng, cfg.seed);
-	struct net net;
-	int max_batch = cfg.batch > EVAL_CHUNK ? cfg.batch : EVAL_CHUNK;
-	if (net_init(&net, dims, cfg.n_hidden + 1, cfg.activation, max_batch, cfg.init_std,
-		     &rng) != 0) {
+	/* One pool for the whole run, created before the net so a failure leaves nothing to
+	 * undo but the data. */
+	struct pool *pool = pool_create(cfg.threads, mm_scratch_bytes());
+	if (!pool) {
 		dataset_free(&train);
 		dataset_free(&test);
 		return EXIT_RUNTIME;
 	}
+	struct net net;
+	int max_batch = cfg.batch > EVAL_CHUNK ? cfg.batch : EVAL_CHUNK;
+	if (net_init(&net, dims, cfg.n_hidden + 1, cfg.activation, max_batch, cfg.init_std,
+		     &rng) != 0) {
+		pool_free(pool);
+		dataset_free(&train);
+		dataset_free(&test);
+		return EXIT_RUNTIME;
+	}
+
+	net.pool = pool;
 
 	int epoch_iters = train.count / (size_t)cfg.batch > 0 ? (int)(train.count / cfg.batch) : 1;
 	printf("bptrain %s: net ", BPTRAIN_VERSION);
@@ -119,8 +132,8 @@ main(int argc, char **argv)
 	       net.n_params, (double)cfg.init_std, (unsigned long long)cfg.seed);
 	printf("data %s: %zu train, %zu test images of %dx%d, %d classes\n", cfg.data_dir,
 	       train.count, test.count, train.rows, train.cols, train.classes);
-	printf("sgd: lr %g, batch %d, %d iterations (%d per epoch)\n", (double)cfg.lr, cfg.batch,
-	       cfg.iters, epoch_iters);
+	printf("sgd: lr %g, batch %d, %d iterations (%d per epoch), %d thread%s\n", (double)cfg.lr,
+	       cfg.batch, cfg.iters, epoch_iters, cfg.threads, cfg.threads == 1 ? "" : "s");
 
 	struct train_options opt = {.iters = cfg.iters, .batch = cfg.batch, .lr = cfg.lr};
 	struct train_result result;
@@ -137,6 +150,7 @@ main(int argc, char **argv)
 	       status == EXIT_OK ? "ok" : "diverged");
 
 	net_free(&net);
+	pool_free(pool);
 	dataset_free(&train);
 	dataset_free(&test);
 	int close_status = close_stdout_();

@@ -1,15 +1,71 @@
-/* matmul.c: cache-blocked GEMM kernels in portable C.
+/* matmul.c: cache-blocked GEMM and the sparse byte-image products, in C with GCC vector
+ * extensions (also understood by Clang). Nothing is ISA-specific: the vector width below
+ * only picks a tile shape that fits the target's registers, and the compiler lowers the
+ * vector arithmetic to whatever the target has (SSE2 in a portable x86-64 build).
  *
- * The loops are ordered so the innermost one walks contiguous rows of B and C: GCC then
- * vectorizes it without -ffast-math, because no floating-point sum is reordered. Blocking
- * keeps a panel of B and a block of C in cache while they are reused. */
+ * The dense kernel follows the usual GotoBLAS/BLIS layout: for each KC-deep slice of K, a
+ * KC x NC panel of op(B) is packed into NR-wide column strips (it stays in L2), then MC rows
+ * of op(A) are packed into MR-tall row strips; an MR x NR register tile of C is loaded,
+ * updated with one multiply-add per k and stored back. Partial tiles at the edges are padded
+ * with zeros in the packed panels and computed through a small buffer, so any size works and
+ * every element is still computed by the same chain of operations (see matmul.h). */
 #include "matmul.h"
 
-#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#if defined(__AVX512F__)
+#include <immintrin.h> /* only for compacting sparse rows; see mm_sparse_compact */
+#endif
 
-/* A KC x NC panel of B (256 x 128 floats = 128 KiB) fits in L2 while MC rows of A stream
- * over it; an MC x NC block of C (64 x 128 floats = 32 KiB) fits in L1/L2. */
-enum { MC = 64, NC = 128, KC = 256 };
+#include "util.h"
+
+/* VL floats per vector; the register tile is MR rows by NR = 2*VL columns, i.e. 2*MR
+ * accumulators: 20 of the 32 AVX-512 registers, or 12 of the 16 AVX or SSE ones. */
+#if defined(__AVX512F__)
+#define VL 16
+#define MR 10
+#elif defined(__AVX__)
+#define VL 8
+#define MR 6
+#else
+#define VL 4
+#define MR 6
+#endif
+#define NV 2
+#define NR (NV * VL)
+
+typedef float vf __attribute__((vector_size(VL * sizeof(float))));
+
+/* KC x NR of B (32 KiB with AVX-512) streams from L2 while an MR x KC strip of A (10 KiB)
+ * stays in L1; the KC x NC panel of B (512 KiB) fits the 1 MiB L2 of the machines we target,
+ * MC x KC of A (120 KiB) is packed once per panel. */
+enum { KC = 256, NC = 512, MC = MR * 12 };
+
+/* Columns per sparse pass: four vectors of Y (or dW) stay in registers while the nonzeros
+ * stream by. */
+enum { SP_VECS = 4 };
+
+#define SCRATCH_FLOATS ((size_t)MC * KC + (size_t)KC * NC)
+
+size_t
+mm_scratch_bytes(void)
+{
+	return SCRATCH_FLOATS * sizeof(float);
+}
+
+static inline vf
+load_(const float *p)
+{
+	vf v;
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+static inline void
+store_(float *p, vf v)
+{
+	memcpy(p, &v, sizeof v);
+}
 
 static int
 min_(int a, int b)
@@ -17,86 +73,526 @@ min_(int a, int b)
 	return a < b ? a : b;
 }
 
-void
-mm_nn(float *C, const float *A, const float *B, int M, int N, int K)
+/* ---- dense GEMM ---- */
+
+/* C(MR,NR) with row stride ldc += a · b over kc steps, a packed MR per k, b NR per k. */
+static void
+kernel_(int kc, const float *restrict a, const float *restrict b, float *restrict c, int ldc)
 {
-	for (int j0 = 0; j0 < N; j0 += NC) {
-		int nc = min_(NC, N - j0);
-		for (int k0 = 0; k0 < K; k0 += KC) {
-			int kc = min_(KC, K - k0);
-			for (int i0 = 0; i0 < M; i0 += MC) {
-				int mc = min_(MC, M - i0);
-				for (int i = i0; i < i0 + mc; i++) {
-					float *c_row = C + (size_t)i * N + j0;
-					const float *a_row = A + (size_t)i * K;
-					for (int k = k0; k < k0 + kc; k++) {
-						float a = a_row[k];
-						const float *b_row = B + (size_t)k * N + j0;
-						for (int j = 0; j < nc; j++)
-							c_row[j] += a * b_row[j];
+	vf acc[MR][NV];
+	for (int i = 0; i < MR; i++)
+		for (int v = 0; v < NV; v++)
+			acc[i][v] = load_(c + (size_t)i * ldc + v * VL);
+	for (int k = 0; k < kc; k++) {
+		vf bv[NV];
+		for (int v = 0; v < NV; v++)
+			bv[v] = load_(b + (size_t)k * NR + v * VL);
+		for (int i = 0; i < MR; i++) {
+			float ai = a[(size_t)k * MR + i];
+			for (int v = 0; v < NV; v++)
+				acc[i][v] += ai * bv[v];
+		}
+	}
+	for (int i = 0; i < MR; i++)
+		for (int v = 0; v < NV; v++)
+			store_(c + (size_t)i * ldc + v * VL, acc[i][v]);
+}
+
+/* An mr x nr corner of a tile: the same kernel on a zero-padded copy of C. */
+static void
+edge_tile_(int kc, const float *a, const float *b, float *c, int ldc, int mr, int nr)
+{
+	float buf[MR * NR] __attribute__((aligned(64)));
+	memset(buf, 0, sizeof buf);
+	for (int i = 0; i < mr; i++)
+		memcpy(buf + i * NR, c + (size_t)i * ldc, (size_t)nr * sizeof *c);
+	kernel_(kc, a, b, buf, NR);
+	for (int i = 0; i < mr; i++)
+		memcpy(c + (size_t)i * ldc, buf + i * NR, (size_t)nr * sizeof *c);
+}
+
+/* Pack op(A)(0..mc, 0..kc) into MR-row strips, k-major within a strip, zero-padded. */
+static void
+pack_a_(float *restrict dst, const float *restrict A, int rs, int cs, int mc, int kc)
+{
+	for (int i0 = 0; i0 < mc; i0 += MR) {
+		int mr = min_(MR, mc - i0);
+		float *d = dst + (size_t)i0 * kc;
+		if (cs == 1) {
+			/* Rows of A are contiguous: read each row once, write with stride MR. */
+			for (int i = 0; i < mr; i++) {
+				const float *src = A + (size_t)(i0 + i) * rs;
+				for (int k = 0; k < kc; k++)
+					d[(size_t)k * MR + i] = src[k];
+			}
+			for (int i = mr; i < MR; i++)
+				for (int k = 0; k < kc; k++)
+					d[(size_t)k * MR + i] = 0.0f;
+		} else {
+			for (int k = 0; k < kc; k++) {
+				const float *src = A + (size_t)k * cs + (size_t)i0 * rs;
+				for (int i = 0; i < MR; i++)
+					d[(size_t)k * MR + i] = i < mr ? src[(size_t)i * rs] : 0.0f;
+			}
+		}
+	}
+}
+
+/* Pack op(B)(0..kc, 0..nc) into NR-column strips, k-major within a strip, zero-padded. */
+static void
+pack_b_(float *restrict dst, const float *restrict B, int rs, int cs, int kc, int nc)
+{
+	for (int j0 = 0; j0 < nc; j0 += NR) {
+		int nr = min_(NR, nc - j0);
+		float *d = dst + (size_t)j0 * kc;
+		if (cs == 1) {
+			for (int k = 0; k < kc; k++) {
+				const float *src = B + (size_t)k * rs + j0;
+				float *dk = d + (size_t)k * NR;
+				memcpy(dk, src, (size_t)nr * sizeof *dk);
+				for (int j = nr; j < NR; j++)
+					dk[j] = 0.0f;
+			}
+		} else {
+			/* Columns of op(B) are contiguous (B transposed): read each once. */
+			for (int j = 0; j < nr; j++) {
+				const float *src = B + (size_t)(j0 + j) * cs;
+				for (int k = 0; k < kc; k++)
+					d[(size_t)k * NR + j] = src[(size_t)k * rs];
+			}
+			for (int j = nr; j < NR; j++)
+				for (int k = 0; k < kc; k++)
+					d[(size_t)k * NR + j] = 0.0f;
+		}
+	}
+}
+
+void
+mm_gemm(float *C, int ldc, const float *A, int a_rs, int a_cs, const float *B, int b_rs,
+	int b_cs, int M, int N, int K, void *scratch)
+{
+	float *pa = scratch, *pb = pa + (size_t)MC * KC;
+	for (int jc = 0; jc < N; jc += NC) {
+		int nc = min_(NC, N - jc);
+		for (int pc = 0; pc < K; pc += KC) {
+			int kc = min_(KC, K - pc);
+			pack_b_(pb, B + (size_t)pc * b_rs + (size_t)jc * b_cs, b_rs, b_cs, kc, nc);
+			for (int ic = 0; ic < M; ic += MC) {
+				int mc = min_(MC, M - ic);
+				pack_a_(pa, A + (size_t)ic * a_rs + (size_t)pc * a_cs, a_rs, a_cs, mc,
+					kc);
+				for (int ir = 0; ir < mc; ir += MR) {
+					int mr = min_(MR, mc - ir);
+					const float *a = pa + (size_t)ir * kc;
+					float *c_row = C + (size_t)(ic + ir) * ldc + jc;
+					for (int jr = 0; jr < nc; jr += NR) {
+						int nr = min_(NR, nc - jr);
+						const float *b = pb + (size_t)jr * kc;
+						if (mr == MR && nr == NR)
+							kernel_(kc, a, b, c_row + jr, ldc);
+						else
+							edge_tile_(kc, a, b, c_row + jr, ldc, mr, nr);
 					}
 				}
 			}
 		}
 	}
+}
+
+/* Row and column strides of op(A) and op(B) for an operation on dense matrices. */
+struct strides_ {
+	int a_rs, a_cs, b_rs, b_cs;
+};
+
+static struct strides_
+strides_(enum mm_op op, int M, int N, int K)
+{
+	switch (op) {
+	case MM_TN:
+		return (struct strides_){1, M, N, 1};
+	case MM_NT:
+		return (struct strides_){K, 1, 1, K};
+	case MM_NN:
+	default:
+		return (struct strides_){K, 1, N, 1};
+	}
+}
+
+static void
+mm_serial_(enum mm_op op, float *C, const float *A, const float *B, int M, int N, int K)
+{
+	if (M <= 0 || N <= 0 || K <= 0)
+		return;
+	void *scratch = aligned_alloc(64, SCRATCH_FLOATS * sizeof(float));
+	if (!scratch)
+		dief(EXIT_RUNTIME, "out of memory allocating GEMM scratch");
+	struct strides_ s = strides_(op, M, N, K);
+	mm_gemm(C, N, A, s.a_rs, s.a_cs, B, s.b_rs, s.b_cs, M, N, K, scratch);
+	free(scratch);
+}
+
+void
+mm_nn(float *C, const float *A, const float *B, int M, int N, int K)
+{
+	mm_serial_(MM_NN, C, A, B, M, N, K);
 }
 
 void
 mm_tn(float *C, const float *A, const float *B, int M, int N, int K)
 {
-	for (int j0 = 0; j0 < N; j0 += NC) {
-		int nc = min_(NC, N - j0);
-		for (int i0 = 0; i0 < M; i0 += MC) {
-			int mc = min_(MC, M - i0);
-			for (int k0 = 0; k0 < K; k0 += KC) {
-				int kc = min_(KC, K - k0);
-				for (int k = k0; k < k0 + kc; k++) {
-					const float *a_row = A + (size_t)k * M;
-					const float *b_row = B + (size_t)k * N + j0;
-					for (int i = i0; i < i0 + mc; i++) {
-						float a = a_row[i];
-						float *c_row = C + (size_t)i * N + j0;
-						for (int j = 0; j < nc; j++)
-							c_row[j] += a * b_row[j];
-					}
-				}
-			}
-		}
-	}
-}
-
-/* Dot product with 8 independent partial sums in a fixed order: vectorizable without
- * reassociation flags, and the result does not depend on anything but the inputs. */
-static float
-dot_(const float *x, const float *y, int n)
-{
-	float acc[8] = {0};
-	int k = 0;
-	for (; k + 8 <= n; k += 8)
-		for (int u = 0; u < 8; u++)
-			acc[u] += x[k + u] * y[k + u];
-	float sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-	for (; k < n; k++)
-		sum += x[k] * y[k];
-	return sum;
+	mm_serial_(MM_TN, C, A, B, M, N, K);
 }
 
 void
 mm_nt(float *C, const float *A, const float *B, int M, int N, int K)
 {
-	for (int j0 = 0; j0 < N; j0 += NC) {
-		int nc = min_(NC, N - j0);
-		for (int i0 = 0; i0 < M; i0 += MC) {
-			int mc = min_(MC, M - i0);
-			for (int i = i0; i < i0 + mc; i++) {
-				const float *a_row = A + (size_t)i * K;
-				float *c_row = C + (size_t)i * N;
-				for (int j = j0; j < j0 + nc; j++)
-					c_row[j] += dot_(a_row, B + (size_t)j * K, K);
+	mm_serial_(MM_NT, C, A, B, M, N, K);
+}
+
+struct gemm_job_ {
+	float *C;
+	const float *A, *B;
+	struct strides_ s;
+	int M, N, K;
+	int tm, tn, col_blocks; /* C is cut into tm x tn blocks, one task each */
+	struct pool *pool;
+};
+
+static void
+gemm_task_(void *arg, int task, int thread)
+{
+	const struct gemm_job_ *job = arg;
+	int i0 = task / job->col_blocks * job->tm, j0 = task % job->col_blocks * job->tn;
+	const struct strides_ *s = &job->s;
+	mm_gemm(job->C + (size_t)i0 * job->N + j0, job->N,
+		job->A + (size_t)i0 * s->a_rs, s->a_rs, s->a_cs,
+		job->B + (size_t)j0 * s->b_cs, s->b_rs, s->b_cs,
+		min_(job->tm, job->M - i0), min_(job->tn, job->N - j0), job->K,
+		pool_scratch(job->pool, thread));
+}
+
+static int
+round_up_(int x, int multiple)
+{
+	return (x + multiple - 1) / multiple * multiple;
+}
+
+void
+mm_pool(struct pool *pool, enum mm_op op, float *C, const float *A, const float *B, int M, int N,
+	int K)
+{
+	if (M <= 0 || N <= 0 || K <= 0)
+		return;
+	/* Split C until there are about four blocks per thread (so a thread that starts late
+	 * still gets a share), halving the longer side but keeping blocks at least two tiles
+	 * wide: each block repacks its rows of A and columns of B. */
+	int threads = pool_threads(pool);
+	int tm = round_up_(M, MR), tn = round_up_(N, NR);
+	int want = threads > 1 ? 4 * threads : 1;
+	for (;;) {
+		int blocks = ((M + tm - 1) / tm) * ((N + tn - 1) / tn);
+		if (blocks >= want)
+			break;
+		if (tn >= 4 * NR && (tn >= tm || tm < 4 * MR))
+			tn = round_up_(tn / 2, NR);
+		else if (tm >= 4 * MR)
+			tm = round_up_(tm / 2, MR);
+		else
+			break;
+	}
+	struct gemm_job_ job = {C, A, B, strides_(op, M, N, K), M, N, K, tm, tn,
+				(N + tn - 1) / tn, pool};
+	pool_run(pool, gemm_task_, &job, ((M + tm - 1) / tm) * job.col_blocks);
+}
+
+/* ---- sparse products over byte images ---- */
+
+/* The column passes over a row of N floats: up to SP_VECS vectors each. When N is not a
+ * multiple of VL the last vector is shifted left to end at N, overlapping its neighbour in
+ * the same pass; both compute the shared columns identically from the same initial values,
+ * so storing both is harmless, and no scalar tail or mask is needed. The last pass is given
+ * at least two vectors so that the shifted one never reaches into an earlier pass. */
+struct passes_ {
+	int count;
+	int vecs[64];
+	int col[64][SP_VECS];
+};
+
+static int
+plan_passes_(struct passes_ *p, int N)
+{
+	p->count = 0;
+	if (N < VL)
+		return 0;
+	int left = (N + VL - 1) / VL, j = 0;
+	while (left > 0) {
+		int nv = left > SP_VECS ? SP_VECS : left;
+		if (left > SP_VECS && left - SP_VECS == 1)
+			nv = SP_VECS - 1;
+		left -= nv;
+		/* Very wide rows (N > 64 * SP_VECS * VL) would overflow the table: the caller
+		 * handles columns in groups of at most SP_MAX_COLS. */
+		p->vecs[p->count] = nv;
+		for (int v = 0; v < nv; v++)
+			p->col[p->count][v] = j + v * VL;
+		if (left == 0)
+			p->col[p->count][nv - 1] = N - VL;
+		j += nv * VL;
+		p->count++;
+	}
+	return 1;
+}
+
+/* Columns handled per call of the pass planner. */
+#define SP_MAX_COLS (64 * SP_VECS * VL - 2 * VL)
+
+/* y[col[v] ...] += Σ_p val[p] · w[idx[p]*ldw + col[v] ...] for v < nv. Each vector count
+ * gets its own small function so that the accumulators stay in registers. */
+#define SP_AXPY_PASS(nv)                                                                      \
+	static void                                                                            \
+	sp_axpy_pass##nv##_(const int *col, float *restrict y, const float *restrict W,         \
+			    size_t ldw, const int *restrict idx, const float *restrict val,    \
+			    int nnz)                                                           \
+	{                                                                                      \
+		vf acc[nv];                                                                    \
+		for (int v = 0; v < nv; v++)                                                   \
+			acc[v] = load_(y + col[v]);                                            \
+		for (int p = 0; p < nnz; p++) {                                                \
+			const float *w = W + (size_t)idx[p] * ldw;                             \
+			float x = val[p];                                                      \
+			for (int v = 0; v < nv; v++)                                           \
+				acc[v] += x * load_(w + col[v]);                               \
+		}                                                                              \
+		for (int v = 0; v < nv; v++)                                                   \
+			store_(y + col[v], acc[v]);                                            \
+	}
+SP_AXPY_PASS(1)
+SP_AXPY_PASS(2)
+SP_AXPY_PASS(3)
+SP_AXPY_PASS(4)
+
+typedef void sp_axpy_fn_(const int *, float *, const float *, size_t, const int *, const float *,
+			 int);
+static sp_axpy_fn_ *const sp_axpy_[SP_VECS + 1] = {NULL, sp_axpy_pass1_, sp_axpy_pass2_,
+						   sp_axpy_pass3_, sp_axpy_pass4_};
+
+/* The same for N < VL, one column at a time. */
+static void
+sp_axpy_scalar_(int N, float *restrict y, const float *restrict W, size_t ldw,
+		const int *restrict idx, const float *restrict val, int nnz)
+{
+	for (int j = 0; j < N; j++) {
+		float acc = y[j];
+		for (int p = 0; p < nnz; p++)
+			acc += val[p] * W[(size_t)idx[p] * ldw + j];
+		y[j] = acc;
+	}
+}
+
+/* Row r of the compacted rows: K column indices, K values and chunks+1 chunk starts, one
+ * row after another, so each row is written by one task only. */
+static size_t
+row_ints_(const struct mm_sparse *sp)
+{
+	return 2 * (size_t)sp->K + sp->chunks + 1;
+}
+
+static int *
+row_idx_(const struct mm_sparse *sp, int r)
+{
+	return sp->mem + (size_t)r * row_ints_(sp);
+}
+
+static float *
+row_val_(const struct mm_sparse *sp, int r)
+{
+	return (float *)(row_idx_(sp, r) + sp->K);
+}
+
+static int *
+row_chunks_(const struct mm_sparse *sp, int r)
+{
+	return row_idx_(sp, r) + 2 * (size_t)sp->K;
+}
+
+size_t
+mm_sparse_bytes(int rows, int K)
+{
+	int chunks = (K + MM_CHUNK - 1) / MM_CHUNK;
+	return (size_t)rows * (2 * (size_t)K + chunks + 1) * sizeof(int);
+}
+
+void
+mm_sparse_init(struct mm_sparse *sp, int K, void *mem)
+{
+	sp->K = K;
+	sp->chunks = (K + MM_CHUNK - 1) / MM_CHUNK;
+	sp->mem = mem;
+}
+
+void
+mm_sparse_compact(const struct mm_sparse *sp, int r, const uint8_t *bytes)
+{
+	int K = sp->K;
+	int *idx = row_idx_(sp, r), *chunk_start = row_chunks_(sp, r);
+	float *val = row_val_(sp, r);
+	int n = 0, k = 0, c = 0;
+#if defined(__AVX512F__)
+	/* Sixteen pixels at a time: widen to 32 bits, mask the nonzero ones, and compress
+	 * their indices and values to the front of a vector. All 16 lanes are stored, so
+	 * stale entries past n get overwritten by the next chunk; they stay inside the row
+	 * because n + 16 <= k + 16 <= K. Division rounds correctly, so each value is bit for
+	 * bit (float)p / 255.0f, as in the portable branch. */
+	const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+					       15);
+	const __m512 v255 = _mm512_set1_ps(255.0f);
+	for (; k + MM_CHUNK <= K; k += MM_CHUNK, c++) {
+		chunk_start[c] = n;
+		__m512i pix = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(bytes + k)));
+		__mmask16 nonzero = _mm512_test_epi32_mask(pix, pix);
+		__m512 value = _mm512_div_ps(_mm512_cvtepi32_ps(pix), v255);
+		__m512i index = _mm512_add_epi32(iota, _mm512_set1_epi32(k));
+		_mm512_storeu_ps(val + n, _mm512_maskz_compress_ps(nonzero, value));
+		_mm512_storeu_si512(idx + n, _mm512_maskz_compress_epi32(nonzero, index));
+		n += __builtin_popcount(nonzero);
+	}
+#else
+	/* Eight pixels at a time: skip zero words (most of an MNIST image); in the others,
+	 * store every byte's entry but advance only past the nonzero ones, which avoids
+	 * unpredictable branches. */
+	for (; k + MM_CHUNK <= K; k += MM_CHUNK, c++) {
+		chunk_start[c] = n;
+		for (int w = k; w < k + MM_CHUNK; w += 8) {
+			uint64_t word;
+			memcpy(&word, bytes + w, sizeof word);
+			if (word == 0)
+				continue;
+			for (int b = w; b < w + 8; b++) {
+				idx[n] = b;
+				val[n] = (float)bytes[b] / 255.0f;
+				n += bytes[b] != 0;
+			}
+		}
+	}
+#endif
+	if (k < K) {
+		chunk_start[c++] = n;
+		for (; k < K; k++) {
+			if (bytes[k]) {
+				idx[n] = k;
+				val[n] = (float)bytes[k] / 255.0f;
+				n++;
+			}
+		}
+	}
+	chunk_start[c] = n;
+}
+
+void
+mm_sparse_nn(float *Y, int ldy, const struct mm_sparse *sp, int r0, int R, const float *W,
+	     int ldw, int N)
+{
+	if (R <= 0 || N <= 0)
+		return;
+	/* Column passes outermost, rows inside: a pass's columns of W (K x 64 floats, 200 KiB
+	 * for MNIST) are reused by every row while they sit in L2. */
+	struct passes_ passes;
+	for (int j0 = 0; j0 < N; j0 += SP_MAX_COLS) {
+		int nc = min_(SP_MAX_COLS, N - j0);
+		int vector_ok = plan_passes_(&passes, nc);
+		for (int p = 0; p < (vector_ok ? passes.count : 1); p++) {
+			for (int r = 0; r < R; r++) {
+				int row = r0 + r;
+				float *y = Y + (size_t)r * ldy + j0;
+				const int *ri = row_idx_(sp, row);
+				const float *rv = row_val_(sp, row);
+				int nnz = row_chunks_(sp, row)[sp->chunks];
+				if (vector_ok)
+					sp_axpy_[passes.vecs[p]](passes.col[p], y, W + j0, ldw, ri, rv,
+								 nnz);
+				else
+					sp_axpy_scalar_(nc, y, W + j0, ldw, ri, rv, nnz);
 			}
 		}
 	}
 }
+
+/* dw[k][col[v] ...] += val · dy[col[v] ...] for each entry (k, val) of one row's chunk:
+ * the row's dY columns stay in registers while its entries update their rows of dW. */
+#define SP_SCATTER_PASS(nv)                                                                   \
+	static void                                                                            \
+	sp_scatter_pass##nv##_(const int *col, float *restrict dW, size_t ldw,                  \
+			       const float *restrict dy, const int *restrict idx,              \
+			       const float *restrict val, int n)                               \
+	{                                                                                      \
+		vf d[nv];                                                                      \
+		for (int v = 0; v < nv; v++)                                                   \
+			d[v] = load_(dy + col[v]);                                             \
+		for (int e = 0; e < n; e++) {                                                  \
+			float *dw = dW + (size_t)idx[e] * ldw;                                 \
+			float x = val[e];                                                      \
+			vf acc[nv];                                                            \
+			for (int v = 0; v < nv; v++)                                           \
+				acc[v] = load_(dw + col[v]);                                   \
+			for (int v = 0; v < nv; v++)                                           \
+				acc[v] += x * d[v];                                            \
+			for (int v = 0; v < nv; v++)                                           \
+				store_(dw + col[v], acc[v]);                                   \
+		}                                                                              \
+	}
+SP_SCATTER_PASS(1)
+SP_SCATTER_PASS(2)
+SP_SCATTER_PASS(3)
+SP_SCATTER_PASS(4)
+
+typedef void sp_scatter_fn_(const int *, float *, size_t, const float *, const int *,
+			    const float *, int);
+static sp_scatter_fn_ *const sp_scatter_[SP_VECS + 1] = {NULL, sp_scatter_pass1_,
+							 sp_scatter_pass2_, sp_scatter_pass3_,
+							 sp_scatter_pass4_};
+
+void
+mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float *dY, int ldy,
+	     int N, int c0, int c1)
+{
+	c1 = min_(c1, sp->chunks);
+	int k0 = c0 * MM_CHUNK, k1 = min_(c1 * MM_CHUNK, sp->K);
+	if (k1 <= k0 || N <= 0)
+		return;
+	for (int k = k0; k < k1; k++)
+		memset(dW + (size_t)k * ldw, 0, (size_t)N * sizeof *dW);
+	/* Rows in order, so each dW element sums its terms in row order. A pass touches only
+	 * its columns of the chunk's rows of dW (16 x 64 floats), which stay in L1 while the
+	 * rows go by. An overlapping last vector (see plan_passes_) is safe here too: each
+	 * entry loads all its vectors before storing any. */
+	struct passes_ passes;
+	for (int j0 = 0; j0 < N; j0 += SP_MAX_COLS) {
+		int nc = min_(SP_MAX_COLS, N - j0);
+		int vector_ok = plan_passes_(&passes, nc);
+		for (int p = 0; p < (vector_ok ? passes.count : 1); p++) {
+			for (int r = 0; r < R; r++) {
+				const int *chunk_start = row_chunks_(sp, r);
+				int e0 = chunk_start[c0], e1 = chunk_start[c1];
+				if (e0 == e1)
+					continue;
+				const int *ri = row_idx_(sp, r) + e0;
+				const float *rv = row_val_(sp, r) + e0;
+				const float *dy = dY + (size_t)r * ldy + j0;
+				float *dw = dW + j0;
+				if (vector_ok) {
+					sp_scatter_[passes.vecs[p]](passes.col[p], dw, ldw, dy, ri, rv,
+								    e1 - e0);
+					continue;
+				}
+				for (int e = 0; e < e1 - e0; e++)
+					for (int j = 0; j < nc; j++)
+						dw[(size_t)ri[e] * ldw + j] += rv[e] * dy[j];
+			}
+		}
+	}
+}
+
+/* ---- reference ---- */
 
 void
 matmul_ref(float *C, const float *A, const float *B, int M, int N, int K, int transpose_a,

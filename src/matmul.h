@@ -1,17 +1,74 @@
-/* matmul.h: the three float32 matrix products that training needs. All matrices are
+/* matmul.h: the float32 matrix products that training and evaluation need. All matrices are
  * row-major and every kernel ACCUMULATES into C, so the caller initializes C (with zeros,
- * or with a broadcast bias, which saves a separate pass). */
+ * or with a broadcast bias, which saves a separate pass).
+ *
+ * Every kernel here, dense or sparse, serial or threaded, computes each element of C the
+ * same way: starting from its initial value, c = c + a_k * b_k for k = 0, 1, ..., K-1 in
+ * order, one rounding per step (a fused multiply-add where the target has one). Blocking,
+ * packing, thread count and the tile an element falls in therefore never change a result,
+ * and the sparse kernels, which skip the k where a_k is exactly zero (adding 0 * b is exact),
+ * give the same bits as the dense ones. */
 #ifndef BPTRAIN_MATMUL_H
 #define BPTRAIN_MATMUL_H
 
-/* C(M,N) += A(M,K) · B(K,N). The affine forward, Y = X·W. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pool.h"
+
+/* Which operands are transposed: C(M,N) += op(A)(M,K) · op(B)(K,N). */
+enum mm_op {
+	MM_NN, /* A is (M,K), B is (K,N): the affine forward, Y = X·W */
+	MM_TN, /* A is (K,M), B is (K,N): the weight gradient, dW = Xᵀ·dY */
+	MM_NT, /* A is (M,K), B is (N,K): the input gradient, dX = dY·Wᵀ */
+};
+
+/* C(M,N) += A(M,K) · B(K,N), single-threaded. */
 void mm_nn(float *C, const float *A, const float *B, int M, int N, int K);
-
-/* C(M,N) += A(K,M)ᵀ · B(K,N). The weight gradient, dW = Xᵀ·dY. */
+/* C(M,N) += A(K,M)ᵀ · B(K,N), single-threaded. */
 void mm_tn(float *C, const float *A, const float *B, int M, int N, int K);
-
-/* C(M,N) += A(M,K) · B(N,K)ᵀ. The input gradient, dX = dY·Wᵀ. */
+/* C(M,N) += A(M,K) · B(N,K)ᵀ, single-threaded. */
 void mm_nt(float *C, const float *A, const float *B, int M, int N, int K);
+
+/* The same products on all of the pool's threads, each owning whole blocks of C. */
+void mm_pool(struct pool *pool, enum mm_op op, float *C, const float *A, const float *B, int M,
+	     int N, int K);
+
+/* Bytes of scratch memory each thread needs for the kernels below (for pool_create). */
+size_t mm_scratch_bytes(void);
+
+/* The blocked kernel on sub-matrices, single-threaded: C(M,N) with row stride ldc,
+ * op(A)(i,k) = A[i*a_rs + k*a_cs], op(B)(k,j) = B[k*b_rs + j*b_cs]. scratch holds
+ * mm_scratch_bytes() (64-byte alignment helps the packed loads but is not required). */
+void mm_gemm(float *C, int ldc, const float *A, int a_rs, int a_cs, const float *B, int b_rs,
+	     int b_cs, int M, int N, int K, void *scratch);
+
+/* Sparse rows compacted from byte images: X(r,k) = bytes_r[k] / 255, the value
+ * dataset_gather gives. Each row keeps its nonzero entries (column, value) in column order,
+ * and where each MM_CHUNK-column chunk starts among them, so the entries of a chunk of
+ * columns can be found without a search. */
+#define MM_CHUNK 16
+
+struct mm_sparse {
+	int K, chunks; /* chunks = ceil(K / MM_CHUNK) */
+	int *mem;      /* rows one after another, see matmul.c */
+};
+
+/* Bytes of memory for `rows` compacted rows of K columns; mm_sparse_init carves it. */
+size_t mm_sparse_bytes(int rows, int K);
+void mm_sparse_init(struct mm_sparse *sp, int K, void *mem);
+
+/* Compact the K bytes at `bytes` into row r. */
+void mm_sparse_compact(const struct mm_sparse *sp, int r, const uint8_t *bytes);
+
+/* Y(R,N) (row stride ldy) += X(r0..r0+R-1, K) · W(K,N) (row stride ldw). */
+void mm_sparse_nn(float *Y, int ldy, const struct mm_sparse *sp, int r0, int R, const float *W,
+		  int ldw, int N);
+/* Rows MM_CHUNK*c0 .. MM_CHUNK*c1-1 (clipped to K) of dW(K,N) (row stride ldw) =
+ * X(0..R-1, K)ᵀ · dY(R,N) (row stride ldy): OVERWRITES those rows, each sum running over
+ * r = 0..R-1 in order. */
+void mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float *dY,
+		  int ldy, int N, int c0, int c1);
 
 /* The plain triple loop, kept as the reference the tests and benchmarks compare against.
  * transpose_a/transpose_b select the same three variants (A is (K,M) when transposed,

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "layers.h"
+#include "matmul.h"
 #include "util.h"
 
 const char *
@@ -40,10 +41,17 @@ net_init(struct net *net, const int *dims, int n_layers, enum activation activat
 
 	/* params, grads, then z, a, dz, da per layer, then probs: at most 4 activation-sized
 	 * arrays per layer plus probs. */
+	/* The GEMM scratch goes first, where the block is aligned as malloc aligns it; the
+	 * kernels load and store unaligned, so that is enough. */
 	size_t classes_rows = (size_t)max_batch * dims[n_layers];
-	size_t total = 2 * n_params + 4 * n_acts + classes_rows;
+	size_t scratch_floats = (mm_scratch_bytes() + sizeof(float) - 1) / sizeof(float);
+	size_t sparse_floats = mm_sparse_bytes(max_batch, dims[0]) / sizeof(float);
+	size_t total = scratch_floats + 2 * n_params + 4 * n_acts + classes_rows + max_batch +
+		       sparse_floats;
 	float *p = xmalloc(total * sizeof(float));
 	net->block = p;
+	net->scratch = p;
+	p += scratch_floats;
 	net->params = p;
 	p += n_params;
 	net->grads = p;
@@ -70,6 +78,10 @@ net_init(struct net *net, const int *dims, int n_layers, enum activation activat
 		}
 	}
 	net->probs = p;
+	p += classes_rows;
+	net->row_loss = p;
+	p += max_batch;
+	mm_sparse_init(&net->sparse, dims[0], p);
 
 	for (int l = 0; l < n_layers; l++) {
 		size_t wsize = (size_t)dims[l] * dims[l + 1];
@@ -88,55 +100,276 @@ net_free(struct net *net)
 	memset(net, 0, sizeof *net);
 }
 
+/* The input of the first layer: dense floats, or byte images. */
+struct input_ {
+	const float *x;              /* (n, dims[0]), or NULL */
+	const uint8_t *const *rows;  /* n pointers to dims[0] bytes, when x is NULL */
+};
+
+static void *
+scratch_(const struct net *net, int thread)
+{
+	return net->pool ? pool_scratch(net->pool, thread) : net->scratch;
+}
+
+static int
+threads_(const struct net *net)
+{
+	return net->pool ? pool_threads(net->pool) : 1;
+}
+
+static void
+run_(struct net *net, pool_task_fn *fn, void *arg, int n_tasks)
+{
+	if (net->pool) {
+		pool_run(net->pool, fn, arg, n_tasks);
+		return;
+	}
+	for (int task = 0; task < n_tasks; task++)
+		fn(arg, task, 0);
+}
+
+/* Rows per task for the row-parallel passes: a few tasks per thread, so a thread that
+ * wakes up late still finds work. Each row is computed the same way whatever block it is
+ * in, so this may depend on the thread count without changing any result. */
+static int
+row_block_(const struct net *net, int n)
+{
+	int threads = threads_(net);
+	if (threads == 1)
+		return n;
+	int block = (n + 4 * threads - 1) / (4 * threads);
+	return block < 16 ? 16 : block;
+}
+
+struct pass_ {
+	struct net *net;
+	struct input_ in;
+	const uint8_t *labels;
+	int n, block;
+};
+
+static void
+activation_forward_(const struct net *net, float *a, const float *z, size_t len)
+{
+	if (net->activation == ACT_SIGMOID)
+		sigmoid_forward(a, z, len);
+	else
+		relu_forward(a, z, len);
+}
+
+/* Forward over rows r0..r0+rows-1: everything a row needs is in that row, so blocks of
+ * rows run in parallel without sharing any sum. */
+static void
+forward_task_(void *arg, int task, int thread)
+{
+	struct pass_ *job = arg;
+	struct net *net = job->net;
+	int r0 = task * job->block;
+	int rows = job->n - r0 < job->block ? job->n - r0 : job->block;
+	void *scratch = scratch_(net, thread);
+	int last = net->n_layers - 1;
+	for (int l = 0; l <= last; l++) {
+		int in = net->dims[l], out = net->dims[l + 1];
+		float *z = net->z[l] + (size_t)r0 * out;
+		/* Starting C at the broadcast bias lets the accumulating GEMM add the bias. */
+		for (int i = 0; i < rows; i++)
+			memcpy(z + (size_t)i * out, net->b[l], (size_t)out * sizeof *z);
+		if (l == 0 && job->in.rows) {
+			for (int i = r0; i < r0 + rows; i++)
+				mm_sparse_compact(&net->sparse, i, job->in.rows[i]);
+			mm_sparse_nn(z, out, &net->sparse, r0, rows, net->w[0], out, out);
+		} else {
+			const float *x = l == 0 ? job->in.x : net->a[l - 1];
+			mm_gemm(z, out, x + (size_t)r0 * in, in, 1, net->w[l], out, 1, rows, out, in,
+				scratch);
+		}
+		if (l < last)
+			activation_forward_(net, net->a[l] + (size_t)r0 * out, z, (size_t)rows * out);
+	}
+	if (!job->labels)
+		return;
+	int k = net->dims[last + 1];
+	for (int i = r0; i < r0 + rows; i++)
+		net->row_loss[i] = softmax_xent_forward(net->probs + (size_t)i * k,
+							 net->z[last] + (size_t)i * k,
+							 job->labels + i, 1, k);
+}
+
+static float
+forward_(struct net *net, const struct input_ *in, const uint8_t *labels, int n)
+{
+	struct pass_ job = {net, *in, labels, n, row_block_(net, n)};
+	run_(net, forward_task_, &job, (n + job.block - 1) / job.block);
+	if (!labels)
+		return 0.0f;
+	/* The mean loss, summed in row order whatever the blocks were. */
+	double loss = 0.0;
+	for (int i = 0; i < n; i++)
+		loss += net->row_loss[i];
+	return (float)(loss / n);
+}
+
 float
 net_forward(struct net *net, const float *x, const uint8_t *labels, int n)
 {
-	const float *in = x;
-	int last = net->n_layers - 1;
-	for (int l = 0; l < net->n_layers; l++) {
-		affine_forward(net->z[l], in, net->w[l], net->b[l], n, net->dims[l], net->dims[l + 1]);
-		if (l == last)
-			break;
-		size_t len = (size_t)n * net->dims[l + 1];
+	struct input_ in = {x, NULL};
+	return forward_(net, &in, labels, n);
+}
+
+float
+net_forward_bytes(struct net *net, const uint8_t *const *rows, const uint8_t *labels, int n)
+{
+	struct input_ in = {NULL, rows};
+	return forward_(net, &in, labels, n);
+}
+
+/* Backward, first half, over blocks of rows: each row's gradient with respect to every
+ * hidden layer's output, d a[l-1] = dz[l] · w[l]ᵀ, then through the activation. */
+static void
+backward_rows_task_(void *arg, int task, int thread)
+{
+	struct pass_ *job = arg;
+	struct net *net = job->net;
+	int r0 = task * job->block;
+	int rows = job->n - r0 < job->block ? job->n - r0 : job->block;
+	void *scratch = scratch_(net, thread);
+	for (int l = net->n_layers - 1; l >= 1; l--) {
+		int in = net->dims[l], out = net->dims[l + 1];
+		float *da = net->da[l - 1] + (size_t)r0 * in;
+		size_t len = (size_t)rows * in;
+		memset(da, 0, len * sizeof *da);
+		mm_gemm(da, in, net->dz[l] + (size_t)r0 * out, out, 1, net->w[l], 1, out, rows, in,
+			out, scratch);
+		float *dz = net->dz[l - 1] + (size_t)r0 * in;
 		if (net->activation == ACT_SIGMOID)
-			sigmoid_forward(net->a[l], net->z[l], len);
+			sigmoid_backward(dz, da, net->a[l - 1] + (size_t)r0 * in, len);
 		else
-			relu_forward(net->a[l], net->z[l], len);
-		in = net->a[l];
+			relu_backward(dz, da, net->z[l - 1] + (size_t)r0 * in, len);
 	}
-	if (!labels)
-		return 0.0f;
-	return softmax_xent_forward(net->probs, net->z[last], labels, n, net->dims[last + 1]);
+}
+
+/* Backward, second half: the parameter gradients, each a sum over the batch. A task owns
+ * a block of rows of one dw[l] (input features) and sums over all n samples in order, so
+ * no partial sums from different threads are ever combined. */
+struct grads_job_ {
+	struct pass_ pass;
+	int tasks_before[NET_MAX_LAYERS + 1]; /* tasks of layers < l */
+	int block[NET_MAX_LAYERS];            /* rows of dw[l] per task */
+};
+
+static void
+grads_task_(void *arg, int task, int thread)
+{
+	struct grads_job_ *job = arg;
+	struct net *net = job->pass.net;
+	int n = job->pass.n;
+	int l = 0;
+	while (task >= job->tasks_before[l + 1])
+		l++;
+	int in = net->dims[l], out = net->dims[l + 1];
+	int k0 = (task - job->tasks_before[l]) * job->block[l];
+	int k1 = in - k0 < job->block[l] ? in : k0 + job->block[l];
+	void *scratch = scratch_(net, thread);
+	float *dw = net->dw[l];
+	if (l == 0 && job->pass.in.rows) {
+		/* The rows were compacted by the forward pass; the block is whole chunks. */
+		mm_sparse_tn(dw, out, &net->sparse, n, net->dz[0], out, out, k0 / MM_CHUNK,
+			     (k1 + MM_CHUNK - 1) / MM_CHUNK);
+	} else {
+		const float *x = l == 0 ? job->pass.in.x : net->a[l - 1];
+		memset(dw + (size_t)k0 * out, 0, (size_t)(k1 - k0) * out * sizeof *dw);
+		mm_gemm(dw + (size_t)k0 * out, out, x + k0, 1, in, net->dz[l], out, 1, k1 - k0, out,
+			n, scratch);
+	}
+	if (k0 != 0)
+		return;
+	/* b was broadcast to every row, so its gradient sums the rows of dz. */
+	float *db = net->db[l];
+	const float *dz = net->dz[l];
+	memset(db, 0, (size_t)out * sizeof *db);
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < out; j++)
+			db[j] += dz[(size_t)i * out + j];
+}
+
+static void
+backward_(struct net *net, const struct input_ *in, const uint8_t *labels, int n)
+{
+	int last = net->n_layers - 1;
+	softmax_xent_backward(net->dz[last], net->probs, labels, n, net->dims[last + 1]);
+	struct grads_job_ job = {.pass = {net, *in, labels, n, row_block_(net, n)}};
+	if (last > 0)
+		run_(net, backward_rows_task_, &job.pass, (n + job.pass.block - 1) / job.pass.block);
+
+	/* One chunk of input features per task of the sparse first layer; dense layers in
+	 * blocks of a few GEMM tiles, about four per thread. */
+	int threads = threads_(net);
+	job.tasks_before[0] = 0;
+	for (int l = 0; l <= last; l++) {
+		int rows = net->dims[l];
+		int block;
+		if (l == 0 && in->rows)
+			block = MM_CHUNK;
+		else if (threads == 1)
+			block = rows;
+		else
+			block = (rows + 4 * threads - 1) / (4 * threads);
+		if (block < 16)
+			block = 16;
+		job.block[l] = block;
+		job.tasks_before[l + 1] = job.tasks_before[l] + (rows + block - 1) / block;
+	}
+	run_(net, grads_task_, &job, job.tasks_before[last + 1]);
 }
 
 void
 net_backward(struct net *net, const float *x, const uint8_t *labels, int n)
 {
-	int last = net->n_layers - 1;
-	softmax_xent_backward(net->dz[last], net->probs, labels, n, net->dims[last + 1]);
-	for (int l = last; l >= 0; l--) {
-		const float *in = l > 0 ? net->a[l - 1] : x;
-		/* The first layer's input gradient is never needed: skip that whole GEMM. */
-		float *din = l > 0 ? net->da[l - 1] : NULL;
-		affine_backward(din, net->dz[l], net->dw[l], net->db[l], in, net->w[l], n,
-				net->dims[l], net->dims[l + 1]);
-		if (l == 0)
-			break;
-		size_t len = (size_t)n * net->dims[l];
-		if (net->activation == ACT_SIGMOID)
-			sigmoid_backward(net->dz[l - 1], net->da[l - 1], net->a[l - 1], len);
-		else
-			relu_backward(net->dz[l - 1], net->da[l - 1], net->z[l - 1], len);
-	}
+	struct input_ in = {x, NULL};
+	backward_(net, &in, labels, n);
+}
+
+void
+net_backward_bytes(struct net *net, const uint8_t *const *rows, const uint8_t *labels, int n)
+{
+	struct input_ in = {NULL, rows};
+	backward_(net, &in, labels, n);
+}
+
+struct sgd_job_ {
+	struct net *net;
+	float lr;
+};
+
+enum { SGD_CHUNK = 1 << 15 };
+
+static void
+sgd_task_(void *arg, int task, int thread)
+{
+	(void)thread;
+	struct sgd_job_ *job = arg;
+	float *params = job->net->params;
+	const float *grads = job->net->grads;
+	size_t i0 = (size_t)task * SGD_CHUNK;
+	size_t i1 = job->net->n_params - i0 < SGD_CHUNK ? job->net->n_params : i0 + SGD_CHUNK;
+	float lr = job->lr;
+	for (size_t i = i0; i < i1; i++)
+		params[i] -= lr * grads[i];
 }
 
 void
 net_sgd_step(struct net *net, float lr)
 {
-	float *params = net->params;
-	const float *grads = net->grads;
-	for (size_t i = 0; i < net->n_params; i++)
-		params[i] -= lr * grads[i];
+	/* Elementwise, so any split gives the same result; small nets are not worth a wakeup. */
+	struct sgd_job_ job = {net, lr};
+	int tasks = (int)((net->n_params + SGD_CHUNK - 1) / SGD_CHUNK);
+	if (tasks < 4) {
+		for (int task = 0; task < tasks; task++)
+			sgd_task_(&job, task, 0);
+		return;
+	}
+	run_(net, sgd_task_, &job, tasks);
 }
 
 void

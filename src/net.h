@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "matmul.h"
+#include "pool.h"
 #include "rng.h"
 
 #define NET_MAX_LAYERS 8 /* affine layers, so up to 7 hidden layers */
@@ -34,6 +36,16 @@ struct net {
 	float *probs;              /* softmax of the logits */
 	float *dz[NET_MAX_LAYERS]; /* d loss / d z[l] */
 	float *da[NET_MAX_LAYERS]; /* d loss / d a[l], hidden layers only */
+	float *row_loss;           /* (max_batch) loss of each row, summed in row order */
+
+	/* Threads for forward and backward, owned by the caller: set it after net_init, or
+	 * leave it NULL to run everything on the calling thread (using `scratch`). Every
+	 * result is bitwise the same for any number of threads. */
+	struct pool *pool;
+	void *scratch;             /* mm_scratch_bytes() for the single-threaded case */
+
+	/* Byte inputs (net_forward_bytes) compacted to their nonzero pixels, max_batch rows. */
+	struct mm_sparse sparse;
 
 	void *block; /* the one allocation everything above points into */
 };
@@ -50,6 +62,15 @@ float net_forward(struct net *net, const float *x, const uint8_t *labels, int n)
 
 /* Backward pass filling net->grads; call it right after net_forward with the same x, labels, n. */
 void net_backward(struct net *net, const float *x, const uint8_t *labels, int n);
+
+/* The same two passes with the input given as byte images, row i being the dims[0] bytes at
+ * rows[i], scaled to p / 255 as dataset_gather does. Only nonzero pixels are visited in the first layer, which
+ * for MNIST (about 80% zeros) is most of the work; results are the same bits as net_forward
+ * and net_backward on the gathered floats. */
+float net_forward_bytes(struct net *net, const uint8_t *const *rows, const uint8_t *labels,
+			int n);
+void net_backward_bytes(struct net *net, const uint8_t *const *rows, const uint8_t *labels,
+			int n);
 
 /* params -= lr * grads */
 void net_sgd_step(struct net *net, float lr);

@@ -31,14 +31,16 @@ dataset_gather(float *x, uint8_t *labels, const struct dataset *ds, size_t first
 }
 
 double
-evaluate(struct net *net, const struct dataset *ds, float *x_buf)
+evaluate(struct net *net, const struct dataset *ds)
 {
 	uint8_t predicted[EVAL_CHUNK];
-	size_t correct = 0;
+	const uint8_t *images[EVAL_CHUNK];
+	size_t in = (size_t)ds->input_size, correct = 0;
 	for (size_t first = 0; first < ds->count; first += EVAL_CHUNK) {
 		int n = ds->count - first < EVAL_CHUNK ? (int)(ds->count - first) : EVAL_CHUNK;
-		dataset_gather(x_buf, NULL, ds, first, NULL, n);
-		net_forward(net, x_buf, NULL, n);
+		for (int i = 0; i < n; i++)
+			images[i] = ds->pixels + (first + i) * in;
+		net_forward_bytes(net, images, NULL, n);
 		net_argmax(net, predicted, n);
 		for (int i = 0; i < n; i++)
 			correct += predicted[i] == ds->labels[first + i];
@@ -53,10 +55,10 @@ train_run(struct net *net, const struct dataset *train, const struct dataset *te
 	int batch = opt->batch;
 	/* The book's epoch: as many steps as it takes to draw train->count samples. */
 	int epoch_iters = train->count / (size_t)batch > 0 ? (int)(train->count / batch) : 1;
+	/* The batch stays bytes: the net reads the sampled images in place and converts only
+	 * their nonzero pixels. */
 	size_t in = (size_t)train->input_size;
-	int x_rows = batch > EVAL_CHUNK ? batch : EVAL_CHUNK;
-	float *x = xmalloc((size_t)x_rows * in * sizeof *x);
-	size_t *rows = xmalloc((size_t)batch * sizeof *rows);
+	const uint8_t **images = xmalloc((size_t)batch * sizeof *images);
 	uint8_t *labels = xmalloc((size_t)batch);
 	int status = 0;
 
@@ -67,17 +69,19 @@ train_run(struct net *net, const struct dataset *train, const struct dataset *te
 	int epoch_steps = 0, epoch = 0;
 	for (int it = 1; it <= opt->iters; it++) {
 		double step_start = now_sec();
-		for (int i = 0; i < batch; i++)
-			rows[i] = (size_t)rng_below(rng, train->count);
-		dataset_gather(x, labels, train, 0, rows, batch);
-		float loss = net_forward(net, x, labels, batch);
+		for (int i = 0; i < batch; i++) {
+			size_t row = (size_t)rng_below(rng, train->count);
+			images[i] = train->pixels + row * in;
+			labels[i] = train->labels[row];
+		}
+		float loss = net_forward_bytes(net, images, labels, batch);
 		if (!isfinite(loss) || loss > DIVERGED_LOSS) {
 			warnf("training diverged: loss is %g at iteration %d (try a smaller --lr)",
 			      (double)loss, it);
 			status = -1;
 			break;
 		}
-		net_backward(net, x, labels, batch);
+		net_backward_bytes(net, images, labels, batch);
 		net_sgd_step(net, opt->lr);
 		result->iters_done = it;
 		epoch_loss += loss;
@@ -89,8 +93,8 @@ train_run(struct net *net, const struct dataset *train, const struct dataset *te
 		epoch++;
 		result->train_s += epoch_train_s;
 		result->loss = epoch_loss / epoch_steps;
-		result->train_acc = evaluate(net, train, x);
-		result->test_acc = evaluate(net, test, x);
+		result->train_acc = evaluate(net, train);
+		result->test_acc = evaluate(net, test);
 		double rate = epoch_train_s > 0 ? epoch_steps * (double)batch / epoch_train_s : 0.0;
 		fprintf(out, "%5d %7d %9.4f %9.4f %9.4f %8.3f %10.0f\n", epoch, it, result->loss,
 			result->train_acc, result->test_acc, now_sec() - epoch_start, rate);
@@ -100,8 +104,7 @@ train_run(struct net *net, const struct dataset *train, const struct dataset *te
 		epoch_steps = 0;
 		epoch_start = now_sec();
 	}
-	free(x);
-	free(rows);
+	free(images);
 	free(labels);
 	return status;
 }

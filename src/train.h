@@ -9,9 +9,9 @@
 #include "net.h"
 #include "rng.h"
 
-/* Rows per forward pass when evaluating a whole set: large enough for the GEMM to run
- * efficiently, small enough that activations stay a few MB. */
-#define EVAL_CHUNK 500
+/* Rows per forward pass when evaluating a whole set: enough for every thread to get
+ * several blocks of rows, small enough that activations stay a few MB. */
+#define EVAL_CHUNK 1000
 
 struct train_options {
 	int iters;  /* SGD steps */
@@ -32,9 +32,9 @@ struct train_result {
 void dataset_gather(float *x, uint8_t *labels, const struct dataset *ds, size_t first,
 		    const size_t *rows, int n);
 
-/* Fraction of ds that net classifies correctly; x_buf holds EVAL_CHUNK rows and the net
- * must have max_batch >= EVAL_CHUNK (or >= ds->count). */
-double evaluate(struct net *net, const struct dataset *ds, float *x_buf);
+/* Fraction of ds that net classifies correctly, evaluated EVAL_CHUNK images at a time
+ * straight from the bytes; the net must have max_batch >= EVAL_CHUNK (or >= ds->count). */
+double evaluate(struct net *net, const struct dataset *ds);
 
 /* Train net, printing a table row per epoch to out. Returns 0, or -1 (with a message) when
  * the loss stops being finite. The result is filled either way. */

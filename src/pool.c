@@ -1,0 +1,259 @@
+/* pool.c: the thread pool.
+ *
+ * A training step is a few parallel passes of 10-100 microseconds each, back to back, and
+ * waking a thread sleeping on a condition variable takes about 50 microseconds on the
+ * virtual machines we measured (see docs/benchmarks.md): sleeping between passes would cost
+ * more than the passes. So a thread that runs out of work first watches the job word for a
+ * bounded time (SPIN_ROUNDS pause instructions, a fraction of a millisecond) with C11 atomic
+ * acquire loads, and only then sleeps on a condition variable, which the caller signals when
+ * anyone sleeps. Synchronization is all atomics with acquire/release ordering or the mutex;
+ * nothing relies on volatile.
+ *
+ * The job word holds the job's generation in its high half and the next unclaimed task in
+ * its low half, so a worker claims a task with one compare-and-swap that fails if the job
+ * has already changed: a worker that wakes up late can never run a task of the wrong job,
+ * and the caller never waits for a worker that took no task. */
+#include "pool.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+/* About 20 ns per pause on current x86, so a few hundred microseconds of watching. */
+#define SPIN_ROUNDS 20000
+
+struct worker {
+	struct pool *pool;
+	int id;
+};
+
+struct pool {
+	int threads;
+	pthread_t *tids; /* threads-1 workers; index 0 unused */
+	struct worker *workers;
+
+	_Atomic uint64_t job;  /* generation << 32 | next unclaimed task */
+	atomic_int done;       /* tasks of the current job finished */
+	atomic_int stop;
+
+	/* The current job, written before the job word announces it and left alone until
+	 * all its tasks are done. */
+	pool_task_fn *fn;
+	void *arg;
+	atomic_int n_tasks; /* atomic because a late worker may read it as a new job starts */
+
+	pthread_mutex_t lock;
+	pthread_cond_t wake;     /* sleeping workers wait here for a new job */
+	pthread_cond_t finished; /* a sleeping caller waits here for done == n_tasks */
+	int sleepers;            /* workers waiting on wake, under lock */
+	int caller_sleeping;     /* under lock */
+
+	unsigned char *scratch;
+	size_t scratch_stride;
+};
+
+static inline void
+pause_(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+static uint32_t
+generation_(uint64_t job)
+{
+	return (uint32_t)(job >> 32);
+}
+
+/* Claim and run tasks of job generation gen until none are left or the job changed. */
+static void
+run_tasks_(struct pool *pool, uint32_t gen, int thread)
+{
+	uint64_t job = atomic_load_explicit(&pool->job, memory_order_acquire);
+	for (;;) {
+		/* A stale n_tasks is harmless: the exchange below fails if the job changed. */
+		int n_tasks = atomic_load_explicit(&pool->n_tasks, memory_order_relaxed);
+		if (generation_(job) != gen || (uint32_t)job >= (uint32_t)n_tasks)
+			return;
+		if (!atomic_compare_exchange_weak_explicit(&pool->job, &job, job + 1,
+							   memory_order_acq_rel,
+							   memory_order_acquire))
+			continue;
+		/* The claim succeeded, so job gen is still running and fn, arg stay put
+		 * until this task is counted as done. */
+		pool->fn(pool->arg, (int)(uint32_t)job, thread);
+		if (atomic_fetch_add_explicit(&pool->done, 1, memory_order_acq_rel) + 1 == n_tasks) {
+			pthread_mutex_lock(&pool->lock);
+			if (pool->caller_sleeping)
+				pthread_cond_signal(&pool->finished);
+			pthread_mutex_unlock(&pool->lock);
+		}
+		job = atomic_load_explicit(&pool->job, memory_order_acquire);
+	}
+}
+
+static void *
+worker_main_(void *p)
+{
+	struct worker *self = p;
+	struct pool *pool = self->pool;
+	uint32_t seen = 0;
+	for (;;) {
+		uint64_t job = 0;
+		int fresh = 0;
+		for (int spin = 0; spin < SPIN_ROUNDS && !fresh; spin++) {
+			job = atomic_load_explicit(&pool->job, memory_order_acquire);
+			fresh = generation_(job) != seen ||
+				atomic_load_explicit(&pool->stop, memory_order_relaxed);
+			if (!fresh)
+				pause_();
+		}
+		if (!fresh) {
+			pthread_mutex_lock(&pool->lock);
+			pool->sleepers++;
+			for (;;) {
+				job = atomic_load_explicit(&pool->job, memory_order_acquire);
+				if (generation_(job) != seen || atomic_load(&pool->stop))
+					break;
+				pthread_cond_wait(&pool->wake, &pool->lock);
+			}
+			pool->sleepers--;
+			pthread_mutex_unlock(&pool->lock);
+		}
+		if (atomic_load(&pool->stop))
+			return NULL;
+		seen = generation_(job);
+		run_tasks_(pool, seen, self->id);
+	}
+}
+
+struct pool *
+pool_create(int threads, size_t scratch_bytes)
+{
+	if (threads < 1 || threads > POOL_MAX_THREADS) {
+		warnf("thread count must be 1 to %d", POOL_MAX_THREADS);
+		return NULL;
+	}
+	struct pool *pool = xmalloc(sizeof *pool);
+	memset(pool, 0, sizeof *pool);
+	pool->threads = threads;
+	pool->scratch_stride = (scratch_bytes + 63) / 64 * 64;
+	pool->scratch = aligned_alloc(64, pool->scratch_stride * threads + 64);
+	if (!pool->scratch)
+		dief(EXIT_RUNTIME, "out of memory allocating thread scratch");
+	pool->tids = xmalloc(sizeof *pool->tids * threads);
+	pool->workers = xmalloc(sizeof *pool->workers * threads);
+	atomic_init(&pool->job, 0);
+	atomic_init(&pool->done, 0);
+	atomic_init(&pool->stop, 0);
+	atomic_init(&pool->n_tasks, 0);
+	pthread_mutex_init(&pool->lock, NULL);
+	pthread_cond_init(&pool->wake, NULL);
+	pthread_cond_init(&pool->finished, NULL);
+
+	/* Workers block every signal, so a handler installed by main runs on the main thread. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int started = 1;
+	for (; started < threads; started++) {
+		pool->workers[started] = (struct worker){pool, started};
+		if (pthread_create(&pool->tids[started], NULL, worker_main_,
+				   &pool->workers[started]) != 0)
+			break;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (started < threads) {
+		warnf("cannot start thread %d of %d", started + 1, threads);
+		pool->threads = started;
+		pool_free(pool);
+		return NULL;
+	}
+	return pool;
+}
+
+void
+pool_free(struct pool *pool)
+{
+	if (!pool)
+		return;
+	pthread_mutex_lock(&pool->lock);
+	atomic_store(&pool->stop, 1);
+	pthread_cond_broadcast(&pool->wake);
+	pthread_mutex_unlock(&pool->lock);
+	for (int t = 1; t < pool->threads; t++)
+		pthread_join(pool->tids[t], NULL);
+	pthread_cond_destroy(&pool->finished);
+	pthread_cond_destroy(&pool->wake);
+	pthread_mutex_destroy(&pool->lock);
+	free(pool->scratch);
+	free(pool->tids);
+	free(pool->workers);
+	free(pool);
+}
+
+void
+pool_run(struct pool *pool, pool_task_fn *fn, void *arg, int n_tasks)
+{
+	if (n_tasks <= 0)
+		return;
+	/* Involving a worker costs more than a single task could gain. */
+	if (pool->threads == 1 || n_tasks == 1) {
+		for (int task = 0; task < n_tasks; task++)
+			fn(arg, task, 0);
+		return;
+	}
+	pool->fn = fn;
+	pool->arg = arg;
+	atomic_store_explicit(&pool->n_tasks, n_tasks, memory_order_relaxed);
+	atomic_store_explicit(&pool->done, 0, memory_order_relaxed);
+	uint32_t gen = generation_(atomic_load_explicit(&pool->job, memory_order_relaxed)) + 1;
+	/* The release store publishes fn, arg, n_tasks and done along with the new job. */
+	atomic_store_explicit(&pool->job, (uint64_t)gen << 32, memory_order_release);
+	pthread_mutex_lock(&pool->lock);
+	if (pool->sleepers)
+		pthread_cond_broadcast(&pool->wake);
+	pthread_mutex_unlock(&pool->lock);
+
+	run_tasks_(pool, gen, 0);
+
+	for (int spin = 0; spin < SPIN_ROUNDS; spin++) {
+		if (atomic_load_explicit(&pool->done, memory_order_acquire) == n_tasks)
+			return;
+		pause_();
+	}
+	pthread_mutex_lock(&pool->lock);
+	pool->caller_sleeping = 1;
+	while (atomic_load_explicit(&pool->done, memory_order_acquire) != n_tasks)
+		pthread_cond_wait(&pool->finished, &pool->lock);
+	pool->caller_sleeping = 0;
+	pthread_mutex_unlock(&pool->lock);
+}
+
+int
+pool_threads(const struct pool *pool)
+{
+	return pool->threads;
+}
+
+void *
+pool_scratch(const struct pool *pool, int thread)
+{
+	return pool->scratch + (size_t)thread * pool->scratch_stride;
+}
+
+int
+pool_default_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		return 1;
+	return n > POOL_MAX_THREADS ? POOL_MAX_THREADS : (int)n;
+}
