@@ -45,7 +45,8 @@ enum { KC = 256, NC = 512, MC = MR * 12 };
  * stream by. */
 enum { SP_VECS = 4 };
 
-#define SCRATCH_FLOATS ((size_t)MC * KC + (size_t)KC * NC)
+/* Packed A and B, then the kept steps of each strip of A and their counts. */
+#define SCRATCH_FLOATS ((size_t)MC * KC + (size_t)KC * NC + (size_t)MC / MR * KC + MC / MR)
 
 size_t
 mm_scratch_bytes(void)
@@ -75,20 +76,25 @@ min_(int a, int b)
 
 /* ---- dense GEMM ---- */
 
-/* C(MR,NR) with row stride ldc += a · b over kc steps, a packed MR per k, b NR per k. */
+/* C(MR,NR) with row stride ldc += a · b over the n steps k = ks[0..n-1]: a holds MR values
+ * per step (packed), b NR values per k of the whole panel. Steps whose MR values of A are
+ * all zero were dropped when A was packed (adding 0 * b changes nothing), which pays off
+ * for ReLU outputs and image pixels. */
 static void
-kernel_(int kc, const float *restrict a, const float *restrict b, float *restrict c, int ldc)
+kernel_(int n, const int *restrict ks, const float *restrict a, const float *restrict b,
+	float *restrict c, int ldc)
 {
 	vf acc[MR][NV];
 	for (int i = 0; i < MR; i++)
 		for (int v = 0; v < NV; v++)
 			acc[i][v] = load_(c + (size_t)i * ldc + v * VL);
-	for (int k = 0; k < kc; k++) {
+	for (int p = 0; p < n; p++) {
+		const float *bk = b + (size_t)ks[p] * NR;
 		vf bv[NV];
 		for (int v = 0; v < NV; v++)
-			bv[v] = load_(b + (size_t)k * NR + v * VL);
+			bv[v] = load_(bk + v * VL);
 		for (int i = 0; i < MR; i++) {
-			float ai = a[(size_t)k * MR + i];
+			float ai = a[(size_t)p * MR + i];
 			for (int v = 0; v < NV; v++)
 				acc[i][v] += ai * bv[v];
 		}
@@ -100,26 +106,46 @@ kernel_(int kc, const float *restrict a, const float *restrict b, float *restric
 
 /* An mr x nr corner of a tile: the same kernel on a zero-padded copy of C. */
 static void
-edge_tile_(int kc, const float *a, const float *b, float *c, int ldc, int mr, int nr)
+edge_tile_(int n, const int *ks, const float *a, const float *b, float *c, int ldc, int mr,
+	   int nr)
 {
 	float buf[MR * NR] __attribute__((aligned(64)));
 	memset(buf, 0, sizeof buf);
 	for (int i = 0; i < mr; i++)
 		memcpy(buf + i * NR, c + (size_t)i * ldc, (size_t)nr * sizeof *c);
-	kernel_(kc, a, b, buf, NR);
+	kernel_(n, ks, a, b, buf, NR);
 	for (int i = 0; i < mr; i++)
 		memcpy(c + (size_t)i * ldc, buf + i * NR, (size_t)nr * sizeof *c);
 }
 
-/* Pack op(A)(0..mc, 0..kc) into MR-row strips, k-major within a strip, zero-padded. */
+/* Nonzero unless all MR values are +0 or -0: the sign bit is shifted out. */
+static inline uint32_t
+any_nonzero_(const float *v)
+{
+	uint32_t any = 0;
+	for (int i = 0; i < MR; i++) {
+		uint32_t bits;
+		memcpy(&bits, v + i, sizeof bits);
+		any |= bits << 1;
+	}
+	return any;
+}
+
+/* Pack op(A)(0..mc, 0..kc) into MR-row strips, k-major within a strip, zero-padded, and
+ * drop the steps k whose MR values are all zero: strip s keeps counts[s] steps, listed in
+ * ks[s*kc ...]. Every step is written at the next free slot and the slot is kept only if
+ * nonzero, so there is no unpredictable branch. */
 static void
-pack_a_(float *restrict dst, const float *restrict A, int rs, int cs, int mc, int kc)
+pack_a_(float *restrict dst, int *restrict ks, int *restrict counts, const float *restrict A,
+	int rs, int cs, int mc, int kc)
 {
 	for (int i0 = 0; i0 < mc; i0 += MR) {
-		int mr = min_(MR, mc - i0);
+		int mr = min_(MR, mc - i0), kept = 0;
 		float *d = dst + (size_t)i0 * kc;
+		int *strip_ks = ks + (size_t)(i0 / MR) * kc;
 		if (cs == 1) {
-			/* Rows of A are contiguous: read each row once, write with stride MR. */
+			/* Rows of A are contiguous: read each row once, write with stride MR,
+			 * then compact the steps in place (slot kept <= k). */
 			for (int i = 0; i < mr; i++) {
 				const float *src = A + (size_t)(i0 + i) * rs;
 				for (int k = 0; k < kc; k++)
@@ -128,13 +154,35 @@ pack_a_(float *restrict dst, const float *restrict A, int rs, int cs, int mc, in
 			for (int i = mr; i < MR; i++)
 				for (int k = 0; k < kc; k++)
 					d[(size_t)k * MR + i] = 0.0f;
+			for (int k = 0; k < kc; k++) {
+				float step[MR];
+				memcpy(step, d + (size_t)k * MR, sizeof step);
+				memcpy(d + (size_t)kept * MR, step, sizeof step);
+				strip_ks[kept] = k;
+				kept += any_nonzero_(step) != 0;
+			}
+		} else if (mr == MR && rs == 1) {
+			for (int k = 0; k < kc; k++) {
+				/* Test the values read, not the ones written: reading back
+				 * the store would chain every step through memory. */
+				float step[MR];
+				memcpy(step, A + (size_t)k * cs + i0, sizeof step);
+				memcpy(d + (size_t)kept * MR, step, sizeof step);
+				strip_ks[kept] = k;
+				kept += any_nonzero_(step) != 0;
+			}
 		} else {
 			for (int k = 0; k < kc; k++) {
 				const float *src = A + (size_t)k * cs + (size_t)i0 * rs;
+				float step[MR];
 				for (int i = 0; i < MR; i++)
-					d[(size_t)k * MR + i] = i < mr ? src[(size_t)i * rs] : 0.0f;
+					step[i] = i < mr ? src[(size_t)i * rs] : 0.0f;
+				memcpy(d + (size_t)kept * MR, step, sizeof step);
+				strip_ks[kept] = k;
+				kept += any_nonzero_(step) != 0;
 			}
 		}
+		counts[i0 / MR] = kept;
 	}
 }
 
@@ -172,6 +220,7 @@ mm_gemm(float *C, int ldc, const float *A, int a_rs, int a_cs, const float *B, i
 	int b_cs, int M, int N, int K, void *scratch)
 {
 	float *pa = scratch, *pb = pa + (size_t)MC * KC;
+	int *ks = (int *)(pb + (size_t)KC * NC), *counts = ks + (size_t)MC / MR * KC;
 	for (int jc = 0; jc < N; jc += NC) {
 		int nc = min_(NC, N - jc);
 		for (int pc = 0; pc < K; pc += KC) {
@@ -179,19 +228,22 @@ mm_gemm(float *C, int ldc, const float *A, int a_rs, int a_cs, const float *B, i
 			pack_b_(pb, B + (size_t)pc * b_rs + (size_t)jc * b_cs, b_rs, b_cs, kc, nc);
 			for (int ic = 0; ic < M; ic += MC) {
 				int mc = min_(MC, M - ic);
-				pack_a_(pa, A + (size_t)ic * a_rs + (size_t)pc * a_cs, a_rs, a_cs, mc,
-					kc);
+				pack_a_(pa, ks, counts, A + (size_t)ic * a_rs + (size_t)pc * a_cs, a_rs,
+					a_cs, mc, kc);
 				for (int ir = 0; ir < mc; ir += MR) {
 					int mr = min_(MR, mc - ir);
 					const float *a = pa + (size_t)ir * kc;
+					const int *strip_ks = ks + (size_t)(ir / MR) * kc;
+					int n = counts[ir / MR];
 					float *c_row = C + (size_t)(ic + ir) * ldc + jc;
 					for (int jr = 0; jr < nc; jr += NR) {
 						int nr = min_(NR, nc - jr);
 						const float *b = pb + (size_t)jr * kc;
 						if (mr == MR && nr == NR)
-							kernel_(kc, a, b, c_row + jr, ldc);
+							kernel_(n, strip_ks, a, b, c_row + jr, ldc);
 						else
-							edge_tile_(kc, a, b, c_row + jr, ldc, mr, nr);
+							edge_tile_(n, strip_ks, a, b, c_row + jr, ldc, mr,
+								   nr);
 					}
 				}
 			}
@@ -441,16 +493,20 @@ mm_sparse_compact(const struct mm_sparse *sp, int r, const uint8_t *bytes)
 	/* Sixteen pixels at a time: widen to 32 bits, mask the nonzero ones, and compress
 	 * their indices and values to the front of a vector. All 16 lanes are stored, so
 	 * stale entries past n get overwritten by the next chunk; they stay inside the row
-	 * because n + 16 <= k + 16 <= K. Division rounds correctly, so each value is bit for
-	 * bit (float)p / 255.0f, as in the portable branch. */
+	 * because n + 16 <= k + 16 <= K. The value p / 255 is p times the reciprocal plus one
+	 * Newton correction with fused multiply-adds, which is much cheaper than a vector
+	 * division and gives the correctly rounded quotient, bit for bit (float)p / 255.0f as
+	 * in the portable branch, for every byte p (tests/test_matmul checks all 256). */
 	const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
 					       15);
-	const __m512 v255 = _mm512_set1_ps(255.0f);
+	const __m512 v255 = _mm512_set1_ps(255.0f), inv255 = _mm512_set1_ps(1.0f / 255.0f);
 	for (; k + MM_CHUNK <= K; k += MM_CHUNK, c++) {
 		chunk_start[c] = n;
 		__m512i pix = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(bytes + k)));
 		__mmask16 nonzero = _mm512_test_epi32_mask(pix, pix);
-		__m512 value = _mm512_div_ps(_mm512_cvtepi32_ps(pix), v255);
+		__m512 p = _mm512_cvtepi32_ps(pix);
+		__m512 q = _mm512_mul_ps(p, inv255);
+		__m512 value = _mm512_fmadd_ps(_mm512_fnmadd_ps(q, v255, p), inv255, q);
 		__m512i index = _mm512_add_epi32(iota, _mm512_set1_epi32(k));
 		_mm512_storeu_ps(val + n, _mm512_maskz_compress_ps(nonzero, value));
 		_mm512_storeu_si512(idx + n, _mm512_maskz_compress_epi32(nonzero, index));
@@ -512,81 +568,6 @@ mm_sparse_nn(float *Y, int ldy, const struct mm_sparse *sp, int r0, int R, const
 								 nnz);
 				else
 					sp_axpy_scalar_(nc, y, W + j0, ldw, ri, rv, nnz);
-			}
-		}
-	}
-}
-
-/* dw[k][col[v] ...] += val · dy[col[v] ...] for each entry (k, val) of one row's chunk:
- * the row's dY columns stay in registers while its entries update their rows of dW. */
-#define SP_SCATTER_PASS(nv)                                                                   \
-	static void                                                                            \
-	sp_scatter_pass##nv##_(const int *col, float *restrict dW, size_t ldw,                  \
-			       const float *restrict dy, const int *restrict idx,              \
-			       const float *restrict val, int n)                               \
-	{                                                                                      \
-		vf d[nv];                                                                      \
-		for (int v = 0; v < nv; v++)                                                   \
-			d[v] = load_(dy + col[v]);                                             \
-		for (int e = 0; e < n; e++) {                                                  \
-			float *dw = dW + (size_t)idx[e] * ldw;                                 \
-			float x = val[e];                                                      \
-			vf acc[nv];                                                            \
-			for (int v = 0; v < nv; v++)                                           \
-				acc[v] = load_(dw + col[v]);                                   \
-			for (int v = 0; v < nv; v++)                                           \
-				acc[v] += x * d[v];                                            \
-			for (int v = 0; v < nv; v++)                                           \
-				store_(dw + col[v], acc[v]);                                   \
-		}                                                                              \
-	}
-SP_SCATTER_PASS(1)
-SP_SCATTER_PASS(2)
-SP_SCATTER_PASS(3)
-SP_SCATTER_PASS(4)
-
-typedef void sp_scatter_fn_(const int *, float *, size_t, const float *, const int *,
-			    const float *, int);
-static sp_scatter_fn_ *const sp_scatter_[SP_VECS + 1] = {NULL, sp_scatter_pass1_,
-							 sp_scatter_pass2_, sp_scatter_pass3_,
-							 sp_scatter_pass4_};
-
-void
-mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float *dY, int ldy,
-	     int N, int c0, int c1)
-{
-	c1 = min_(c1, sp->chunks);
-	int k0 = c0 * MM_CHUNK, k1 = min_(c1 * MM_CHUNK, sp->K);
-	if (k1 <= k0 || N <= 0)
-		return;
-	for (int k = k0; k < k1; k++)
-		memset(dW + (size_t)k * ldw, 0, (size_t)N * sizeof *dW);
-	/* Rows in order, so each dW element sums its terms in row order. A pass touches only
-	 * its columns of the chunk's rows of dW (16 x 64 floats), which stay in L1 while the
-	 * rows go by. An overlapping last vector (see plan_passes_) is safe here too: each
-	 * entry loads all its vectors before storing any. */
-	struct passes_ passes;
-	for (int j0 = 0; j0 < N; j0 += SP_MAX_COLS) {
-		int nc = min_(SP_MAX_COLS, N - j0);
-		int vector_ok = plan_passes_(&passes, nc);
-		for (int p = 0; p < (vector_ok ? passes.count : 1); p++) {
-			for (int r = 0; r < R; r++) {
-				const int *chunk_start = row_chunks_(sp, r);
-				int e0 = chunk_start[c0], e1 = chunk_start[c1];
-				if (e0 == e1)
-					continue;
-				const int *ri = row_idx_(sp, r) + e0;
-				const float *rv = row_val_(sp, r) + e0;
-				const float *dy = dY + (size_t)r * ldy + j0;
-				float *dw = dW + j0;
-				if (vector_ok) {
-					sp_scatter_[passes.vecs[p]](passes.col[p], dw, ldw, dy, ri, rv,
-								    e1 - e0);
-					continue;
-				}
-				for (int e = 0; e < e1 - e0; e++)
-					for (int j = 0; j < nc; j++)
-						dw[(size_t)ri[e] * ldw + j] += rv[e] * dy[j];
 			}
 		}
 	}

@@ -64,12 +64,6 @@ void mm_sparse_compact(const struct mm_sparse *sp, int r, const uint8_t *bytes);
 /* Y(R,N) (row stride ldy) += X(r0..r0+R-1, K) · W(K,N) (row stride ldw). */
 void mm_sparse_nn(float *Y, int ldy, const struct mm_sparse *sp, int r0, int R, const float *W,
 		  int ldw, int N);
-/* Rows MM_CHUNK*c0 .. MM_CHUNK*c1-1 (clipped to K) of dW(K,N) (row stride ldw) =
- * X(0..R-1, K)ᵀ · dY(R,N) (row stride ldy): OVERWRITES those rows, each sum running over
- * r = 0..R-1 in order. */
-void mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float *dY,
-		  int ldy, int N, int c0, int c1);
-
 /* The plain triple loop, kept as the reference the tests and benchmarks compare against.
  * transpose_a/transpose_b select the same three variants (A is (K,M) when transposed,
  * B is (N,K) when transposed). Accumulates in double, then adds into C. */

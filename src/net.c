@@ -47,7 +47,7 @@ net_init(struct net *net, const int *dims, int n_layers, enum activation activat
 	size_t scratch_floats = (mm_scratch_bytes() + sizeof(float) - 1) / sizeof(float);
 	size_t sparse_floats = mm_sparse_bytes(max_batch, dims[0]) / sizeof(float);
 	size_t total = scratch_floats + 2 * n_params + 4 * n_acts + classes_rows + max_batch +
-		       sparse_floats;
+		       sparse_floats + (size_t)max_batch * dims[0];
 	float *p = xmalloc(total * sizeof(float));
 	net->block = p;
 	net->scratch = p;
@@ -82,6 +82,8 @@ net_init(struct net *net, const int *dims, int n_layers, enum activation activat
 	net->row_loss = p;
 	p += max_batch;
 	mm_sparse_init(&net->sparse, dims[0], p);
+	p += sparse_floats;
+	net->x_bytes = p;
 
 	for (int l = 0; l < n_layers; l++) {
 		size_t wsize = (size_t)dims[l] * dims[l + 1];
@@ -142,6 +144,9 @@ row_block_(const struct net *net, int n)
 	return block < 16 ? 16 : block;
 }
 
+/* Rows compacted and multiplied together in the sparse first layer. */
+enum { SPARSE_GROUP = 16 };
+
 struct pass_ {
 	struct net *net;
 	struct input_ in;
@@ -156,6 +161,14 @@ activation_forward_(const struct net *net, float *a, const float *z, size_t len)
 		sigmoid_forward(a, z, len);
 	else
 		relu_forward(a, z, len);
+}
+
+/* The same values dataset_gather produces. */
+static void
+bytes_to_floats_(float *restrict x, const uint8_t *restrict bytes, int n)
+{
+	for (int k = 0; k < n; k++)
+		x[k] = (float)bytes[k] / 255.0f;
 }
 
 /* Forward over rows r0..r0+rows-1: everything a row needs is in that row, so blocks of
@@ -176,9 +189,19 @@ forward_task_(void *arg, int task, int thread)
 		for (int i = 0; i < rows; i++)
 			memcpy(z + (size_t)i * out, net->b[l], (size_t)out * sizeof *z);
 		if (l == 0 && job->in.rows) {
-			for (int i = r0; i < r0 + rows; i++)
-				mm_sparse_compact(&net->sparse, i, job->in.rows[i]);
-			mm_sparse_nn(z, out, &net->sparse, r0, rows, net->w[0], out, out);
+			/* A few rows at a time, so the compacted rows are still in L1 when
+			 * the product reads them. */
+			for (int g = 0; g < rows; g += SPARSE_GROUP) {
+				int group = rows - g < SPARSE_GROUP ? rows - g : SPARSE_GROUP;
+				for (int i = r0 + g; i < r0 + g + group; i++) {
+					mm_sparse_compact(&net->sparse, i, job->in.rows[i]);
+					if (job->labels)
+						bytes_to_floats_(net->x_bytes + (size_t)i * in,
+								 job->in.rows[i], in);
+				}
+				mm_sparse_nn(z + (size_t)g * out, out, &net->sparse, r0 + g, group,
+					     net->w[0], out, out);
+			}
 		} else {
 			const float *x = l == 0 ? job->in.x : net->a[l - 1];
 			mm_gemm(z, out, x + (size_t)r0 * in, in, 1, net->w[l], out, 1, rows, out, in,
@@ -256,7 +279,17 @@ struct grads_job_ {
 	struct pass_ pass;
 	int tasks_before[NET_MAX_LAYERS + 1]; /* tasks of layers < l */
 	int block[NET_MAX_LAYERS];            /* rows of dw[l] per task */
+	int sgd;                              /* also apply params -= lr * grads */
+	float lr;
 };
+
+/* The SGD update of one stretch of parameters. */
+static void
+sgd_(float *restrict params, const float *restrict grads, size_t len, float lr)
+{
+	for (size_t i = 0; i < len; i++)
+		params[i] -= lr * grads[i];
+}
 
 static void
 grads_task_(void *arg, int task, int thread)
@@ -271,17 +304,15 @@ grads_task_(void *arg, int task, int thread)
 	int k0 = (task - job->tasks_before[l]) * job->block[l];
 	int k1 = in - k0 < job->block[l] ? in : k0 + job->block[l];
 	void *scratch = scratch_(net, thread);
-	float *dw = net->dw[l];
-	if (l == 0 && job->pass.in.rows) {
-		/* The rows were compacted by the forward pass; the block is whole chunks. */
-		mm_sparse_tn(dw, out, &net->sparse, n, net->dz[0], out, out, k0 / MM_CHUNK,
-			     (k1 + MM_CHUNK - 1) / MM_CHUNK);
-	} else {
-		const float *x = l == 0 ? job->pass.in.x : net->a[l - 1];
-		memset(dw + (size_t)k0 * out, 0, (size_t)(k1 - k0) * out * sizeof *dw);
-		mm_gemm(dw + (size_t)k0 * out, out, x + k0, 1, in, net->dz[l], out, 1, k1 - k0, out,
-			n, scratch);
-	}
+	/* Byte inputs were converted to floats by the forward pass. The packed GEMM skips the
+	 * batch rows whose inputs in a strip of the block are all zero. */
+	const float *x = l > 0 ? net->a[l - 1] : job->pass.in.rows ? net->x_bytes : job->pass.in.x;
+	float *dw = net->dw[l] + (size_t)k0 * out;
+	size_t len = (size_t)(k1 - k0) * out;
+	memset(dw, 0, len * sizeof *dw);
+	mm_gemm(dw, out, x + k0, 1, in, net->dz[l], out, 1, k1 - k0, out, n, scratch);
+	if (job->sgd)
+		sgd_(net->w[l] + (size_t)k0 * out, dw, len, job->lr);
 	if (k0 != 0)
 		return;
 	/* b was broadcast to every row, so its gradient sums the rows of dz. */
@@ -291,32 +322,33 @@ grads_task_(void *arg, int task, int thread)
 	for (int i = 0; i < n; i++)
 		for (int j = 0; j < out; j++)
 			db[j] += dz[(size_t)i * out + j];
+	if (job->sgd)
+		sgd_(net->b[l], db, out, job->lr);
 }
 
 static void
-backward_(struct net *net, const struct input_ *in, const uint8_t *labels, int n)
+backward_(struct net *net, const struct input_ *in, const uint8_t *labels, int n, int sgd,
+	  float lr)
 {
 	int last = net->n_layers - 1;
 	softmax_xent_backward(net->dz[last], net->probs, labels, n, net->dims[last + 1]);
-	struct grads_job_ job = {.pass = {net, *in, labels, n, row_block_(net, n)}};
+	struct grads_job_ job = {.pass = {net, *in, labels, n, row_block_(net, n)}, .sgd = sgd,
+				 .lr = lr};
 	if (last > 0)
 		run_(net, backward_rows_task_, &job.pass, (n + job.pass.block - 1) / job.pass.block);
 
-	/* One chunk of input features per task of the sparse first layer; dense layers in
-	 * blocks of a few GEMM tiles, about four per thread. */
+	/* About four blocks of rows of dw per thread. */
 	int threads = threads_(net);
 	job.tasks_before[0] = 0;
 	for (int l = 0; l <= last; l++) {
 		int rows = net->dims[l];
 		int block;
-		if (l == 0 && in->rows)
-			block = MM_CHUNK;
-		else if (threads == 1)
+		if (threads == 1)
 			block = rows;
 		else
 			block = (rows + 4 * threads - 1) / (4 * threads);
-		if (block < 16)
-			block = 16;
+		/* Whole tiles of the GEMM (10 rows with AVX-512, 6 otherwise). */
+		block = (block + 29) / 30 * 30;
 		job.block[l] = block;
 		job.tasks_before[l + 1] = job.tasks_before[l] + (rows + block - 1) / block;
 	}
@@ -327,14 +359,22 @@ void
 net_backward(struct net *net, const float *x, const uint8_t *labels, int n)
 {
 	struct input_ in = {x, NULL};
-	backward_(net, &in, labels, n);
+	backward_(net, &in, labels, n, 0, 0.0f);
 }
 
 void
 net_backward_bytes(struct net *net, const uint8_t *const *rows, const uint8_t *labels, int n)
 {
 	struct input_ in = {NULL, rows};
-	backward_(net, &in, labels, n);
+	backward_(net, &in, labels, n, 0, 0.0f);
+}
+
+void
+net_backward_sgd_bytes(struct net *net, const uint8_t *const *rows, const uint8_t *labels,
+		       int n, float lr)
+{
+	struct input_ in = {NULL, rows};
+	backward_(net, &in, labels, n, 1, lr);
 }
 
 struct sgd_job_ {
@@ -353,9 +393,7 @@ sgd_task_(void *arg, int task, int thread)
 	const float *grads = job->net->grads;
 	size_t i0 = (size_t)task * SGD_CHUNK;
 	size_t i1 = job->net->n_params - i0 < SGD_CHUNK ? job->net->n_params : i0 + SGD_CHUNK;
-	float lr = job->lr;
-	for (size_t i = i0; i < i1; i++)
-		params[i] -= lr * grads[i];
+	sgd_(params + i0, grads + i0, i1 - i0, job->lr);
 }
 
 void

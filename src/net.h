@@ -44,8 +44,10 @@ struct net {
 	struct pool *pool;
 	void *scratch;             /* mm_scratch_bytes() for the single-threaded case */
 
-	/* Byte inputs (net_forward_bytes) compacted to their nonzero pixels, max_batch rows. */
+	/* Byte inputs (net_forward_bytes) compacted to their nonzero pixels, max_batch rows,
+	 * and, when training, also as floats (max_batch, dims[0]) for the weight gradient. */
 	struct mm_sparse sparse;
+	float *x_bytes;
 
 	void *block; /* the one allocation everything above points into */
 };
@@ -71,6 +73,10 @@ float net_forward_bytes(struct net *net, const uint8_t *const *rows, const uint8
 			int n);
 void net_backward_bytes(struct net *net, const uint8_t *const *rows, const uint8_t *labels,
 			int n);
+/* net_backward_bytes then net_sgd_step(lr), fused: each block of gradients is applied by
+ * the thread that computed it, while it is still in that core's cache. Same results. */
+void net_backward_sgd_bytes(struct net *net, const uint8_t *const *rows, const uint8_t *labels,
+			    int n, float lr);
 
 /* params -= lr * grads */
 void net_sgd_step(struct net *net, float lr);

@@ -81,8 +81,7 @@ train_run(struct net *net, const struct dataset *train, const struct dataset *te
 			status = -1;
 			break;
 		}
-		net_backward_bytes(net, images, labels, batch);
-		net_sgd_step(net, opt->lr);
+		net_backward_sgd_bytes(net, images, labels, batch, opt->lr);
 		result->iters_done = it;
 		epoch_loss += loss;
 		epoch_steps++;
