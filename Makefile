@@ -17,7 +17,7 @@ LIB_OBJ = src/util.o src/rng.o src/idx.o src/pool.o src/matmul.o src/layers.o sr
 OBJ = $(LIB_OBJ) src/main.o
 BIN = bptrain
 
-TESTS = tests/test_idx tests/test_matmul tests/test_layers tests/test_net
+TESTS = tests/test_idx tests/test_pool tests/test_matmul tests/test_layers tests/test_net
 TEST_HDR = tests/check.h
 
 DATA_DIR ?= mnist

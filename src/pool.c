@@ -9,10 +9,10 @@
  * anyone sleeps. Synchronization is all atomics with acquire/release ordering or the mutex;
  * nothing relies on volatile.
  *
- * The job word holds the job's generation in its high half and the next unclaimed task in
- * its low half, so a worker claims a task with one compare-and-swap that fails if the job
- * has already changed: a worker that wakes up late can never run a task of the wrong job,
- * and the caller never waits for a worker that took no task. */
+ * The job word holds the job's generation in its high half and the number of unclaimed
+ * tasks in its low half, so a worker claims a task with one compare-and-swap that fails if
+ * the job has already changed: a worker that wakes up late can never run a task of the
+ * wrong job, and the caller never waits for a worker that took no task. */
 #include "pool.h"
 
 #include <pthread.h>
@@ -38,7 +38,7 @@ struct pool {
 	pthread_t *tids; /* threads-1 workers; index 0 unused */
 	struct worker *workers;
 
-	_Atomic uint64_t job;  /* generation << 32 | next unclaimed task */
+	_Atomic uint64_t job;  /* generation << 32 | tasks not yet claimed */
 	atomic_int done;       /* tasks of the current job finished */
 	atomic_int stop;
 
@@ -46,7 +46,7 @@ struct pool {
 	 * all its tasks are done. */
 	pool_task_fn *fn;
 	void *arg;
-	atomic_int n_tasks; /* atomic because a late worker may read it as a new job starts */
+	int n_tasks;
 
 	pthread_mutex_t lock;
 	pthread_cond_t wake;     /* sleeping workers wait here for a new job */
@@ -72,23 +72,25 @@ generation_(uint64_t job)
 	return (uint32_t)(job >> 32);
 }
 
-/* Claim and run tasks of job generation gen until none are left or the job changed. */
+/* Claim and run tasks of job generation gen until none are left or the job changed. The
+ * job word counts the tasks not yet claimed, so whether one is left is decided by the word
+ * alone, in the same compare-and-swap that claims it. */
 static void
 run_tasks_(struct pool *pool, uint32_t gen, int thread)
 {
 	uint64_t job = atomic_load_explicit(&pool->job, memory_order_acquire);
 	for (;;) {
-		/* A stale n_tasks is harmless: the exchange below fails if the job changed. */
-		int n_tasks = atomic_load_explicit(&pool->n_tasks, memory_order_relaxed);
-		if (generation_(job) != gen || (uint32_t)job >= (uint32_t)n_tasks)
+		uint32_t left = (uint32_t)job;
+		if (generation_(job) != gen || left == 0)
 			return;
-		if (!atomic_compare_exchange_weak_explicit(&pool->job, &job, job + 1,
+		if (!atomic_compare_exchange_weak_explicit(&pool->job, &job, job - 1,
 							   memory_order_acq_rel,
 							   memory_order_acquire))
 			continue;
-		/* The claim succeeded, so job gen is still running and fn, arg stay put
-		 * until this task is counted as done. */
-		pool->fn(pool->arg, (int)(uint32_t)job, thread);
+		/* The claim succeeded, so job gen is still running: fn, arg and n_tasks stay
+		 * put until this task is counted as done. */
+		int n_tasks = pool->n_tasks;
+		pool->fn(pool->arg, n_tasks - (int)left, thread);
 		if (atomic_fetch_add_explicit(&pool->done, 1, memory_order_acq_rel) + 1 == n_tasks) {
 			pthread_mutex_lock(&pool->lock);
 			if (pool->caller_sleeping)
@@ -153,7 +155,6 @@ pool_create(int threads, size_t scratch_bytes)
 	atomic_init(&pool->job, 0);
 	atomic_init(&pool->done, 0);
 	atomic_init(&pool->stop, 0);
-	atomic_init(&pool->n_tasks, 0);
 	pthread_mutex_init(&pool->lock, NULL);
 	pthread_cond_init(&pool->wake, NULL);
 	pthread_cond_init(&pool->finished, NULL);
@@ -212,11 +213,12 @@ pool_run(struct pool *pool, pool_task_fn *fn, void *arg, int n_tasks)
 	}
 	pool->fn = fn;
 	pool->arg = arg;
-	atomic_store_explicit(&pool->n_tasks, n_tasks, memory_order_relaxed);
+	pool->n_tasks = n_tasks;
 	atomic_store_explicit(&pool->done, 0, memory_order_relaxed);
 	uint32_t gen = generation_(atomic_load_explicit(&pool->job, memory_order_relaxed)) + 1;
 	/* The release store publishes fn, arg, n_tasks and done along with the new job. */
-	atomic_store_explicit(&pool->job, (uint64_t)gen << 32, memory_order_release);
+	atomic_store_explicit(&pool->job, (uint64_t)gen << 32 | (uint32_t)n_tasks,
+			      memory_order_release);
 	pthread_mutex_lock(&pool->lock);
 	if (pool->sleepers)
 		pthread_cond_broadcast(&pool->wake);

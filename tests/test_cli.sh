@@ -6,7 +6,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 run_bptrain --help
 check "--help exits 0" [ "$status" -eq 0 ]
-for flag in --hidden --activation --lr --iters --batch --init-std --seed --data --help --version; do
+for flag in --hidden --activation --lr --iters --batch --init-std --seed --threads --data --help --version; do
 	check "--help lists $flag" sh -c 'printf "%s\n" "$1" | grep -q -- "$2"' sh "$out" "$flag"
 done
 check "--help shows the defaults" sh -c 'printf "%s\n" "$1" | grep -q "default 0.1"' sh "$out"
@@ -35,6 +35,7 @@ expect_usage_error --init-std --init-std nan
 expect_usage_error --seed --seed -1
 expect_usage_error --seed --seed 1.5
 expect_usage_error --data --data ""
+for v in 0 -1 257 1.5 abc ""; do expect_usage_error --threads --threads "$v"; done
 expect_usage_error --bogus --bogus
 expect_usage_error --lr --lr
 expect_usage_error -x -x
