@@ -11,6 +11,7 @@
  * every element is still computed by the same chain of operations (see matmul.h). */
 #include "matmul.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #if defined(__AVX512F__)
@@ -35,6 +36,15 @@
 #define NR (NV * VL)
 
 typedef float vf __attribute__((vector_size(VL * sizeof(float))));
+
+/* c + a*b for the scalar code paths, rounded like the vector ones: GCC contracts the vector
+ * c += a*b into a fused multiply-add where the target has one (see the Makefile), but it
+ * may vectorize the products of a scalar loop and keep the adds apart, so say it. */
+#if defined(FP_FAST_FMAF)
+#define MADD_(a, b, c) fmaf((a), (b), (c))
+#else
+#define MADD_(a, b, c) ((a) * (b) + (c))
+#endif
 
 /* KC x NR of B (32 KiB with AVX-512) streams from L2 while an MR x KC strip of A (10 KiB)
  * stays in L1; the KC x NC panel of B (512 KiB) fits the 1 MiB L2 of the machines we target,
@@ -436,7 +446,7 @@ sp_axpy_scalar_(int N, float *restrict y, const float *restrict W, size_t ldw,
 	for (int j = 0; j < N; j++) {
 		float acc = y[j];
 		for (int p = 0; p < nnz; p++)
-			acc += val[p] * W[(size_t)idx[p] * ldw + j];
+			acc = MADD_(val[p], W[(size_t)idx[p] * ldw + j], acc);
 		y[j] = acc;
 	}
 }
