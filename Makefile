@@ -53,6 +53,22 @@ run: $(BIN) data
 test: $(BIN) $(TESTS) data
 	@sh tests/run.sh $(TESTS) tests/test_cli.sh tests/test_e2e.sh
 
+# Benchmarks (not part of test): GEMM GFLOP/s and end-to-end runs, written to
+# docs/benchmarks.md; bench-compare also times NumPy and PyTorch at --hidden 800.
+BENCH_BIN = bench/bench_matmul bench/timeit
+
+bench/bench_matmul: bench/bench_matmul.c $(LIB_OBJ) $(HDR)
+	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) -Isrc -o $@ $< $(LIB_OBJ) $(LDFLAGS) $(LDLIBS)
+
+bench/timeit: bench/timeit.c
+	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) -o $@ $<
+
+bench: $(BIN) $(BENCH_BIN) data
+	sh bench/run.sh
+
+bench-compare: $(BIN) $(BENCH_BIN) data
+	sh bench/run.sh --compare-800
+
 install: $(BIN)
 	mkdir -p $(DESTDIR)$(BINDIR)
 	cp $(BIN) $(DESTDIR)$(BINDIR)/$(BIN)
@@ -62,6 +78,6 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/$(BIN)
 
 clean:
-	rm -f $(BIN) $(OBJ) $(TESTS)
+	rm -f $(BIN) $(OBJ) $(TESTS) $(BENCH_BIN)
 
-.PHONY: all data run test install uninstall clean
+.PHONY: all data run test bench bench-compare install uninstall clean

@@ -167,7 +167,9 @@ pack_a_(float *restrict dst, int *restrict ks, int *restrict counts, const float
 			for (int k = 0; k < kc; k++) {
 				float step[MR];
 				memcpy(step, d + (size_t)k * MR, sizeof step);
-				memcpy(d + (size_t)kept * MR, step, sizeof step);
+				/* Dense data never moves, so this branch is predictable there. */
+				if (kept != k)
+					memcpy(d + (size_t)kept * MR, step, sizeof step);
 				strip_ks[kept] = k;
 				kept += any_nonzero_(step) != 0;
 			}

@@ -1,0 +1,196 @@
+#!/bin/sh
+# bench/run.sh: what `make bench` and `make bench-compare` run. Writes docs/benchmarks.md.
+#   1. GEMM GFLOP/s on the training and evaluation shapes and on 1024^3 (bench/bench_matmul).
+#   2. The default run and --hidden 800, wall time and peak RSS, median of several runs.
+#   3. If python3 with NumPy (and PyTorch) is installed: the book's two-layer net in NumPy
+#      and PyTorch (bench/*_twolayer.py) on the same data, interleaved with bptrain runs, so
+#      all three see the same machine state. --compare-800 also does that for --hidden 800
+#      (a NumPy or PyTorch run takes about a minute there).
+# Environment: BENCH_RUNS (default 5) and BENCH_RUNS_800 (default 3) runs per median;
+# BENCH_LOCK=FILE runs every timed command under `flock FILE` (for shared machines);
+# PYTHON (default python3); DATA_DIR (default mnist).
+set -eu
+compare_800=0
+[ "${1:-}" = "--compare-800" ] && compare_800=1
+data=${DATA_DIR:-mnist}
+runs=${BENCH_RUNS:-5}
+runs_800=${BENCH_RUNS_800:-3}
+py=${PYTHON:-python3}
+out=docs/benchmarks.md
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+times=$tmp/times
+: >"$times"
+
+locked() {
+	if [ -n "${BENCH_LOCK:-}" ]; then flock "$BENCH_LOCK" "$@"; else "$@"; fi
+}
+
+# timed NAME COMMAND...: run it once, record "NAME seconds kib test_acc" in $times.
+timed() {
+	name=$1
+	shift
+	if ! locked bench/timeit "$@" >"$tmp/out" 2>"$tmp/err"; then
+		echo "bench: '$*' failed:" >&2
+		tail -n 5 "$tmp/err" >&2
+		exit 1
+	fi
+	t=$(sed -n 's/^timeit: //p' "$tmp/err")
+	acc=$(tail -n 1 "$tmp/out" | sed -n 's/.*test_acc=\([0-9.]*\).*/\1/p')
+	echo "$name $t ${acc:-?}" >>"$times"
+	echo "  $name: $t s/KiB, test_acc ${acc:-?}" >&2
+}
+
+# median NAME FIELD: the median of field 2 (seconds), 3 (KiB) or 4 (accuracy) of NAME's runs.
+median() {
+	awk -v n="$1" -v f="$2" '$1 == n { print $f }' "$times" | sort -n |
+		awk '{ v[NR] = $1 } END { if (NR == 0) print "—"; else if (NR % 2) print v[(NR + 1) / 2];
+			else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+count() { awk -v n="$1" '$1 == n' "$times" | wc -l | tr -d ' '; }
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.1f×", a / b; else print "—" }'; }
+
+mib() { awk -v k="$1" 'BEGIN { if (k + 0 > 0) printf "%.0f", k / 1024; else print "—" }'; }
+
+have_numpy=0
+have_torch=0
+if command -v "$py" >/dev/null 2>&1 && "$py" -c 'import numpy' 2>/dev/null; then
+	have_numpy=1
+	"$py" -c 'import torch' 2>/dev/null && have_torch=1
+fi
+# Some machines set these for an older OpenBLAS; they slow a current one down, so the
+# NumPy runs (only) go without them.
+numpy_env="env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE"
+blas=$($numpy_env "$py" -c '
+try:
+    import threadpoolctl
+    for i in threadpoolctl.threadpool_info():
+        if i["user_api"] == "blas":
+            print(i["internal_api"], i.get("version"), i.get("architecture"), i["num_threads"], "threads")
+except Exception:
+    print("unknown")' 2>/dev/null || echo unknown)
+torch_version=$("$py" -c 'import torch; print(torch.__version__)' 2>/dev/null || echo none)
+numpy_version=$("$py" -c 'import numpy; print(numpy.__version__)' 2>/dev/null || echo none)
+
+echo "bench: GEMM" >&2
+locked bench/bench_matmul "$data" >"$tmp/gemm"
+
+echo "bench: end to end ($runs runs each, interleaved)" >&2
+i=0
+while [ "$i" -lt "$runs" ]; do
+	timed bptrain ./bptrain --data "$data"
+	timed bptrain_1t ./bptrain --data "$data" --threads 1
+	if [ "$have_numpy" -eq 1 ]; then
+		timed numpy $numpy_env "$py" bench/numpy_twolayer.py --data "$data"
+	fi
+	if [ "$have_torch" -eq 1 ]; then
+		timed torch "$py" bench/torch_twolayer.py --data "$data" --threads 1
+	fi
+	i=$((i + 1))
+done
+i=0
+while [ "$i" -lt "$runs_800" ]; do
+	timed bptrain_800 ./bptrain --data "$data" --hidden 800
+	if [ "$compare_800" -eq 1 ] && [ "$have_numpy" -eq 1 ]; then
+		timed numpy_800 $numpy_env "$py" bench/numpy_twolayer.py --data "$data" --hidden 800
+	fi
+	if [ "$compare_800" -eq 1 ] && [ "$have_torch" -eq 1 ]; then
+		timed torch_800 "$py" bench/torch_twolayer.py --data "$data" --hidden 800 --threads 1
+	fi
+	i=$((i + 1))
+done
+
+row() { # row LABEL NAME BASELINE_NAME
+	s=$(median "$2" 2)
+	printf '| %s | %s | %s | %s MiB | %s | %s |\n' "$1" "$(count "$2")" "$s" \
+		"$(mib "$(median "$2" 3)")" "$(median "$2" 4)" "$(ratio "$s" "$(median "$3" 2)")"
+}
+
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
+{
+	cat <<HEADER
+# Benchmarks
+
+Written by \`make bench\` (\`bench/run.sh\`) on $(date -u '+%Y-%m-%d %H:%M UTC').
+
+- CPU: ${cpu:-unknown}, $(getconf _NPROCESSORS_ONLN) online CPUs ($(uname -m), Linux $(uname -r))
+- Compiler: $(${CC:-cc} --version | head -n 1), flags \`$(sed -n 's/^CFLAGS ?= //p' Makefile)\`
+- bptrain uses all online CPUs unless \`--threads\` says otherwise.
+
+## 1. GEMM
+
+GFLOP/s (2·M·N·K per call; median of 5 samples of at least 0.1 s), on random dense data.
+"Triple loop" is the textbook i-j-k loop accumulating in float, compiled with the same flags.
+M×N×K is C(M,N) += op(A)(M,K)·op(B)(K,N); the training shapes are those of a batch of 100
+through the 784-H layer, evaluation uses blocks of 1000 images.
+
+$(cat "$tmp/gemm")
+
+The dense kernel skips the steps k where a whole strip of A is zero, which the random data
+here never has: these are dense numbers. In training, the first layer's forward product
+is the sparse kernel on the last table (MNIST pixels are about 80% zeros; "dense-equivalent"
+counts the FLOPs a dense product would do, "on the nonzeros" the ones actually done); its
+weight gradient Xᵀ·dY is the dense kernel, which there drops the batch rows whose pixels in
+a strip of 10 inputs are all zero; the first layer's input gradient is never computed; the
+other layers are dense.
+
+## 2. End to end
+
+Whole processes, data loading included, \`./bptrain\` with the defaults (hidden 50, lr 0.1,
+batch 100, 10000 iterations, full train and test evaluation after each of the 17 epochs)
+and with \`--hidden 800\`. Median wall time and peak RSS; the last column is the speed-up
+of the default run over that row.
+
+| run | runs | wall s | peak RSS | test acc | default run is faster by |
+|---|---:|---:|---:|---:|---:|
+$(row "bptrain (all threads)" bptrain bptrain)
+$(row "bptrain --threads 1" bptrain_1t bptrain)
+HEADER
+	if [ "$have_numpy" -eq 1 ]; then
+		row "NumPy $numpy_version, book's code, float32 ($blas)" numpy bptrain
+	else
+		echo "| NumPy | skipped: $py has no numpy | | | | |"
+	fi
+	if [ "$have_torch" -eq 1 ]; then
+		row "PyTorch $torch_version, float32, 1 thread" torch bptrain
+	else
+		echo "| PyTorch | skipped: $py has no torch | | | | |"
+	fi
+	echo
+	echo "| run | runs | wall s | peak RSS | test acc | --hidden 800 is faster by |"
+	echo "|---|---:|---:|---:|---:|---:|"
+	row "bptrain --hidden 800" bptrain_800 bptrain_800
+	if [ "$compare_800" -eq 1 ] && [ "$have_numpy" -eq 1 ]; then
+		row "NumPy --hidden 800" numpy_800 bptrain_800
+	fi
+	if [ "$compare_800" -eq 1 ] && [ "$have_torch" -eq 1 ]; then
+		row "PyTorch --hidden 800, 1 thread" torch_800 bptrain_800
+	fi
+	[ "$compare_800" -eq 1 ] || echo "(NumPy and PyTorch at --hidden 800: \`make bench-compare\`.)"
+	cat <<'NOTES'
+
+Runs of the different programs alternate (bptrain, bptrain --threads 1, NumPy, PyTorch,
+then again), so a slow spell of the machine hits all of them. NumPy and PyTorch run the
+scripts in `bench/`: the book's TwoLayerNet (Affine-ReLU-Affine-SoftmaxWithLoss, float32,
+N(0, 0.01²) weights, batch 100 drawn with replacement, lr 0.1, 10000 iterations, full
+train and test accuracy every 600 iterations, each set evaluated in one piece as the book
+does), reading the same IDX files. PyTorch runs on 1 thread, its fastest setting for this
+size. KANN could not be measured: it is not packaged for Debian and this machine reaches
+no source host beyond Debian and npm.
+
+## What is dense and what is sparse
+
+- Layer 1 forward (X·W1, training and evaluation): sparse. Each image is compacted to its
+  nonzero pixels (AVX-512 compress, or a word-at-a-time scan in the portable build) and only
+  those rows of W1 are read. Bitwise the same result as the dense product, since every
+  kernel adds the terms of each output in the same order and adding 0·w is exact.
+- Layer 1 weight gradient (Xᵀ·dY): the dense packed GEMM, which drops the batch rows whose
+  pixels in a 10-input strip are all zero.
+- Layer 1 input gradient: not computed (nothing needs it).
+- Every other product (hidden layers, output layer, their gradients): the dense packed GEMM
+  (which also drops all-zero strips, e.g. of ReLU outputs).
+NOTES
+} >"$out"
+echo "bench: wrote $out" >&2
