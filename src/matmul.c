@@ -557,6 +557,17 @@ mm_sparse_compact(const struct mm_sparse *sp, int r, const uint8_t *bytes)
 }
 
 void
+mm_sparse_expand(const struct mm_sparse *sp, int r, float *x)
+{
+	const int *idx = row_idx_(sp, r);
+	const float *val = row_val_(sp, r);
+	int nnz = row_chunks_(sp, r)[sp->chunks];
+	memset(x, 0, (size_t)sp->K * sizeof *x);
+	for (int e = 0; e < nnz; e++)
+		x[idx[e]] = val[e];
+}
+
+void
 mm_sparse_nn(float *Y, int ldy, const struct mm_sparse *sp, int r0, int R, const float *W,
 	     int ldw, int N)
 {

@@ -61,6 +61,9 @@ void mm_sparse_init(struct mm_sparse *sp, int K, void *mem);
 /* Compact the K bytes at `bytes` into row r. */
 void mm_sparse_compact(const struct mm_sparse *sp, int r, const uint8_t *bytes);
 
+/* x(K) = row r as dense floats (zeros included). */
+void mm_sparse_expand(const struct mm_sparse *sp, int r, float *x);
+
 /* Y(R,N) (row stride ldy) += X(r0..r0+R-1, K) · W(K,N) (row stride ldw). */
 void mm_sparse_nn(float *Y, int ldy, const struct mm_sparse *sp, int r0, int R, const float *W,
 		  int ldw, int N);
