@@ -41,11 +41,11 @@ timed() {
 	echo "  $name: $t s/KiB, test_acc ${acc:-?}" >&2
 }
 
-# median NAME FIELD: the median of field 2 (seconds), 3 (KiB) or 4 (accuracy) of NAME's runs.
+# median NAME FIELD: the median of field 2 (seconds), 3 (KiB) or 4 (accuracy) of NAME's
+# runs (the lower of the middle two for an even count, so it is always a measured value).
 median() {
 	awk -v n="$1" -v f="$2" '$1 == n { print $f }' "$times" | sort -n |
-		awk '{ v[NR] = $1 } END { if (NR == 0) print "—"; else if (NR % 2) print v[(NR + 1) / 2];
-			else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+		awk '{ v[NR] = $1 } END { if (NR == 0) print "—"; else print v[int((NR + 1) / 2)] }'
 }
 
 count() { awk -v n="$1" '$1 == n' "$times" | wc -l | tr -d ' '; }
@@ -65,7 +65,7 @@ fi
 numpy_env="env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE"
 blas=$($numpy_env "$py" -c '
 try:
-    import threadpoolctl
+    import numpy, threadpoolctl
     for i in threadpoolctl.threadpool_info():
         if i["user_api"] == "blas":
             print(i["internal_api"], i.get("version"), i.get("architecture"), i["num_threads"], "threads")
