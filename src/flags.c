@@ -38,6 +38,7 @@ defaults_(struct config *cfg)
 	cfg->seed = DEFAULT_SEED;
 	const char *env = getenv("BPTRAIN_DATA");
 	cfg->data_dir = env && *env ? env : DEFAULT_DATA_DIR;
+	cfg->format = FORMAT_TEXT;
 }
 
 void
@@ -56,6 +57,14 @@ flags_usage(FILE *out)
 		"  --seed N            random seed for init and sampling (default %d)\n"
 		"  --data DIR          directory with the four MNIST IDX files\n"
 		"                      (default $BPTRAIN_DATA, else %s)\n"
+		"  --format NAME       what stdout shows: text (a table), csv or json (one\n"
+		"                      object per line); the last record is the summary\n"
+		"                      (default text)\n"
+		"  -q, --quiet         print only the final summary and no progress (progress\n"
+		"                      goes to stderr only when stderr is a terminal)\n"
+		"  --log FILE          also write every record to FILE: JSON lines if FILE ends\n"
+		"                      in .json or .jsonl, CSV otherwise\n"
+		"  --plot FILE.svg     write the learning curves (accuracy, loss) as SVG\n"
 		"  -h, --help          show this help and exit\n"
 		"  -V, --version       show the version and exit\n"
 		"\n"
@@ -149,11 +158,45 @@ parse_hidden_(const char *text, struct config *cfg)
 	return 0;
 }
 
+static int
+parse_format_(const char *text, enum format *out)
+{
+	if (strcmp(text, "text") == 0)
+		*out = FORMAT_TEXT;
+	else if (strcmp(text, "csv") == 0)
+		*out = FORMAT_CSV;
+	else if (strcmp(text, "json") == 0)
+		*out = FORMAT_JSON;
+	else {
+		warnf("--format: '%s' is not text, csv or json", text);
+		return -1;
+	}
+	return 0;
+}
+
+/* An output file name: not empty and, if suffix is given, ending in it (so --plot x.png is
+ * caught here rather than producing an SVG named .png). */
+static int
+parse_path_(const char *flag, const char *text, const char *suffix, const char **out)
+{
+	size_t len = strlen(text), slen = suffix ? strlen(suffix) : 0;
+	if (len == 0) {
+		warnf("--%s: the file name is empty", flag);
+		return -1;
+	}
+	if (suffix && (len <= slen || strcmp(text + len - slen, suffix) != 0)) {
+		warnf("--%s: '%s' does not end in %s", flag, text, suffix);
+		return -1;
+	}
+	*out = text;
+	return 0;
+}
+
 enum flags_result
 flags_parse(struct config *cfg, int argc, char **argv)
 {
 	enum { OPT_HIDDEN = 256, OPT_ACTIVATION, OPT_LR, OPT_ITERS, OPT_BATCH, OPT_INIT_STD,
-	       OPT_SEED, OPT_DATA };
+	       OPT_SEED, OPT_DATA, OPT_FORMAT, OPT_LOG, OPT_PLOT };
 	static const struct option options[] = {
 		{"hidden", required_argument, NULL, OPT_HIDDEN},
 		{"activation", required_argument, NULL, OPT_ACTIVATION},
@@ -163,6 +206,10 @@ flags_parse(struct config *cfg, int argc, char **argv)
 		{"init-std", required_argument, NULL, OPT_INIT_STD},
 		{"seed", required_argument, NULL, OPT_SEED},
 		{"data", required_argument, NULL, OPT_DATA},
+		{"format", required_argument, NULL, OPT_FORMAT},
+		{"quiet", no_argument, NULL, 'q'},
+		{"log", required_argument, NULL, OPT_LOG},
+		{"plot", required_argument, NULL, OPT_PLOT},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -172,7 +219,7 @@ flags_parse(struct config *cfg, int argc, char **argv)
 	optind = 1;
 	int opt;
 	long long seed;
-	while ((opt = getopt_long(argc, argv, ":hV", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":hqV", options, NULL)) != -1) {
 		int bad = 0;
 		switch (opt) {
 		case OPT_HIDDEN:
@@ -211,6 +258,18 @@ flags_parse(struct config *cfg, int argc, char **argv)
 				bad = 1;
 			}
 			cfg->data_dir = optarg;
+			break;
+		case OPT_FORMAT:
+			bad = parse_format_(optarg, &cfg->format);
+			break;
+		case 'q':
+			cfg->quiet = 1;
+			break;
+		case OPT_LOG:
+			bad = parse_path_("log", optarg, NULL, &cfg->log_path);
+			break;
+		case OPT_PLOT:
+			bad = parse_path_("plot", optarg, ".svg", &cfg->plot_path);
 			break;
 		case 'h':
 			flags_usage(stdout);

@@ -7,6 +7,9 @@
 
 #include "net.h"
 
+/* Output formats for stdout (--format) and the --log file. */
+enum format { FORMAT_TEXT, FORMAT_CSV, FORMAT_JSON };
+
 struct config {
 	int hidden[NET_MAX_LAYERS - 1]; /* hidden layer sizes, input side first */
 	int n_hidden;
@@ -17,6 +20,10 @@ struct config {
 	float init_std;
 	uint64_t seed;
 	const char *data_dir;
+	enum format format;      /* what stdout gets: the text table, CSV or JSON lines */
+	int quiet;               /* stdout gets only the final summary */
+	const char *log_path;    /* CSV or JSON records also go here, or NULL */
+	const char *plot_path;   /* an SVG of the learning curves goes here, or NULL */
 };
 
 /* What flags_parse decided. */

@@ -7,12 +7,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "flags.h" /* struct config, flags_parse */
-#include "idx.h"   /* struct dataset, idx_load */
-#include "net.h"   /* struct net, net_init */
-#include "rng.h"   /* struct rng */
-#include "train.h" /* train_run, EVAL_CHUNK */
-#include "util.h"  /* warnf, now_sec, exit statuses */
+#include "flags.h"  /* struct config, flags_parse */
+#include "idx.h"    /* struct dataset, idx_load */
+#include "net.h"    /* struct net, net_init */
+#include "report.h" /* struct report, report_open, report_begin, report_finish */
+#include "rng.h"    /* struct rng */
+#include "train.h"  /* train_run, EVAL_CHUNK */
+#include "util.h"   /* warnf, now_sec, exit statuses */
 
 /* Load "<dir>/<prefix>-images-idx3-ubyte" and its labels. */
 static int
@@ -60,13 +61,6 @@ fail:
 	return -1;
 }
 
-static void
-print_dims_(FILE *out, const struct net *net)
-{
-	for (int l = 0; l <= net->n_layers; l++)
-		fprintf(out, "%s%d", l ? "-" : "", net->dims[l]);
-}
-
 /* Flush stdout and report a write failure (full disk, closed pipe) as a runtime error. */
 static int
 close_stdout_(void)
@@ -112,29 +106,27 @@ main(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 
+	/* The log opens only now, so a run that never starts leaves no empty log behind. */
+	struct report rep;
+	if (report_open(&rep, &cfg, start) != 0) {
+		net_free(&net);
+		dataset_free(&train);
+		dataset_free(&test);
+		return EXIT_RUNTIME;
+	}
 	int epoch_iters = train.count / (size_t)cfg.batch > 0 ? (int)(train.count / cfg.batch) : 1;
-	printf("bptrain %s: net ", BPTRAIN_VERSION);
-	print_dims_(stdout, &net);
-	printf(" %s, %zu parameters, init-std %g, seed %llu\n", activation_name(cfg.activation),
-	       net.n_params, (double)cfg.init_std, (unsigned long long)cfg.seed);
-	printf("data %s: %zu train, %zu test images of %dx%d, %d classes\n", cfg.data_dir,
-	       train.count, test.count, train.rows, train.cols, train.classes);
-	printf("sgd: lr %g, batch %d, %d iterations (%d per epoch)\n", (double)cfg.lr, cfg.batch,
-	       cfg.iters, epoch_iters);
+	report_begin(&rep, &net, &train, &test, epoch_iters);
 
 	struct train_options opt = {.iters = cfg.iters, .batch = cfg.batch, .lr = cfg.lr};
 	struct train_result result;
-	int status = train_run(&net, &train, &test, &opt, &rng, stdout, &result) == 0
+	int status = train_run(&net, &train, &test, &opt, &rng, &rep, &result) == 0
 			     ? EXIT_OK : EXIT_RUNTIME;
-
-	printf("train_acc=%.4f test_acc=%.4f loss=%.4f iters=%d hidden=", result.train_acc,
-	       result.test_acc, result.loss, result.iters_done);
-	for (int l = 0; l < cfg.n_hidden; l++)
-		printf("%s%d", l ? "," : "", cfg.hidden[l]);
-	printf(" activation=%s lr=%g batch=%d seed=%llu train_s=%.3f total_s=%.3f status=%s\n",
-	       activation_name(cfg.activation), (double)cfg.lr, cfg.batch,
-	       (unsigned long long)cfg.seed, result.train_s, now_sec() - start,
-	       status == EXIT_OK ? "ok" : "diverged");
+	struct report_final fin = {.iter = result.iters_done, .loss = result.loss,
+				   .train_acc = result.train_acc, .test_acc = result.test_acc,
+				   .train_s = result.train_s,
+				   .status = status == EXIT_OK ? "ok" : "diverged"};
+	if (report_finish(&rep, &fin) != 0 && status == EXIT_OK)
+		status = EXIT_RUNTIME;
 
 	net_free(&net);
 	dataset_free(&train);

@@ -48,7 +48,8 @@ evaluate(struct net *net, const struct dataset *ds, float *x_buf)
 
 int
 train_run(struct net *net, const struct dataset *train, const struct dataset *test,
-	  const struct train_options *opt, struct rng *rng, FILE *out, struct train_result *result)
+	  const struct train_options *opt, struct rng *rng, struct report *rep,
+	  struct train_result *result)
 {
 	int batch = opt->batch;
 	/* The book's epoch: as many steps as it takes to draw train->count samples. */
@@ -61,11 +62,10 @@ train_run(struct net *net, const struct dataset *train, const struct dataset *te
 	int status = 0;
 
 	*result = (struct train_result){0};
-	fprintf(out, "%5s %7s %9s %9s %9s %8s %10s\n", "epoch", "iter", "loss", "train_acc",
-		"test_acc", "time_s", "samples/s");
 	double epoch_loss = 0.0, epoch_train_s = 0.0, epoch_start = now_sec();
 	int epoch_steps = 0, epoch = 0;
 	for (int it = 1; it <= opt->iters; it++) {
+		report_progress(rep, it);
 		double step_start = now_sec();
 		for (int i = 0; i < batch; i++)
 			rows[i] = (size_t)rng_below(rng, train->count);
@@ -92,9 +92,11 @@ train_run(struct net *net, const struct dataset *train, const struct dataset *te
 		result->train_acc = evaluate(net, train, x);
 		result->test_acc = evaluate(net, test, x);
 		double rate = epoch_train_s > 0 ? epoch_steps * (double)batch / epoch_train_s : 0.0;
-		fprintf(out, "%5d %7d %9.4f %9.4f %9.4f %8.3f %10.0f\n", epoch, it, result->loss,
-			result->train_acc, result->test_acc, now_sec() - epoch_start, rate);
-		fflush(out);
+		struct report_epoch rec = {.epoch = epoch, .iter = it, .loss = result->loss,
+			.train_acc = result->train_acc, .test_acc = result->test_acc,
+			.time_s = now_sec() - epoch_start, .samples_per_s = rate,
+			.train_s = result->train_s};
+		report_epoch(rep, &rec);
 		epoch_loss = 0.0;
 		epoch_train_s = 0.0;
 		epoch_steps = 0;

@@ -7,6 +7,7 @@
 
 #include "idx.h"
 #include "net.h"
+#include "report.h"
 #include "rng.h"
 
 /* Rows per forward pass when evaluating a whole set: large enough for the GEMM to run
@@ -36,10 +37,10 @@ void dataset_gather(float *x, uint8_t *labels, const struct dataset *ds, size_t 
  * must have max_batch >= EVAL_CHUNK (or >= ds->count). */
 double evaluate(struct net *net, const struct dataset *ds, float *x_buf);
 
-/* Train net, printing a table row per epoch to out. Returns 0, or -1 (with a message) when
- * the loss stops being finite. The result is filled either way. */
+/* Train net, handing rep a record per epoch and a progress tick per iteration. Returns 0,
+ * or -1 (with a message) when the loss stops being finite. The result is filled either way. */
 int train_run(struct net *net, const struct dataset *train, const struct dataset *test,
-	      const struct train_options *opt, struct rng *rng, FILE *out,
+	      const struct train_options *opt, struct rng *rng, struct report *rep,
 	      struct train_result *result);
 
 #endif
