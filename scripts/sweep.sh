@@ -58,10 +58,11 @@ q() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 # abspath PATH: PATH made absolute (the directory must exist).
 abspath() {
 	case "$1" in
-	/*) printf '%s\n' "$1" ;;
-	*/*) printf '%s/%s\n' "$(cd "${1%/*}" && pwd)" "${1##*/}" ;;
-	*) printf '%s/%s\n' "$(pwd)" "$1" ;;
+	*/*) dir=${1%/*} ;;
+	*) dir=. ;;
 	esac
+	dir=$(cd "${dir:-/}" && pwd) || return 1
+	printf '%s/%s\n' "${dir%/}" "${1##*/}"
 }
 
 # ---- one run: sweep.sh --run-one OUT BPTRAIN SEED ARGS... ----------------------------------
