@@ -197,6 +197,41 @@ cp "$tmp"/tiny/* "$tmp/a&b<c>\"q'/"
 run_bptrain --data "$tmp/a&b<c>\"q'" --iters 5 --batch 10 --plot "$tmp/odd.svg"
 check "a data dir with &<>\"' still gives well-formed XML" xmllint --noout "$tmp/odd.svg"
 
+# The same odd directory and a deep net's "8,4" survive CSV quoting and JSON escaping: read
+# back with node's JSON parser and a strict RFC 4180 reader.
+run_bptrain --data "$tmp/a&b<c>\"q'" --iters 5 --batch 10 --hidden 8,4 -q --format json
+check "json escapes the data dir and keeps hidden as \"8,4\"" node -e '
+	const r = JSON.parse(process.argv[1]);
+	if (r.data !== process.argv[2] || r.hidden !== "8,4") process.exit(1);' "$out" "$tmp/a&b<c>\"q'"
+mkdir -p "$tmp/a,b\"c"
+cp "$tmp"/tiny/* "$tmp/a,b\"c/"
+run_bptrain --data "$tmp/a,b\"c" --iters 5 --batch 10 --hidden 8,4 --format csv
+check "csv quotes fields with commas and quotes (RFC 4180)" node -e '
+	// A strict RFC 4180 reader: quoted fields, doubled quotes, nothing else.
+	function parse(line) {
+		const out = []; let i = 0;
+		for (;;) {
+			let f = "";
+			if (line[i] === "\"") {
+				for (i++; ; i++) {
+					if (i >= line.length) throw new Error("unterminated quote");
+					if (line[i] === "\"") { if (line[i + 1] === "\"") { f += "\""; i++; } else { i++; break; } }
+					else f += line[i];
+				}
+			} else while (i < line.length && line[i] !== ",") { if (line[i] === "\"") throw new Error("stray quote"); f += line[i++]; }
+			out.push(f);
+			if (i >= line.length) return out;
+			if (line[i++] !== ",") throw new Error("junk after a quoted field");
+		}
+	}
+	const lines = process.argv[1].split("\n"), head = parse(lines[0]);
+	for (const line of lines.slice(1)) {
+		const row = parse(line);
+		if (row.length !== head.length) process.exit(1);
+		const get = k => row[head.indexOf(k)];
+		if (get("hidden") !== "8,4" || get("data") !== process.argv[2]) process.exit(1);
+	}' "$out" "$tmp/a,b\"c"
+
 # Bad values: exit 2, naming the flag.
 for args in "--format xml" "--format=" "--log=" "--plot x.png" "--plot .svg" "--plot="; do
 	run_bptrain $base $args
