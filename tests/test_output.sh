@@ -19,6 +19,8 @@ need_tool node "Debian package nodejs, used as a strict JSON parser"
 need_tool script "Debian package bsdutils, gives bptrain a terminal for the progress check"
 
 write_tiny_mnist "$tmp/tiny" 30
+# Test labels all 0, so test_acc differs from train_acc and a mix-up of the two shows.
+{ printf "$(be32 2049)$(be32 30)"; head -c 30 /dev/zero; } >"$tmp/tiny/t10k-labels-idx1-ubyte"
 base="--data $tmp/tiny --iters 20 --batch 10 --hidden 8 --lr 0.5 --init-std 0.1 --seed 3"
 
 # The text table: epoch, iter, loss, train_acc, test_acc of each row.
