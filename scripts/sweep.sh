@@ -311,7 +311,9 @@ printf '%s' "$params" | awk -v random="$random" -v sweep_seed="$sweep_seed" \
 		if (bad) exit 2
 		nseeds = split(seeds, seed, " ")
 		if (random) {
-			state = sweep_seed % 2147483646 + 1
+			# Small seeds give a tiny first draw; mix the seed and skip a few draws.
+			state = (sweep_seed * 48271 + 12345) % 2147483646 + 1
+			for (i = 0; i < 8; i++) uniform()
 			for (s = 1; s <= random; s++) {
 				cfg = ""
 				for (i = 1; i <= n; i++) cfg = cfg (i > 1 ? " " : "") flag[i] " " sample(i)
