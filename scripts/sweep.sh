@@ -488,7 +488,7 @@ awk -F, -v title="bptrain sweep: test accuracy of $recorded_runs runs ($nconfig 
 	$8 == "ok" {
 		nr++; acc[nr] = $4 + 0; k = pairs($1, f, v)
 		for (i = 1; i <= k; i++) rv[nr, f[i]] = v[i]
-		cfgof[nr] = $1; sumc[$1] += $4; nc[$1]++
+		cfgof[nr] = $1; sumc[$1] += $4; if (!nc[$1]++) nconf_ok++
 		if (nr == 1 || $4 < amin) amin = $4 + 0
 		if (nr == 1 || $4 > amax) amax = $4 + 0
 	}
@@ -509,7 +509,7 @@ awk -F, -v title="bptrain sweep: test accuracy of $recorded_runs runs ($nconfig 
 		printf "<text class=\"title\" x=\"%d\" y=\"24\" font-size=\"15\" font-weight=\"bold\">%s</text>\n", L, esc(title)
 		fixed = ""
 		for (i = 1; i <= nf; i++) if (!(order[i] in vary)) fixed = fixed " " order[i] " " first[order[i]]
-		printf "<text class=\"subtitle\" x=\"%d\" y=\"44\" fill=\"#555\">dots: each run; line: the best configuration mean at each value. Fixed:%s</text>\n", L, esc(fixed)
+		printf "<text class=\"subtitle\" x=\"%d\" y=\"44\" fill=\"#555\">dots: runs; line: best configuration mean per value (grids). Fixed:%s</text>\n", L, esc(fixed)
 		for (p = 1; p <= np; p++) {
 			name = par[p]; top = TOP + (p - 1) * (H + GAP)
 			# The axis: numeric (log when the values span 20x or more) or categorical.
@@ -561,17 +561,22 @@ awk -F, -v title="bptrain sweep: test accuracy of $recorded_runs runs ($nconfig 
 			# Sort the values by position for the line.
 			nvs = 0; for (x in best) { nvs++; xs[nvs] = x }
 			for (i = 2; i <= nvs; i++) for (j = i; j > 1 && xpos(p, xs[j]) < xpos(p, xs[j - 1]); j--) { tmpx = xs[j]; xs[j] = xs[j - 1]; xs[j - 1] = tmpx }
+			# The line means something only where configurations share values (a grid); in a
+			# random search every value is new, and the dots say it all.
+			line = 2 * nvs <= nconf_ok
+			if (line) {
 			printf "<g class=\"series\" id=\"best-%s\" stroke=\"#d62728\" fill=\"#d62728\">\n<polyline fill=\"none\" stroke-width=\"2\" points=\"", esc(substr(name, 3))
 			for (i = 1; i <= nvs; i++) printf "%s%.2f,%.2f", (i > 1 ? " " : ""), xpos(p, xs[i]), ypos(best[xs[i]], top)
 			printf "\"/>\n"
 			for (i = 1; i <= nvs; i++) printf "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"4\"><title>%s %s: best mean test_acc %.4f</title></circle>\n", xpos(p, xs[i]), ypos(best[xs[i]], top), esc(substr(name, 3)), esc(xs[i]), best[xs[i]]
 			printf "</g>\n"
+			}
 			printf "<g class=\"series\" id=\"runs-%s\" fill=\"#1f77b4\" fill-opacity=\"0.55\">\n", esc(substr(name, 3))
 			for (r = 1; r <= nr; r++)
 				printf "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"3\"><title>%s: test_acc %.4f</title></circle>\n", xpos(p, rv[r, name]), ypos(acc[r], top), esc(cfgof[r]), acc[r]
 			printf "</g>\n"
 			printf "<circle cx=\"%d\" cy=\"%d\" r=\"3\" fill=\"#1f77b4\"/><text class=\"legend\" x=\"%d\" y=\"%d\" dominant-baseline=\"middle\">each run</text>\n", L + W + 20, top + 14, L + W + 30, top + 14
-			printf "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#d62728\" stroke-width=\"2\"/><text class=\"legend\" x=\"%d\" y=\"%d\" dominant-baseline=\"middle\">best mean</text>\n", L + W + 12, top + 36, L + W + 28, top + 36, L + W + 30, top + 36
+			if (line) printf "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#d62728\" stroke-width=\"2\"/><text class=\"legend\" x=\"%d\" y=\"%d\" dominant-baseline=\"middle\">best mean</text>\n", L + W + 12, top + 36, L + W + 28, top + 36, L + W + 30, top + 36
 			printf "</g>\n"
 		}
 		printf "</svg>\n"

@@ -173,8 +173,11 @@ check "log-uniform lr: at least 3 of 8 samples below 0.0316" \
 check "hidden samples are integers in [2, 40]" \
 	awk '{ if ($2 !~ /^[0-9]+$/ || $2 < 2 || $2 > 40) exit 1 }' "$tmp/samples"
 check "list values are picked from the list" awk '$3 != "relu" && $3 != "sigmoid" { exit 1 }' "$tmp/samples"
-sweep $rand --sweep-seed 7 -j 2 --out "$tmp/rand.csv" -- $common
+sweep $rand --sweep-seed 7 -j 2 --out "$tmp/rand.csv" --plot "$tmp/rand.svg" -- $common
 check "random sweep runs and records 8 rows ($err)" [ "$status" -eq 0 -a "$(rows "$tmp/rand.csv")" -eq 8 ]
+check "random sweep plot: 8 dots per panel, no best-mean line (no value is shared)" \
+	[ "$(xmllint --xpath "count(//*[@id='runs-lr']/*)" "$tmp/rand.svg")" = 8 -a \
+		"$(xmllint --xpath "count(//*[@id='best-lr'])" "$tmp/rand.svg")" = 0 ]
 
 # ---- the summary SVG ----
 sweep $grid --out "$tmp/runs.csv" --plot "$tmp/sweep.svg" -- $common
