@@ -12,8 +12,10 @@ BINDIR = $(PREFIX)/bin
 # EXTRA_CFLAGS is for one-off builds, e.g. make EXTRA_CFLAGS=-fsanitize=address,undefined
 ALL_CFLAGS = $(CFLAGS) $(EXTRA_CFLAGS)
 
-HDR = src/util.h src/rng.h src/idx.h src/matmul.h src/layers.h src/net.h src/train.h src/flags.h
-LIB_OBJ = src/util.o src/rng.o src/idx.o src/matmul.o src/layers.o src/net.o src/train.o src/flags.o
+HDR = src/util.h src/rng.h src/idx.h src/matmul.h src/layers.h src/net.h src/train.h src/flags.h \
+	src/gradcheck.h
+LIB_OBJ = src/util.o src/rng.o src/idx.o src/matmul.o src/layers.o src/net.o src/train.o src/flags.o \
+	src/gradcheck.o
 OBJ = $(LIB_OBJ) src/main.o
 BIN = bptrain
 

@@ -15,6 +15,7 @@
 #define DEFAULT_LR 0.1f
 #define DEFAULT_ITERS 10000
 #define DEFAULT_BATCH 100
+#define DEFAULT_GRADCHECK_BATCH 3 /* the book's gradient check uses 3 images */
 #define DEFAULT_INIT_STD 0.01f
 #define DEFAULT_SEED 42
 #define DEFAULT_DATA_DIR "mnist"
@@ -56,12 +57,16 @@ flags_usage(FILE *out)
 		"  --seed N            random seed for init and sampling (default %d)\n"
 		"  --data DIR          directory with the four MNIST IDX files\n"
 		"                      (default $BPTRAIN_DATA, else %s)\n"
+		"  --gradcheck         check backprop against numerical gradients on the first\n"
+		"                      --batch training images (default %d there) and exit\n"
+		"  --gradcheck-all     the same, checking every parameter instead of a sample\n"
 		"  -h, --help          show this help and exit\n"
 		"  -V, --version       show the version and exit\n"
 		"\n"
-		"Exit status: 0 ok, 1 runtime error (bad data, diverged), 2 bad usage.\n",
+		"Exit status: 0 ok, 1 runtime error (bad data, diverged, gradient check failed),\n"
+		"2 bad usage.\n",
 		DEFAULT_HIDDEN, (double)DEFAULT_LR, DEFAULT_ITERS, DEFAULT_BATCH,
-		(double)DEFAULT_INIT_STD, DEFAULT_SEED, DEFAULT_DATA_DIR);
+		(double)DEFAULT_INIT_STD, DEFAULT_SEED, DEFAULT_DATA_DIR, DEFAULT_GRADCHECK_BATCH);
 }
 
 /* Parse a whole decimal integer in [min, max]; the error names the flag. */
@@ -153,7 +158,7 @@ enum flags_result
 flags_parse(struct config *cfg, int argc, char **argv)
 {
 	enum { OPT_HIDDEN = 256, OPT_ACTIVATION, OPT_LR, OPT_ITERS, OPT_BATCH, OPT_INIT_STD,
-	       OPT_SEED, OPT_DATA };
+	       OPT_SEED, OPT_DATA, OPT_GRADCHECK, OPT_GRADCHECK_ALL };
 	static const struct option options[] = {
 		{"hidden", required_argument, NULL, OPT_HIDDEN},
 		{"activation", required_argument, NULL, OPT_ACTIVATION},
@@ -163,6 +168,8 @@ flags_parse(struct config *cfg, int argc, char **argv)
 		{"init-std", required_argument, NULL, OPT_INIT_STD},
 		{"seed", required_argument, NULL, OPT_SEED},
 		{"data", required_argument, NULL, OPT_DATA},
+		{"gradcheck", no_argument, NULL, OPT_GRADCHECK},
+		{"gradcheck-all", no_argument, NULL, OPT_GRADCHECK_ALL},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -170,7 +177,7 @@ flags_parse(struct config *cfg, int argc, char **argv)
 	defaults_(cfg);
 	opterr = 0; /* we print our own one-line messages */
 	optind = 1;
-	int opt;
+	int opt, batch_given = 0;
 	long long seed;
 	while ((opt = getopt_long(argc, argv, ":hV", options, NULL)) != -1) {
 		int bad = 0;
@@ -196,6 +203,7 @@ flags_parse(struct config *cfg, int argc, char **argv)
 			break;
 		case OPT_BATCH:
 			bad = parse_int_("batch", optarg, 1, MAX_BATCH, &cfg->batch);
+			batch_given = 1;
 			break;
 		case OPT_INIT_STD:
 			bad = parse_float_("init-std", optarg, 0.0, 0, 100.0, &cfg->init_std);
@@ -211,6 +219,13 @@ flags_parse(struct config *cfg, int argc, char **argv)
 				bad = 1;
 			}
 			cfg->data_dir = optarg;
+			break;
+		case OPT_GRADCHECK:
+			if (cfg->gradcheck < 1)
+				cfg->gradcheck = 1;
+			break;
+		case OPT_GRADCHECK_ALL:
+			cfg->gradcheck = 2;
 			break;
 		case 'h':
 			flags_usage(stdout);
@@ -235,5 +250,7 @@ flags_parse(struct config *cfg, int argc, char **argv)
 		warnf("unexpected argument '%s' (see --help)", argv[optind]);
 		return FLAGS_USAGE;
 	}
+	if (cfg->gradcheck && !batch_given)
+		cfg->batch = DEFAULT_GRADCHECK_BATCH;
 	return FLAGS_RUN;
 }
