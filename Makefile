@@ -21,6 +21,12 @@ BIN = bptrain
 
 TESTS = tests/test_idx tests/test_matmul tests/test_layers tests/test_net tests/test_gradcheck
 TEST_HDR = tests/check.h
+# The fault-injection build for tests/test_gradcheck.sh: the product objects, with net.o's calls
+# to the layer backward functions redirected by the linker (--wrap, GNU ld and lld) to the
+# deliberately wrong versions in tests/fault.c. The product binary has no fault hook.
+FAULT_BIN = tests/bptrain-fault
+FAULT_WRAP = -Wl,--wrap=softmax_xent_backward,--wrap=relu_backward,--wrap=sigmoid_backward \
+	-Wl,--wrap=affine_backward
 
 DATA_DIR ?= mnist
 DATA_FILES = $(DATA_DIR)/train-images-idx3-ubyte $(DATA_DIR)/train-labels-idx1-ubyte \
@@ -39,6 +45,10 @@ $(OBJ): $(HDR)
 tests/%: tests/%.c $(LIB_OBJ) $(HDR) $(TEST_HDR)
 	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) -Isrc -o $@ $< $(LIB_OBJ) $(LDFLAGS) $(LDLIBS)
 
+$(FAULT_BIN): tests/fault.c $(OBJ) $(HDR)
+	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) -Isrc $(LDFLAGS) $(FAULT_WRAP) -o $@ tests/fault.c $(OBJ) \
+		$(LDLIBS)
+
 # Fetch MNIST only when a file is missing; the script verifies SHA-256 sums.
 data: $(DATA_FILES)
 $(DATA_FILES):
@@ -47,8 +57,8 @@ $(DATA_FILES):
 run: $(BIN) data
 	./$(BIN) --data $(DATA_DIR)
 
-test: $(BIN) $(TESTS) data
-	@sh tests/run.sh $(TESTS) tests/test_cli.sh tests/test_e2e.sh
+test: $(BIN) $(TESTS) $(FAULT_BIN) data
+	@sh tests/run.sh $(TESTS) tests/test_cli.sh tests/test_gradcheck.sh tests/test_e2e.sh
 
 install: $(BIN)
 	mkdir -p $(DESTDIR)$(BINDIR)
@@ -59,6 +69,6 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/$(BIN)
 
 clean:
-	rm -f $(BIN) $(OBJ) $(TESTS)
+	rm -f $(BIN) $(OBJ) $(TESTS) $(FAULT_BIN)
 
 .PHONY: all data run test install uninstall clean

@@ -237,7 +237,12 @@ flags_parse(struct config *cfg, int argc, char **argv)
 			warnf("%s: missing argument (see --help)", argv[optind - 1]);
 			return FLAGS_USAGE;
 		default:
-			if (optopt && optopt < 256)
+			/* getopt_long sets optopt to a known long option's value when it was given
+			 * a value it does not take (--gradcheck=1), and to 0 when it is unknown. */
+			if (optopt && strncmp(argv[optind - 1], "--", 2) == 0)
+				warnf("'%s': %.*s takes no value (see --help)", argv[optind - 1],
+				      (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
+			else if (optopt && optopt < 256)
 				warnf("unknown option '-%c' (see --help)", optopt);
 			else
 				warnf("unknown option '%s' (see --help)", argv[optind - 1]);
