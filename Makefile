@@ -21,7 +21,7 @@ BIN = bptrain
 
 TESTS = tests/test_idx tests/test_matmul tests/test_layers tests/test_net tests/test_gradcheck
 TEST_HDR = tests/check.h
-# The fault-injection build for tests/test_gradcheck.sh: the product objects, with net.o's calls
+# The fault-injection build for tests/test_gradcheck_cli.sh: the product objects, with net.o's calls
 # to the layer backward functions redirected by the linker (--wrap, GNU ld and lld) to the
 # deliberately wrong versions in tests/fault.c. The product binary has no fault hook.
 FAULT_BIN = tests/bptrain-fault
@@ -58,7 +58,7 @@ run: $(BIN) data
 	./$(BIN) --data $(DATA_DIR)
 
 test: $(BIN) $(TESTS) $(FAULT_BIN) data
-	@sh tests/run.sh $(TESTS) tests/test_cli.sh tests/test_gradcheck.sh tests/test_e2e.sh
+	@sh tests/run.sh $(TESTS) tests/test_cli.sh tests/test_gradcheck_cli.sh tests/test_e2e.sh
 
 install: $(BIN)
 	mkdir -p $(DESTDIR)$(BINDIR)

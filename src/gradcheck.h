@@ -44,7 +44,7 @@
 #define GRADCHECK_MAX_TENSORS (2 * NET_MAX_LAYERS)
 
 struct gradcheck_tensor {
-	char name[8];         /* "W1", "b1", "W2", ...: numbered from 1 as in the book */
+	char name[16];        /* "W1", "b1", "W2", ...: numbered from 1 as in the book */
 	int rows, cols;       /* (in, out) for W; (1, out) for b */
 	size_t size;          /* rows * cols */
 	size_t checked;       /* elements compared */

@@ -1,5 +1,5 @@
 #!/bin/sh
-# test_gradcheck: `bptrain --gradcheck` proves the backward pass on real MNIST (ReLU, sigmoid,
+# test_gradcheck_cli: `bptrain --gradcheck` proves the backward pass on real MNIST (ReLU, sigmoid,
 # deeper nets), and a build with a deliberately wrong backward formula (tests/bptrain-fault,
 # see tests/fault.c) makes it report FAIL and exit 1.
 . tests/lib.sh
@@ -9,9 +9,9 @@ data=${BPTRAIN_DATA:-mnist}
 FAULT_BIN=${FAULT_BIN:-tests/bptrain-fault}
 
 if [ ! -f "$data/train-images-idx3-ubyte" ]; then
-	echo "test_gradcheck: no MNIST in $data/: run scripts/fetch_mnist.sh" >&2
+	echo "test_gradcheck_cli: no MNIST in $data/: run scripts/fetch_mnist.sh" >&2
 	fail=1
-	report test_gradcheck
+	report test_gradcheck_cli
 	exit 1
 fi
 
@@ -84,4 +84,4 @@ expect_fault sigmoid-derivative "W1:FAIL b1:FAIL W2:PASS b2:PASS " --activation 
 expect_fault bias-sum "W1:PASS b1:FAIL W2:PASS b2:FAIL "
 expect_fault weight-element "W1:FAIL b1:PASS W2:FAIL b2:PASS "
 expect_fault relu-mask "W1:FAIL b1:FAIL W2:FAIL b2:FAIL W3:PASS b3:PASS " --hidden 30,20
-report test_gradcheck
+report test_gradcheck_cli
