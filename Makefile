@@ -21,9 +21,10 @@ BIN = bptrain
 
 TESTS = tests/test_idx tests/test_matmul tests/test_layers tests/test_net tests/test_gradcheck
 TEST_HDR = tests/check.h
-# The fault-injection build for tests/test_gradcheck_cli.sh: the product objects, with net.o's calls
-# to the layer backward functions redirected by the linker (--wrap, GNU ld and lld) to the
-# deliberately wrong versions in tests/fault.c. The product binary has no fault hook.
+# The fault-injection build for tests/test_gradcheck_cli.sh: the product objects, with
+# net.o's calls to the layer backward functions redirected by the linker (--wrap, GNU ld
+# and lld) to the deliberately wrong versions in tests/fault.c. The product binary has no
+# fault hook.
 FAULT_BIN = tests/bptrain-fault
 FAULT_WRAP = -Wl,--wrap=softmax_xent_backward,--wrap=relu_backward,--wrap=sigmoid_backward \
 	-Wl,--wrap=affine_backward

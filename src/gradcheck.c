@@ -288,7 +288,9 @@ gradcheck_compare(struct gradcheck_report *rep, const struct net *net, const flo
 	int n_tensors = 2 * net->n_layers;
 	for (int t = 0; t < n_tensors; t++) {
 		int l = t / 2;
-		size_t size = t % 2 ? (size_t)net->dims[l + 1] : (size_t)net->dims[l] * net->dims[l + 1];
+		size_t size = (size_t)net->dims[l + 1];
+		if (t % 2 == 0)
+			size *= (size_t)net->dims[l];
 		count[t] = size;
 		total += (double)size * element_cost_(net, l, n);
 		if (size > largest)

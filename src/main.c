@@ -102,7 +102,8 @@ gradcheck_(const struct config *cfg, const struct dataset *train, const int *dim
 	printf("numerical: float64 central differences, h %g; checked %zu of %zu parameters%s\n",
 	       GRADCHECK_STEP, rep.checked, net.n_params,
 	       rep.all ? "" : " (a sample; --gradcheck-all checks every one)");
-	printf("pass: mean_abs_diff <= %g, max_rel_err <= %g (floor %g x largest |grad|, >= %.1e)\n",
+	printf("pass: mean_abs_diff <= %g, max_rel_err <= %g "
+	       "(floor %g x largest |grad|, >= %.1e)\n",
 	       GRADCHECK_MEAN_TOL, GRADCHECK_REL_TOL, GRADCHECK_REL_FLOOR, rep.noise_floor);
 	gradcheck_print(stdout, &rep);
 	printf("gradcheck=%s params=%d checked=%zu kinks=%zu weak=%d max_mean_abs_diff=%.3e "

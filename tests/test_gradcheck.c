@@ -56,7 +56,7 @@ check_grad_(const char *what, const float *analytic, const double *numeric, size
 	      (double)analytic[worst_i], numeric[worst_i]);
 }
 
-/* The affine forward's L = Σ dy · (x·w + b), evaluated after *p was moved by step. */
+/* The affine layer's L = Σ dy · (x·w + b) for the current x, w and b. */
 static double
 affine_loss_(float *y, const float *x, const float *w, const float *b, const float *dy,
 	     const struct layer_case_ *c)
@@ -87,9 +87,11 @@ static void
 check_affine_(const struct layer_case_ *c, struct rng *rng)
 {
 	size_t nx = (size_t)c->n * c->in, nw = (size_t)c->in * c->out, ny = (size_t)c->n * c->out;
-	float *x = malloc(nx * sizeof *x), *w = malloc(nw * sizeof *w), *b = malloc(c->out * sizeof *b);
+	float *x = malloc(nx * sizeof *x), *w = malloc(nw * sizeof *w);
+	float *b = malloc(c->out * sizeof *b);
 	float *y = malloc(ny * sizeof *y), *dy = malloc(ny * sizeof *dy);
-	float *dx = malloc(nx * sizeof *dx), *dw = malloc(nw * sizeof *dw), *db = malloc(c->out * sizeof *db);
+	float *dx = malloc(nx * sizeof *dx), *dw = malloc(nw * sizeof *dw);
+	float *db = malloc(c->out * sizeof *db);
 	double *num = malloc((nx > nw ? nx : nw) * sizeof *num);
 	fill_(x, nx, -1, 1, rng);
 	fill_(w, nw, -1, 1, rng);
@@ -112,7 +114,8 @@ check_affine_(const struct layer_case_ *c, struct rng *rng)
 	float *dw2 = malloc(nw * sizeof *dw2), *db2 = malloc(c->out * sizeof *db2);
 	affine_backward(NULL, dy, dw2, db2, x, w, c->n, c->in, c->out);
 	CHECK(memcmp(dw, dw2, nw * sizeof *dw) == 0 && memcmp(db, db2, c->out * sizeof *db) == 0,
-	      "affine backward without dx changes dw or db (n=%d in=%d out=%d)", c->n, c->in, c->out);
+	      "affine backward without dx changes dw or db (n=%d in=%d out=%d)", c->n, c->in,
+	      c->out);
 	free(x), free(w), free(b), free(y), free(dy), free(dx), free(dw), free(db), free(num);
 	free(dw2), free(db2);
 }
@@ -162,7 +165,8 @@ static void
 check_softmax_(int n, int k, struct rng *rng)
 {
 	size_t len = (size_t)n * k;
-	float *z = malloc(len * sizeof *z), *p = malloc(len * sizeof *p), *dz = malloc(len * sizeof *dz);
+	float *z = malloc(len * sizeof *z), *p = malloc(len * sizeof *p);
+	float *dz = malloc(len * sizeof *dz);
 	uint8_t *labels = malloc((size_t)n);
 	double *num = malloc(len * sizeof *num);
 	fill_(z, len, -3, 3, rng);
@@ -324,7 +328,8 @@ check_kinks_(void)
 	int pass = gradcheck_run(&rep, &net, x, &label, 1, &opt);
 	CHECK(net.z[0][0] > 0.0f && net.z[0][0] < 2e-5f, "z1[0] = %g, not near the kink",
 	      (double)net.z[0][0]);
-	/* W1[i][0] for all 4 inputs (each x >= 0.25, so the step moves z by >= 2.5e-5) and b1[0]. */
+	/* W1[i][0] for all 4 inputs (each x >= 0.25, so the step moves z by >= 2.5e-5), and
+	 * b1[0]. */
 	CHECK(rep.tensor[0].kinks == 4 && rep.tensor[1].kinks == 1,
 	      "kinks: W1 %zu (want 4), b1 %zu (want 1)", rep.tensor[0].kinks, rep.tensor[1].kinks);
 	CHECK(rep.tensor[2].kinks == 0 && rep.tensor[3].kinks == 0, "kinks in the last layer");
