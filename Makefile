@@ -12,13 +12,22 @@ BINDIR = $(PREFIX)/bin
 # EXTRA_CFLAGS is for one-off builds, e.g. make EXTRA_CFLAGS=-fsanitize=address,undefined
 ALL_CFLAGS = $(CFLAGS) $(EXTRA_CFLAGS)
 
-HDR = src/util.h src/rng.h src/idx.h src/matmul.h src/layers.h src/net.h src/train.h src/flags.h src/report.h src/plot.h
-LIB_OBJ = src/util.o src/rng.o src/idx.o src/matmul.o src/layers.o src/net.o src/train.o src/flags.o src/report.o src/plot.o
+HDR = src/util.h src/rng.h src/idx.h src/matmul.h src/layers.h src/net.h src/train.h src/flags.h \
+	src/report.h src/plot.h src/gradcheck.h
+LIB_OBJ = src/util.o src/rng.o src/idx.o src/matmul.o src/layers.o src/net.o src/train.o src/flags.o \
+	src/report.o src/plot.o src/gradcheck.o
 OBJ = $(LIB_OBJ) src/main.o
 BIN = bptrain
 
-TESTS = tests/test_idx tests/test_matmul tests/test_layers tests/test_net
+TESTS = tests/test_idx tests/test_matmul tests/test_layers tests/test_net tests/test_gradcheck
 TEST_HDR = tests/check.h
+# The fault-injection build for tests/test_gradcheck_cli.sh: the product objects, with
+# net.o's calls to the layer backward functions redirected by the linker (--wrap, GNU ld
+# and lld) to the deliberately wrong versions in tests/fault.c. The product binary has no
+# fault hook.
+FAULT_BIN = tests/bptrain-fault
+FAULT_WRAP = -Wl,--wrap=softmax_xent_backward,--wrap=relu_backward,--wrap=sigmoid_backward \
+	-Wl,--wrap=affine_backward
 
 DATA_DIR ?= mnist
 DATA_FILES = $(DATA_DIR)/train-images-idx3-ubyte $(DATA_DIR)/train-labels-idx1-ubyte \
@@ -37,6 +46,10 @@ $(OBJ): $(HDR)
 tests/%: tests/%.c $(LIB_OBJ) $(HDR) $(TEST_HDR)
 	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) -Isrc -o $@ $< $(LIB_OBJ) $(LDFLAGS) $(LDLIBS)
 
+$(FAULT_BIN): tests/fault.c $(OBJ) $(HDR)
+	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) -Isrc $(LDFLAGS) $(FAULT_WRAP) -o $@ tests/fault.c $(OBJ) \
+		$(LDLIBS)
+
 # Fetch MNIST only when a file is missing; the script verifies SHA-256 sums.
 data: $(DATA_FILES)
 $(DATA_FILES):
@@ -45,8 +58,9 @@ $(DATA_FILES):
 run: $(BIN) data
 	./$(BIN) --data $(DATA_DIR)
 
-test: $(BIN) $(TESTS) data
-	@sh tests/run.sh $(TESTS) tests/test_cli.sh tests/test_output.sh tests/test_sweep.sh tests/test_e2e.sh
+test: $(BIN) $(TESTS) $(FAULT_BIN) data
+	@sh tests/run.sh $(TESTS) tests/test_cli.sh tests/test_gradcheck_cli.sh tests/test_output.sh \
+		tests/test_sweep.sh tests/test_e2e.sh
 
 install: $(BIN)
 	mkdir -p $(DESTDIR)$(BINDIR)
@@ -57,6 +71,6 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/$(BIN)
 
 clean:
-	rm -f $(BIN) $(OBJ) $(TESTS)
+	rm -f $(BIN) $(OBJ) $(TESTS) $(FAULT_BIN)
 
 .PHONY: all data run test install uninstall clean

@@ -15,6 +15,7 @@
 #define DEFAULT_LR 0.1f
 #define DEFAULT_ITERS 10000
 #define DEFAULT_BATCH 100
+#define DEFAULT_GRADCHECK_BATCH 3 /* the book's gradient check uses 3 images */
 #define DEFAULT_INIT_STD 0.01f
 #define DEFAULT_SEED 42
 #define DEFAULT_DATA_DIR "mnist"
@@ -65,12 +66,16 @@ flags_usage(FILE *out)
 		"  --log FILE          also write every record to FILE: JSON lines if FILE ends\n"
 		"                      in .json or .jsonl, CSV otherwise\n"
 		"  --plot FILE.svg     write the learning curves (accuracy, loss) as SVG\n"
+		"  --gradcheck         check backprop against numerical gradients on the first\n"
+		"                      --batch training images (default %d there) and exit\n"
+		"  --gradcheck-all     the same, checking every parameter instead of a sample\n"
 		"  -h, --help          show this help and exit\n"
 		"  -V, --version       show the version and exit\n"
 		"\n"
-		"Exit status: 0 ok, 1 runtime error (bad data, diverged), 2 bad usage.\n",
+		"Exit status: 0 ok, 1 runtime error (bad data, diverged, gradient check failed),\n"
+		"2 bad usage.\n",
 		DEFAULT_HIDDEN, (double)DEFAULT_LR, DEFAULT_ITERS, DEFAULT_BATCH,
-		(double)DEFAULT_INIT_STD, DEFAULT_SEED, DEFAULT_DATA_DIR);
+		(double)DEFAULT_INIT_STD, DEFAULT_SEED, DEFAULT_DATA_DIR, DEFAULT_GRADCHECK_BATCH);
 }
 
 /* Parse a whole decimal integer in [min, max]; the error names the flag. */
@@ -196,7 +201,8 @@ enum flags_result
 flags_parse(struct config *cfg, int argc, char **argv)
 {
 	enum { OPT_HIDDEN = 256, OPT_ACTIVATION, OPT_LR, OPT_ITERS, OPT_BATCH, OPT_INIT_STD,
-	       OPT_SEED, OPT_DATA, OPT_FORMAT, OPT_LOG, OPT_PLOT };
+	       OPT_SEED, OPT_DATA, OPT_FORMAT, OPT_LOG, OPT_PLOT, OPT_GRADCHECK,
+	       OPT_GRADCHECK_ALL };
 	static const struct option options[] = {
 		{"hidden", required_argument, NULL, OPT_HIDDEN},
 		{"activation", required_argument, NULL, OPT_ACTIVATION},
@@ -210,6 +216,8 @@ flags_parse(struct config *cfg, int argc, char **argv)
 		{"quiet", no_argument, NULL, 'q'},
 		{"log", required_argument, NULL, OPT_LOG},
 		{"plot", required_argument, NULL, OPT_PLOT},
+		{"gradcheck", no_argument, NULL, OPT_GRADCHECK},
+		{"gradcheck-all", no_argument, NULL, OPT_GRADCHECK_ALL},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -217,7 +225,7 @@ flags_parse(struct config *cfg, int argc, char **argv)
 	defaults_(cfg);
 	opterr = 0; /* we print our own one-line messages */
 	optind = 1;
-	int opt;
+	int opt, batch_given = 0;
 	long long seed;
 	while ((opt = getopt_long(argc, argv, ":hqV", options, NULL)) != -1) {
 		int bad = 0;
@@ -243,6 +251,7 @@ flags_parse(struct config *cfg, int argc, char **argv)
 			break;
 		case OPT_BATCH:
 			bad = parse_int_("batch", optarg, 1, MAX_BATCH, &cfg->batch);
+			batch_given = 1;
 			break;
 		case OPT_INIT_STD:
 			bad = parse_float_("init-std", optarg, 0.0, 0, 100.0, &cfg->init_std);
@@ -271,6 +280,13 @@ flags_parse(struct config *cfg, int argc, char **argv)
 		case OPT_PLOT:
 			bad = parse_path_("plot", optarg, ".svg", &cfg->plot_path);
 			break;
+		case OPT_GRADCHECK:
+			if (cfg->gradcheck < 1)
+				cfg->gradcheck = 1;
+			break;
+		case OPT_GRADCHECK_ALL:
+			cfg->gradcheck = 2;
+			break;
 		case 'h':
 			flags_usage(stdout);
 			return FLAGS_EXIT;
@@ -281,7 +297,12 @@ flags_parse(struct config *cfg, int argc, char **argv)
 			warnf("%s: missing argument (see --help)", argv[optind - 1]);
 			return FLAGS_USAGE;
 		default:
-			if (optopt && optopt < 256)
+			/* getopt_long sets optopt to a known long option's value when it was given
+			 * a value it does not take (--gradcheck=1), and to 0 when it is unknown. */
+			if (optopt && strncmp(argv[optind - 1], "--", 2) == 0)
+				warnf("'%s': %.*s takes no value (see --help)", argv[optind - 1],
+				      (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
+			else if (optopt && optopt < 256)
 				warnf("unknown option '-%c' (see --help)", optopt);
 			else
 				warnf("unknown option '%s' (see --help)", argv[optind - 1]);
@@ -294,5 +315,12 @@ flags_parse(struct config *cfg, int argc, char **argv)
 		warnf("unexpected argument '%s' (see --help)", argv[optind]);
 		return FLAGS_USAGE;
 	}
+	/* A gradient check has no epochs to log or plot: better an error than silence. */
+	if (cfg->gradcheck && (cfg->format != FORMAT_TEXT || cfg->log_path || cfg->plot_path)) {
+		warnf("--gradcheck: prints its own table; --format, --log and --plot are for training");
+		return FLAGS_USAGE;
+	}
+	if (cfg->gradcheck && !batch_given)
+		cfg->batch = DEFAULT_GRADCHECK_BATCH;
 	return FLAGS_RUN;
 }

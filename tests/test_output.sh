@@ -241,6 +241,11 @@ for args in "--format xml" "--format=" "--log=" "--plot x.png" "--plot .svg" "--
 	check "'$args' exits 2 ($status)" [ "$status" -eq 2 ]
 	check "'$args' error names $flag ($err)" sh -c 'printf "%s\n" "$1" | grep -q -- "$2"' sh "$err" "$flag"
 done
+for args in "--gradcheck --format csv" "--gradcheck --log x.csv" "--gradcheck-all --plot x.svg"; do
+	run_bptrain $base $args
+	check "'$args' exits 2 ($status)" [ "$status" -eq 2 ]
+	check "'$args' error names --gradcheck ($err)" sh -c 'printf "%s\n" "$1" | grep -q -- "--gradcheck"' sh "$err"
+done
 run_bptrain --help
 for flag in --format --quiet --log --plot; do
 	check "--help lists $flag" sh -c 'printf "%s\n" "$1" | grep -q -- "$2"' sh "$out" "$flag"
