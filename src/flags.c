@@ -169,7 +169,9 @@ flags_parse(struct config *cfg, int argc, char **argv)
 	};
 	defaults_(cfg);
 	opterr = 0; /* we print our own one-line messages */
-	optind = 1;
+	/* 0, not 1: glibc then also forgets where it was inside a previous argv (say, after
+	 * returning 'V' for "-Vx"), so flags_parse can run again on a fresh argv. */
+	optind = 0;
 	int opt;
 	long long seed;
 	while ((opt = getopt_long(argc, argv, ":hV", options, NULL)) != -1) {

@@ -2,6 +2,7 @@
  *
  * main parses the flags, loads the data, builds the net, trains, prints the report, and is
  * the only place that decides the exit status: 0 ok, 1 runtime failure, 2 bad usage. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,30 @@
 #include "rng.h"   /* struct rng */
 #include "train.h" /* train_run, EVAL_CHUNK */
 #include "util.h"  /* warnf, now_sec, exit statuses */
+
+/* The signal that asked training to stop, or 0. The one mutable global: a signal handler
+ * can reach nothing else. The training loop sees it through train_options.stop. */
+static volatile sig_atomic_t stop_signal_;
+
+static void
+on_stop_signal_(int signo)
+{
+	stop_signal_ = signo;
+}
+
+/* Ctrl-C or SIGTERM during training: finish the step, evaluate, report, exit 128+signo.
+ * SA_RESETHAND makes a second Ctrl-C kill at once, for when even the evaluation is too long. */
+static void
+catch_stop_signals_(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop_signal_;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESETHAND | SA_RESTART;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
 
 /* Load "<dir>/<prefix>-images-idx3-ubyte" and its labels. */
 static int
@@ -122,10 +147,21 @@ main(int argc, char **argv)
 	printf("sgd: lr %g, batch %d, %d iterations (%d per epoch)\n", (double)cfg.lr, cfg.batch,
 	       cfg.iters, epoch_iters);
 
-	struct train_options opt = {.iters = cfg.iters, .batch = cfg.batch, .lr = cfg.lr};
+	struct train_options opt = {.iters = cfg.iters, .batch = cfg.batch, .lr = cfg.lr,
+				    .stop = &stop_signal_};
 	struct train_result result;
-	int status = train_run(&net, &train, &test, &opt, &rng, stdout, &result) == 0
-			     ? EXIT_OK : EXIT_RUNTIME;
+	/* Only now: before this, being killed outright loses nothing worth reporting. */
+	catch_stop_signals_();
+	enum train_status trained = train_run(&net, &train, &test, &opt, &rng, stdout, &result);
+	static const char *const status_names[] = {
+		[TRAIN_OK] = "ok", [TRAIN_DIVERGED] = "diverged", [TRAIN_INTERRUPTED] = "interrupted",
+	};
+	int status = trained == TRAIN_OK ? EXIT_OK
+		     : trained == TRAIN_DIVERGED ? EXIT_RUNTIME
+		     : 128 + stop_signal_; /* the shell's code for "killed by signal" */
+	if (trained == TRAIN_INTERRUPTED)
+		warnf("interrupted by %s after iteration %d", stop_signal_ == SIGINT ? "SIGINT"
+			: "SIGTERM", result.iters_done);
 
 	printf("train_acc=%.4f test_acc=%.4f loss=%.4f iters=%d hidden=", result.train_acc,
 	       result.test_acc, result.loss, result.iters_done);
@@ -134,7 +170,7 @@ main(int argc, char **argv)
 	printf(" activation=%s lr=%g batch=%d seed=%llu train_s=%.3f total_s=%.3f status=%s\n",
 	       activation_name(cfg.activation), (double)cfg.lr, cfg.batch,
 	       (unsigned long long)cfg.seed, result.train_s, now_sec() - start,
-	       status == EXIT_OK ? "ok" : "diverged");
+	       status_names[trained]);
 
 	net_free(&net);
 	dataset_free(&train);
