@@ -17,7 +17,7 @@ LIB_OBJ = src/util.o src/rng.o src/idx.o src/matmul.o src/layers.o src/net.o src
 OBJ = $(LIB_OBJ) src/main.o
 BIN = bptrain
 
-TESTS = tests/test_idx tests/test_matmul tests/test_layers tests/test_net
+TESTS = tests/test_idx tests/test_matmul tests/test_layers tests/test_net tests/test_flags
 TEST_HDR = tests/check.h
 
 DATA_DIR ?= mnist

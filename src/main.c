@@ -68,14 +68,21 @@ load_data_(struct dataset *train, struct dataset *test, const char *dir)
 		dataset_free(train);
 		return -1;
 	}
+	/* The net's input size comes from the training images (784 for MNIST), so other sizes
+	 * work, but both sets must agree. */
 	if (test->input_size != train->input_size) {
-		warnf("%s: test images are %dx%d but training images are %dx%d", dir, test->rows,
-		      test->cols, train->rows, train->cols);
+		warnf("%s/t10k-images-idx3-ubyte: test images are %dx%d but training images are "
+		      "%dx%d", dir, test->rows, test->cols, train->rows, train->cols);
+		goto fail;
+	}
+	/* A zeroed label file is valid IDX, but a one-class net learns nothing. */
+	if (train->classes < 2) {
+		warnf("%s/train-labels-idx1-ubyte: every label is 0: nothing to learn", dir);
 		goto fail;
 	}
 	if (test->classes > train->classes) {
-		warnf("%s: test labels go up to %d but training labels only to %d", dir,
-		      test->classes - 1, train->classes - 1);
+		warnf("%s/t10k-labels-idx1-ubyte: test labels go up to %d but training labels only "
+		      "to %d", dir, test->classes - 1, train->classes - 1);
 		goto fail;
 	}
 	return 0;
