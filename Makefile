@@ -46,7 +46,7 @@ run: $(BIN) data
 	./$(BIN) --data $(DATA_DIR)
 
 test: $(BIN) $(TESTS) data
-	@sh tests/run.sh $(TESTS) tests/test_cli.sh tests/test_e2e.sh
+	@sh tests/run.sh $(TESTS) tests/test_cli.sh tests/test_baddata.sh tests/test_stop.sh tests/test_e2e.sh
 
 install: $(BIN)
 	mkdir -p $(DESTDIR)$(BINDIR)

@@ -63,6 +63,7 @@ train_run(struct net *net, const struct dataset *train, const struct dataset *te
 	*result = (struct train_result){0};
 	fprintf(out, "%5s %7s %9s %9s %9s %8s %10s\n", "epoch", "iter", "loss", "train_acc",
 		"test_acc", "time_s", "samples/s");
+	fflush(out); /* a reader of a pipe sees the run has started */
 	double epoch_loss = 0.0, epoch_train_s = 0.0, epoch_start = now_sec();
 	int epoch_steps = 0, epoch = 0;
 	for (int it = 1; it <= opt->iters; it++) {
