@@ -79,14 +79,17 @@ main(int argc, char **argv)
 	}
 	signal(SIGABRT, on_crash_);
 	signal(SIGSEGV, on_crash_);
-	/* The one-line errors and --help text that hostile inputs provoke are expected: keep them
-	 * out of the test output. glibc lets a program assign stdout and stderr (the sanitizers'
-	 * reports and on_crash_ write to fd 2 directly, so they still show). */
+	/* Replaying the whole suite, the one-line errors and --help text that hostile inputs
+	 * provoke are expected: keep them out of the test output. glibc lets a program assign
+	 * stdout and stderr (the sanitizers' reports and on_crash_ write to fd 2 directly, so
+	 * they still show). Given files, show everything: that is how a finding is studied. */
 	FILE *real_stderr = stderr, *out = stdout;
-	stdout = stderr = fopen("/dev/null", "w");
-	if (!stdout) {
-		perror("/dev/null");
-		return 1;
+	if (argc == 1) {
+		stdout = stderr = fopen("/dev/null", "w");
+		if (!stdout) {
+			perror("/dev/null");
+			return 1;
+		}
 	}
 	if (argc > 1) {
 		for (int i = 1; i < argc; i++)
