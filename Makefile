@@ -121,6 +121,9 @@ $(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB_OBJ) $(HDR)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(CPPFLAGS) -Isrc -Itests/fuzz -o $@ $< \
 		$(FUZZ_LIB_OBJ) $(LDLIBS)
 
+# Objects built only through pattern rules would otherwise be deleted as intermediates.
+.SECONDARY: $(ASAN_LIB_OBJ) $(VG_OBJ) $(FUZZ_LIB_OBJ)
+
 fuzz: $(FUZZ_BINS) $(FUZZ_TESTS)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZERS='$(FUZZERS)' sh tests/run.sh tests/fuzz/run.sh
 
