@@ -59,7 +59,11 @@ flags_usage(FILE *out)
 		"  -h, --help          show this help and exit\n"
 		"  -V, --version       show the version and exit\n"
 		"\n"
-		"Exit status: 0 ok, 1 runtime error (bad data, diverged), 2 bad usage.\n",
+		"A repeated flag: the last one wins. Ctrl-C (SIGINT) or SIGTERM stops after the\n"
+		"current step, evaluates, and prints the summary with status=interrupted.\n"
+		"\n"
+		"Exit status: 0 ok, 1 runtime error (bad data, diverged), 2 bad usage,\n"
+		"130 or 143 interrupted by SIGINT or SIGTERM.\n",
 		DEFAULT_HIDDEN, (double)DEFAULT_LR, DEFAULT_ITERS, DEFAULT_BATCH,
 		(double)DEFAULT_INIT_STD, DEFAULT_SEED, DEFAULT_DATA_DIR);
 }
