@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
@@ -119,7 +120,15 @@ parse_float_(const char *flag, const char *text, double min, int min_exclusive, 
 		      min_exclusive ? "above" : "from", min, max);
 		return -1;
 	}
-	*out = (float)value;
+	/* The value is used as a float: 1e-50 would silently become 0 (and 1e-40 a slow
+	 * subnormal), so a non-zero value must stay a normal float. Found by fuzzing. */
+	float f = (float)value;
+	if (value != 0.0 && !isnormal(f)) {
+		warnf("--%s: %s is too small to use (the smallest is %g)", flag, text,
+		      (double)FLT_MIN);
+		return -1;
+	}
+	*out = f;
 	return 0;
 }
 

@@ -37,6 +37,11 @@ for v in 2.5 1e3 0x10 +-1; do
 	for flag in iters batch seed hidden; do expect_usage_error "--$flag" "--$flag" "$v"; done
 done
 expect_usage_error --lr --lr 1e7
+# Values that would underflow to 0 (or a subnormal) as a float: found by fuzzing.
+for v in 4e-207 1e-50 1e-40; do
+	expect_usage_error --lr --lr "$v"
+	expect_usage_error --init-std --init-std "$v"
+done
 expect_usage_error --batch --batch 10000000
 expect_usage_error --init-std --init-std 101
 for v in 50,,10 50, ,50 1,2,3,4,5,6,7,8 "50 10" 10,-3 10,abc 100000; do

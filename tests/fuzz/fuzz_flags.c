@@ -17,9 +17,12 @@ enum { MAX_ARGS = 64 };
 static int
 config_ok_(const struct config *cfg)
 {
-	if (!(isfinite(cfg->lr) && cfg->lr > 0 && cfg->lr <= 1e6f))
+	/* Non-zero floats must be normal: a subnormal or zero lr from "--lr 1e-50" trains
+	 * nothing (the first finding, tests/fuzz/regress/flags/lr-underflow). */
+	if (!(isnormal(cfg->lr) && cfg->lr > 0 && cfg->lr <= 1e6f))
 		return 0;
-	if (!(isfinite(cfg->init_std) && cfg->init_std >= 0 && cfg->init_std <= 100))
+	if (!((cfg->init_std == 0 || isnormal(cfg->init_std)) && cfg->init_std >= 0 &&
+	      cfg->init_std <= 100))
 		return 0;
 	if (cfg->iters < 1 || cfg->iters > 1000000000 || cfg->batch < 1 || cfg->batch > (1 << 20))
 		return 0;
@@ -35,8 +38,9 @@ config_ok_(const struct config *cfg)
 	return cfg->data_dir && cfg->data_dir[0] != '\0';
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* Split the input into a fresh argv, parse it, check the config, free the argv. */
+static enum flags_result
+parse_once_(const uint8_t *data, size_t size, struct config *cfg, char **data_dir)
 {
 	char *argv[MAX_ARGS + 2];
 	int argc = 0;
@@ -58,16 +62,42 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *owned[MAX_ARGS + 2];
 	memcpy(owned, argv, sizeof argv);
 
-	struct config cfg;
-	enum flags_result result = flags_parse(&cfg, argc, argv);
+	enum flags_result result = flags_parse(cfg, argc, argv);
 	if (result != FLAGS_RUN && result != FLAGS_EXIT && result != FLAGS_USAGE)
 		abort();
-	if (result == FLAGS_RUN && !config_ok_(&cfg)) {
+	if (result == FLAGS_RUN && !config_ok_(cfg)) {
 		fprintf(stderr, "fuzz_flags: flags_parse accepted an out-of-range config\n");
 		abort();
 	}
+	/* data_dir points into argv: keep a copy to compare. */
+	*data_dir = strdup(result == FLAGS_RUN ? cfg->data_dir : "");
+	cfg->data_dir = NULL;
 	for (int i = 0; i < argc; i++)
 		free(owned[i]);
+	return result;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	/* Parse twice: the second parse must agree with the first. getopt keeps state between
+	 * calls, and a parse that resumed where the previous one stopped (say, at the x of
+	 * "-Vx") would disagree. The sanitizers cannot see that: the stale reads happen in
+	 * uninstrumented libc. */
+	struct config first, second;
+	char *first_dir, *second_dir;
+	memset(&first, 0, sizeof first);
+	memset(&second, 0, sizeof second);
+	enum flags_result r1 = parse_once_(data, size, &first, &first_dir);
+	enum flags_result r2 = parse_once_(data, size, &second, &second_dir);
+	if (r1 != r2 || memcmp(&first, &second, sizeof first) != 0 ||
+	    strcmp(first_dir, second_dir) != 0) {
+		fprintf(stderr, "fuzz_flags: parsing the same arguments twice gave %d, then %d\n",
+			r1, r2);
+		abort();
+	}
+	free(first_dir);
+	free(second_dir);
 	return 0;
 }
 
