@@ -13,18 +13,28 @@ BINDIR = $(PREFIX)/bin
 # EXTRA_CFLAGS is for one-off builds, e.g. make EXTRA_CFLAGS=-fsanitize=address,undefined
 ALL_CFLAGS = $(CFLAGS) $(EXTRA_CFLAGS)
 
-HDR = src/util.h src/rng.h src/idx.h src/matmul.h src/layers.h src/net.h src/train.h src/flags.h
-LIB_OBJ = src/util.o src/rng.o src/idx.o src/matmul.o src/layers.o src/net.o src/train.o src/flags.o
+HDR = src/util.h src/rng.h src/idx.h src/matmul.h src/layers.h src/net.h src/train.h src/flags.h \
+	src/gradcheck.h
+LIB_OBJ = src/util.o src/rng.o src/idx.o src/matmul.o src/layers.o src/net.o src/train.o src/flags.o \
+	src/gradcheck.o
 OBJ = $(LIB_OBJ) src/main.o
 BIN = bptrain
 
-TESTS = tests/test_idx tests/test_matmul tests/test_layers tests/test_net tests/test_flags
+TESTS = tests/test_idx tests/test_matmul tests/test_layers tests/test_net tests/test_gradcheck \
+	tests/test_flags
 TEST_HDR = tests/check.h
 # Fuzz harnesses, each also built with tests/fuzz/replay.c as a test over its seeds and
 # regression inputs, so `make test` replays them without clang.
 FUZZERS = idx flags
 FUZZ_TESTS = $(FUZZERS:%=tests/test_fuzz_%)
 SH_TESTS = tests/test_cli.sh tests/test_baddata.sh tests/test_stop.sh
+# The fault-injection build for tests/test_gradcheck_cli.sh: the product objects, with
+# net.o's calls to the layer backward functions redirected by the linker (--wrap, GNU ld
+# and lld) to the deliberately wrong versions in tests/fault.c. The product binary has no
+# fault hook.
+FAULT_BIN = tests/bptrain-fault
+FAULT_WRAP = -Wl,--wrap=softmax_xent_backward,--wrap=relu_backward,--wrap=sigmoid_backward \
+	-Wl,--wrap=affine_backward
 
 DATA_DIR ?= mnist
 DATA_FILES = $(DATA_DIR)/train-images-idx3-ubyte $(DATA_DIR)/train-labels-idx1-ubyte \
@@ -48,6 +58,10 @@ tests/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(L
 		-DREGRESS_DIR='"tests/fuzz/regress/$*"' -o $@ tests/fuzz/replay.c $< $(LIB_OBJ) \
 		$(LDFLAGS) $(LDLIBS)
 
+$(FAULT_BIN): tests/fault.c $(OBJ) $(HDR)
+	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) -Isrc $(LDFLAGS) $(FAULT_WRAP) -o $@ tests/fault.c $(OBJ) \
+		$(LDLIBS)
+
 # Fetch MNIST only when a file is missing; the script verifies SHA-256 sums.
 data: $(DATA_FILES)
 $(DATA_FILES):
@@ -56,8 +70,9 @@ $(DATA_FILES):
 run: $(BIN) data
 	./$(BIN) --data $(DATA_DIR)
 
-test: $(BIN) $(TESTS) $(FUZZ_TESTS) data
-	@sh tests/run.sh $(TESTS) $(FUZZ_TESTS) $(SH_TESTS) tests/test_e2e.sh
+test: $(BIN) $(TESTS) $(FUZZ_TESTS) $(FAULT_BIN) data
+	@sh tests/run.sh $(TESTS) $(FUZZ_TESTS) $(SH_TESTS) tests/test_gradcheck_cli.sh \
+		tests/test_e2e.sh
 
 # --- Hardening builds, each in its own directory under build/ so they never mix with the
 # normal objects. See docs/robustness.md.
@@ -136,7 +151,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/$(BIN)
 
 clean:
-	rm -f $(BIN) $(OBJ) $(TESTS) $(FUZZ_TESTS)
+	rm -f $(BIN) $(OBJ) $(TESTS) $(FUZZ_TESTS) $(FAULT_BIN)
 	rm -rf $(ASAN) $(VG) $(FUZZ)/*.o $(FUZZ_BINS)
 
 .PHONY: all data run test test-asan test-valgrind fuzz install uninstall clean

@@ -16,6 +16,7 @@
 #define DEFAULT_LR 0.1f
 #define DEFAULT_ITERS 10000
 #define DEFAULT_BATCH 100
+#define DEFAULT_GRADCHECK_BATCH 3 /* the book's gradient check uses 3 images */
 #define DEFAULT_INIT_STD 0.01f
 #define DEFAULT_SEED 42
 #define DEFAULT_DATA_DIR "mnist"
@@ -57,16 +58,19 @@ flags_usage(FILE *out)
 		"  --seed N            random seed for init and sampling (default %d)\n"
 		"  --data DIR          directory with the four MNIST IDX files\n"
 		"                      (default $BPTRAIN_DATA, else %s)\n"
+		"  --gradcheck         check backprop against numerical gradients on the first\n"
+		"                      --batch training images (default %d there) and exit\n"
+		"  --gradcheck-all     the same, checking every parameter instead of a sample\n"
 		"  -h, --help          show this help and exit\n"
 		"  -V, --version       show the version and exit\n"
 		"\n"
 		"A repeated flag: the last one wins. Ctrl-C (SIGINT) or SIGTERM stops after the\n"
 		"current step, evaluates, and prints the summary with status=interrupted.\n"
 		"\n"
-		"Exit status: 0 ok, 1 runtime error (bad data, diverged), 2 bad usage,\n"
-		"130 or 143 interrupted by SIGINT or SIGTERM.\n",
+		"Exit status: 0 ok, 1 runtime error (bad data, diverged, gradient check failed),\n"
+		"2 bad usage, 130 or 143 interrupted by SIGINT or SIGTERM.\n",
 		DEFAULT_HIDDEN, (double)DEFAULT_LR, DEFAULT_ITERS, DEFAULT_BATCH,
-		(double)DEFAULT_INIT_STD, DEFAULT_SEED, DEFAULT_DATA_DIR);
+		(double)DEFAULT_INIT_STD, DEFAULT_SEED, DEFAULT_DATA_DIR, DEFAULT_GRADCHECK_BATCH);
 }
 
 /* Parse a whole decimal integer in [min, max]; the error names the flag. */
@@ -166,7 +170,7 @@ enum flags_result
 flags_parse(struct config *cfg, int argc, char **argv)
 {
 	enum { OPT_HIDDEN = 256, OPT_ACTIVATION, OPT_LR, OPT_ITERS, OPT_BATCH, OPT_INIT_STD,
-	       OPT_SEED, OPT_DATA };
+	       OPT_SEED, OPT_DATA, OPT_GRADCHECK, OPT_GRADCHECK_ALL };
 	static const struct option options[] = {
 		{"hidden", required_argument, NULL, OPT_HIDDEN},
 		{"activation", required_argument, NULL, OPT_ACTIVATION},
@@ -176,6 +180,8 @@ flags_parse(struct config *cfg, int argc, char **argv)
 		{"init-std", required_argument, NULL, OPT_INIT_STD},
 		{"seed", required_argument, NULL, OPT_SEED},
 		{"data", required_argument, NULL, OPT_DATA},
+		{"gradcheck", no_argument, NULL, OPT_GRADCHECK},
+		{"gradcheck-all", no_argument, NULL, OPT_GRADCHECK_ALL},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -185,7 +191,7 @@ flags_parse(struct config *cfg, int argc, char **argv)
 	/* 0, not 1: glibc then also forgets where it was inside a previous argv (say, after
 	 * returning 'V' for "-Vx"), so flags_parse can run again on a fresh argv. */
 	optind = 0;
-	int opt;
+	int opt, batch_given = 0;
 	long long seed;
 	while ((opt = getopt_long(argc, argv, ":hV", options, NULL)) != -1) {
 		int bad = 0;
@@ -211,6 +217,7 @@ flags_parse(struct config *cfg, int argc, char **argv)
 			break;
 		case OPT_BATCH:
 			bad = parse_int_("batch", optarg, 1, MAX_BATCH, &cfg->batch);
+			batch_given = 1;
 			break;
 		case OPT_INIT_STD:
 			bad = parse_float_("init-std", optarg, 0.0, 0, 100.0, &cfg->init_std);
@@ -227,6 +234,13 @@ flags_parse(struct config *cfg, int argc, char **argv)
 			}
 			cfg->data_dir = optarg;
 			break;
+		case OPT_GRADCHECK:
+			if (cfg->gradcheck < 1)
+				cfg->gradcheck = 1;
+			break;
+		case OPT_GRADCHECK_ALL:
+			cfg->gradcheck = 2;
+			break;
 		case 'h':
 			flags_usage(stdout);
 			return FLAGS_EXIT;
@@ -237,7 +251,12 @@ flags_parse(struct config *cfg, int argc, char **argv)
 			warnf("%s: missing argument (see --help)", argv[optind - 1]);
 			return FLAGS_USAGE;
 		default:
-			if (optopt && optopt < 256)
+			/* getopt_long sets optopt to a known long option's value when it was given
+			 * a value it does not take (--gradcheck=1), and to 0 when it is unknown. */
+			if (optopt && strncmp(argv[optind - 1], "--", 2) == 0)
+				warnf("'%s': %.*s takes no value (see --help)", argv[optind - 1],
+				      (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
+			else if (optopt && optopt < 256)
 				warnf("unknown option '-%c' (see --help)", optopt);
 			else
 				warnf("unknown option '%s' (see --help)", argv[optind - 1]);
@@ -250,5 +269,7 @@ flags_parse(struct config *cfg, int argc, char **argv)
 		warnf("unexpected argument '%s' (see --help)", argv[optind]);
 		return FLAGS_USAGE;
 	}
+	if (cfg->gradcheck && !batch_given)
+		cfg->batch = DEFAULT_GRADCHECK_BATCH;
 	return FLAGS_RUN;
 }

@@ -17,6 +17,7 @@ struct config {
 	float init_std;
 	uint64_t seed;
 	const char *data_dir;
+	int gradcheck;     /* 0 train; 1 --gradcheck; 2 --gradcheck-all (every element) */
 };
 
 /* What flags_parse decided. */

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "flags.h" /* struct config, flags_parse */
+#include "gradcheck.h" /* gradcheck_run, gradcheck_print */
 #include "idx.h"   /* struct dataset, idx_load */
 #include "net.h"   /* struct net, net_init */
 #include "rng.h"   /* struct rng */
@@ -99,6 +100,55 @@ print_dims_(FILE *out, const struct net *net)
 		fprintf(out, "%s%d", l ? "-" : "", net->dims[l]);
 }
 
+/* --gradcheck: the net exactly as training would build it, its backprop gradients on the
+ * first cfg->batch training images, and central differences to compare them with. */
+static int
+gradcheck_(const struct config *cfg, const struct dataset *train, const int *dims, double start)
+{
+	if ((size_t)cfg->batch > train->count) {
+		warnf("--batch: %d images asked for, but the training set has only %zu", cfg->batch,
+		      train->count);
+		return EXIT_RUNTIME;
+	}
+	struct rng rng;
+	rng_seed(&rng, cfg->seed);
+	struct net net;
+	if (net_init(&net, dims, cfg->n_hidden + 1, cfg->activation, cfg->batch, cfg->init_std,
+		     &rng) != 0)
+		return EXIT_RUNTIME;
+	float *x = xmalloc((size_t)cfg->batch * train->input_size * sizeof *x);
+	uint8_t *labels = xmalloc((size_t)cfg->batch);
+	dataset_gather(x, labels, train, 0, NULL, cfg->batch);
+
+	printf("bptrain %s gradcheck: net ", BPTRAIN_VERSION);
+	print_dims_(stdout, &net);
+	printf(" %s, %zu parameters, init-std %g, seed %llu\n", activation_name(cfg->activation),
+	       net.n_params, (double)cfg->init_std, (unsigned long long)cfg->seed);
+	double check_start = now_sec();
+	struct gradcheck_options opt = {.all = cfg->gradcheck == 2, .seed = cfg->seed};
+	struct gradcheck_report rep;
+	int pass = gradcheck_run(&rep, &net, x, labels, cfg->batch, &opt);
+	double seconds = now_sec() - check_start;
+	printf("batch: the first %d training images; loss %.9f (float32), %.9f (float64)\n",
+	       cfg->batch, (double)rep.loss32, rep.loss64);
+	printf("numerical: float64 central differences, h %g; checked %zu of %zu parameters%s\n",
+	       GRADCHECK_STEP, rep.checked, net.n_params,
+	       rep.all ? "" : " (a sample; --gradcheck-all checks every one)");
+	printf("pass: mean_abs_diff <= %g, max_rel_err <= %g "
+	       "(floor %g x largest |grad|, >= %.1e)\n",
+	       GRADCHECK_MEAN_TOL, GRADCHECK_REL_TOL, GRADCHECK_REL_FLOOR, rep.noise_floor);
+	gradcheck_print(stdout, &rep);
+	printf("gradcheck=%s params=%d checked=%zu kinks=%zu weak=%d max_mean_abs_diff=%.3e "
+	       "max_rel_err=%.3e batch=%d activation=%s seconds=%.3f total_s=%.3f\n",
+	       pass ? "pass" : "fail", rep.n_tensors, rep.checked, rep.kinks, rep.n_weak,
+	       rep.max_mean_abs_diff, rep.max_rel_err, cfg->batch,
+	       activation_name(cfg->activation), seconds, now_sec() - start);
+	free(x);
+	free(labels);
+	net_free(&net);
+	return pass ? EXIT_OK : EXIT_RUNTIME;
+}
+
 /* Flush stdout and report a write failure (full disk, closed pipe) as a runtime error. */
 static int
 close_stdout_(void)
@@ -133,6 +183,13 @@ main(int argc, char **argv)
 	for (int l = 0; l < cfg.n_hidden; l++)
 		dims[l + 1] = cfg.hidden[l];
 	dims[cfg.n_hidden + 1] = train.classes;
+	if (cfg.gradcheck) {
+		dataset_free(&test);
+		int status = gradcheck_(&cfg, &train, dims, start);
+		dataset_free(&train);
+		int close_status = close_stdout_();
+		return status != EXIT_OK ? status : close_status;
+	}
 	struct rng rng;
 	rng_seed(&rng, cfg.seed);
 	struct net net;

@@ -6,7 +6,8 @@ trap 'rm -rf "$tmp"' EXIT
 
 run_bptrain --help
 check "--help exits 0" [ "$status" -eq 0 ]
-for flag in --hidden --activation --lr --iters --batch --init-std --seed --data --help --version; do
+for flag in --hidden --activation --lr --iters --batch --init-std --seed --data --gradcheck \
+	--gradcheck-all --help --version; do
 	check "--help lists $flag" sh -c 'printf "%s\n" "$1" | grep -q -- "$2"' sh "$out" "$flag"
 done
 check "--help shows the defaults" sh -c 'printf "%s\n" "$1" | grep -q "default 0.1"' sh "$out"
@@ -52,6 +53,8 @@ expect_usage_error --activation --activation ""
 expect_usage_error --data --data ""
 expect_usage_error --bogus --bogus
 expect_usage_error --bogus --bogus=1
+expect_usage_error --gradcheck --gradcheck=1
+expect_usage_error --batch --gradcheck --batch 0
 expect_usage_error -x -x
 expect_usage_error stray stray
 expect_usage_error stray --iters 5 stray

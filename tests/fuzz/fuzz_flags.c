@@ -30,6 +30,8 @@ config_ok_(const struct config *cfg)
 		return 0;
 	if (cfg->activation != ACT_RELU && cfg->activation != ACT_SIGMOID)
 		return 0;
+	if (cfg->gradcheck < 0 || cfg->gradcheck > 2)
+		return 0;
 	if (cfg->n_hidden < 1 || cfg->n_hidden > NET_MAX_LAYERS - 1)
 		return 0;
 	for (int l = 0; l < cfg->n_hidden; l++)
@@ -124,5 +126,7 @@ fuzz_seeds(void (*emit)(const char *name, const void *data, size_t size))
 	SEED("repeated", "--lr\0" "5\0--lr\0" "0.5\0--hidden\0" "3,3\0--hidden\0" "7");
 	SEED("dashdash", "--\0--lr");
 	SEED("abbrev", "--it\0" "9\0--i\0" "3");
+	SEED("gradcheck", "--gradcheck\0--hidden\0" "5");
+	SEED("gradcheck-all", "--gradcheck-all\0--batch\0" "2\0--gradcheck=1");
 #undef SEED
 }
