@@ -1,7 +1,8 @@
 /* bptrain: train a small neural net on MNIST with hand-written backpropagation.
  *
  * main parses the flags, loads the data, builds the net, trains, prints the report, and is
- * the only place that decides the exit status: 0 ok, 1 runtime failure, 2 bad usage. */
+ * the only place that decides the exit status: 0 ok, 1 runtime failure, 2 bad usage,
+ * 128 + the signal number when SIGINT or SIGTERM stopped training. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
