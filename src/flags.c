@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
@@ -72,8 +73,11 @@ flags_usage(FILE *out)
 		"  -h, --help          show this help and exit\n"
 		"  -V, --version       show the version and exit\n"
 		"\n"
+		"A repeated flag: the last one wins. Ctrl-C (SIGINT) or SIGTERM stops after the\n"
+		"current step, evaluates, and prints the summary with status=interrupted.\n"
+		"\n"
 		"Exit status: 0 ok, 1 runtime error (bad data, diverged, gradient check failed),\n"
-		"2 bad usage.\n",
+		"2 bad usage, 130 or 143 interrupted by SIGINT or SIGTERM.\n",
 		DEFAULT_HIDDEN, (double)DEFAULT_LR, DEFAULT_ITERS, DEFAULT_BATCH,
 		(double)DEFAULT_INIT_STD, DEFAULT_SEED, DEFAULT_DATA_DIR, DEFAULT_GRADCHECK_BATCH);
 }
@@ -129,7 +133,15 @@ parse_float_(const char *flag, const char *text, double min, int min_exclusive, 
 		      min_exclusive ? "above" : "from", min, max);
 		return -1;
 	}
-	*out = (float)value;
+	/* The value is used as a float: 1e-50 would silently become 0 (and 1e-40 a slow
+	 * subnormal), so a non-zero value must stay a normal float. Found by fuzzing. */
+	float f = (float)value;
+	if (value != 0.0 && !isnormal(f)) {
+		warnf("--%s: %s is too small to use (the smallest is %g)", flag, text,
+		      (double)FLT_MIN);
+		return -1;
+	}
+	*out = f;
 	return 0;
 }
 
@@ -224,7 +236,9 @@ flags_parse(struct config *cfg, int argc, char **argv)
 	};
 	defaults_(cfg);
 	opterr = 0; /* we print our own one-line messages */
-	optind = 1;
+	/* 0, not 1: glibc then also forgets where it was inside a previous argv (say, after
+	 * returning 'V' for "-Vx"), so flags_parse can run again on a fresh argv. */
+	optind = 0;
 	int opt, batch_given = 0;
 	long long seed;
 	while ((opt = getopt_long(argc, argv, ":hqV", options, NULL)) != -1) {

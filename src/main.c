@@ -1,7 +1,9 @@
 /* bptrain: train a small neural net on MNIST with hand-written backpropagation.
  *
  * main parses the flags, loads the data, builds the net, trains, prints the report, and is
- * the only place that decides the exit status: 0 ok, 1 runtime failure, 2 bad usage. */
+ * the only place that decides the exit status: 0 ok, 1 runtime failure, 2 bad usage,
+ * 128 + the signal number when SIGINT or SIGTERM stopped training. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,30 @@
 #include "rng.h"       /* struct rng */
 #include "train.h"     /* train_run, EVAL_CHUNK */
 #include "util.h"      /* warnf, now_sec, exit statuses */
+
+/* The signal that asked training to stop, or 0. The one mutable global: a signal handler
+ * can reach nothing else. The training loop sees it through train_options.stop. */
+static volatile sig_atomic_t stop_signal_;
+
+static void
+on_stop_signal_(int signo)
+{
+	stop_signal_ = signo;
+}
+
+/* Ctrl-C or SIGTERM during training: finish the step, evaluate, report, exit 128+signo.
+ * SA_RESETHAND makes a second Ctrl-C kill at once, for when even the evaluation is too long. */
+static void
+catch_stop_signals_(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop_signal_;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESETHAND | SA_RESTART;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
 
 /* Load "<dir>/<prefix>-images-idx3-ubyte" and its labels. */
 static int
@@ -45,14 +71,21 @@ load_data_(struct dataset *train, struct dataset *test, const char *dir)
 		dataset_free(train);
 		return -1;
 	}
+	/* The net's input size comes from the training images (784 for MNIST), so other sizes
+	 * work, but both sets must agree. */
 	if (test->input_size != train->input_size) {
-		warnf("%s: test images are %dx%d but training images are %dx%d", dir, test->rows,
-		      test->cols, train->rows, train->cols);
+		warnf("%s/t10k-images-idx3-ubyte: test images are %dx%d but training images are "
+		      "%dx%d", dir, test->rows, test->cols, train->rows, train->cols);
+		goto fail;
+	}
+	/* A zeroed label file is valid IDX, but a one-class net learns nothing. */
+	if (train->classes < 2) {
+		warnf("%s/train-labels-idx1-ubyte: every label is 0: nothing to learn", dir);
 		goto fail;
 	}
 	if (test->classes > train->classes) {
-		warnf("%s: test labels go up to %d but training labels only to %d", dir,
-		      test->classes - 1, train->classes - 1);
+		warnf("%s/t10k-labels-idx1-ubyte: test labels go up to %d but training labels only "
+		      "to %d", dir, test->classes - 1, train->classes - 1);
 		goto fail;
 	}
 	return 0;
@@ -181,14 +214,25 @@ main(int argc, char **argv)
 	int epoch_iters = train.count / (size_t)cfg.batch > 0 ? (int)(train.count / cfg.batch) : 1;
 	report_begin(&rep, &net, &train, &test, epoch_iters);
 
-	struct train_options opt = {.iters = cfg.iters, .batch = cfg.batch, .lr = cfg.lr};
+	struct train_options opt = {.iters = cfg.iters, .batch = cfg.batch, .lr = cfg.lr,
+				    .stop = &stop_signal_};
 	struct train_result result;
-	int status = train_run(&net, &train, &test, &opt, &rng, &rep, &result) == 0
-			     ? EXIT_OK : EXIT_RUNTIME;
+	/* Only now: before this, being killed outright loses nothing worth reporting. */
+	catch_stop_signals_();
+	enum train_status trained = train_run(&net, &train, &test, &opt, &rng, &rep, &result);
+	static const char *const status_names[] = {
+		[TRAIN_OK] = "ok", [TRAIN_DIVERGED] = "diverged", [TRAIN_INTERRUPTED] = "interrupted",
+	};
+	int status = trained == TRAIN_OK ? EXIT_OK
+		     : trained == TRAIN_DIVERGED ? EXIT_RUNTIME
+		     : 128 + stop_signal_; /* the shell's code for "killed by signal" */
+	if (trained == TRAIN_INTERRUPTED)
+		warnf("interrupted by %s after iteration %d", stop_signal_ == SIGINT ? "SIGINT"
+			: "SIGTERM", result.iters_done);
+
 	struct report_final fin = {.iter = result.iters_done, .loss = result.loss,
 				   .train_acc = result.train_acc, .test_acc = result.test_acc,
-				   .train_s = result.train_s,
-				   .status = status == EXIT_OK ? "ok" : "diverged"};
+				   .train_s = result.train_s, .status = status_names[trained]};
 	if (report_finish(&rep, &fin) != 0 && status == EXIT_OK)
 		status = EXIT_RUNTIME;
 

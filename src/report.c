@@ -15,15 +15,15 @@
 #define PROGRESS_EVERY_S 0.25
 #define PROGRESS_WIDTH 72 /* columns the progress line covers, padding included */
 
-/* Every CSV column, in order. Epoch rows leave status empty, the final row leaves time_s
- * empty; both carry the configuration, so rows of several runs can be concatenated. */
+/* Every CSV column, in order. Epoch rows leave status and iters empty, the final row leaves
+ * time_s empty; both carry the configuration (from net on), so rows of several runs can be
+ * concatenated. iters is the iterations done, as in the text summary; max_iters is --iters. */
 static const char *const columns_[] = {
 	"record", "epoch", "iter", "loss", "train_acc", "test_acc", "time_s", "samples_per_s",
-	"train_s", "total_s", "status", "net", "params", "hidden", "activation", "lr", "iters",
-	"batch", "init_std", "seed", "data",
+	"train_s", "total_s", "status", "iters", "net", "params", "hidden", "activation", "lr",
+	"max_iters", "batch", "init_std", "seed", "data",
 };
 #define N_COLUMNS (int)(sizeof columns_ / sizeof columns_[0])
-#define CONFIG_FIRST 11 /* columns_[CONFIG_FIRST..] describe the configuration */
 
 struct field_ {
 	char text[64];
@@ -99,7 +99,7 @@ set_config_(struct record_ *r, const struct report *rep)
 	set_str_(r, "activation", activation_name(cfg->activation));
 	fmt_float_(r->f[column_("lr")].text, sizeof r->f[0].text, cfg->lr);
 	r->f[column_("lr")].set = 1;
-	set_int_(r, "iters", cfg->iters);
+	set_int_(r, "max_iters", cfg->iters);
 	set_int_(r, "batch", cfg->batch);
 	fmt_float_(r->f[column_("init_std")].text, sizeof r->f[0].text, cfg->init_std);
 	r->f[column_("init_std")].set = 1;
@@ -343,7 +343,7 @@ write_summary_line_(const struct report *rep, const struct report_final *fin, do
 	char lr[32], init_std[32];
 	fmt_float_(lr, sizeof lr, cfg->lr);
 	fmt_float_(init_std, sizeof init_std, cfg->init_std);
-	fprintf(rep->out, "train_acc=%.4f test_acc=%.4f loss=%.4f iter=%d iters=%d hidden=",
+	fprintf(rep->out, "train_acc=%.4f test_acc=%.4f loss=%.4f iters=%d max_iters=%d hidden=",
 		fin->train_acc, fin->test_acc, fin->loss, fin->iter, cfg->iters);
 	for (int l = 0; l < cfg->n_hidden; l++)
 		fprintf(rep->out, "%s%d", l ? "," : "", cfg->hidden[l]);
@@ -406,6 +406,7 @@ report_finish(struct report *rep, const struct report_final *fin)
 	set_num_(&r, "train_s", "%.6f", fin->train_s);
 	set_num_(&r, "total_s", "%.6f", total_s);
 	set_str_(&r, "status", fin->status);
+	set_int_(&r, "iters", fin->iter);
 	set_config_(&r, rep);
 
 	if (cfg->format == FORMAT_TEXT)

@@ -46,7 +46,7 @@ evaluate(struct net *net, const struct dataset *ds, float *x_buf)
 	return (double)correct / (double)ds->count;
 }
 
-int
+enum train_status
 train_run(struct net *net, const struct dataset *train, const struct dataset *test,
 	  const struct train_options *opt, struct rng *rng, struct report *rep,
 	  struct train_result *result)
@@ -59,7 +59,7 @@ train_run(struct net *net, const struct dataset *train, const struct dataset *te
 	float *x = xmalloc((size_t)x_rows * in * sizeof *x);
 	size_t *rows = xmalloc((size_t)batch * sizeof *rows);
 	uint8_t *labels = xmalloc((size_t)batch);
-	int status = 0;
+	enum train_status status = TRAIN_OK;
 
 	*result = (struct train_result){0};
 	double epoch_loss = 0.0, epoch_train_s = 0.0, epoch_start = now_sec();
@@ -74,7 +74,7 @@ train_run(struct net *net, const struct dataset *train, const struct dataset *te
 		if (!isfinite(loss) || loss > DIVERGED_LOSS) {
 			warnf("training diverged: loss is %g at iteration %d (try a smaller --lr)",
 			      (double)loss, it);
-			status = -1;
+			status = TRAIN_DIVERGED;
 			break;
 		}
 		net_backward(net, x, labels, batch);
@@ -84,7 +84,9 @@ train_run(struct net *net, const struct dataset *train, const struct dataset *te
 		epoch_steps++;
 		epoch_train_s += now_sec() - step_start;
 
-		if (it % epoch_iters != 0 && it != opt->iters)
+		/* Checked only between steps, so an interrupt never leaves a half-applied update. */
+		int stop = opt->stop && *opt->stop;
+		if (it % epoch_iters != 0 && it != opt->iters && !stop)
 			continue;
 		epoch++;
 		result->train_s += epoch_train_s;
@@ -101,6 +103,10 @@ train_run(struct net *net, const struct dataset *train, const struct dataset *te
 		epoch_train_s = 0.0;
 		epoch_steps = 0;
 		epoch_start = now_sec();
+		if (stop) {
+			status = TRAIN_INTERRUPTED;
+			break;
+		}
 	}
 	free(x);
 	free(rows);

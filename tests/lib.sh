@@ -15,12 +15,26 @@ check() {
 	fi
 }
 
-# run_bptrain ARGS...: run bptrain with stdout, stderr and status in $out, $err, $status.
-run_bptrain() {
-	"$BPTRAIN" "$@" >"$tmp/out" 2>"$tmp/err"
+# run_within SECONDS ARGS...: run bptrain with stdout, stderr and status in $out, $err,
+# $status. A run still going after SECONDS is killed (status 124 or 137), so a hang fails
+# its checks instead of blocking the suite; the limit is a guard, not a speed requirement.
+run_within() {
+	limit=$1
+	shift
+	timeout -k 5 "$limit" $BPTRAIN_WRAPPER "$BPTRAIN" "$@" >"$tmp/out" 2>"$tmp/err"
 	status=$?
 	out=$(cat "$tmp/out")
 	err=$(cat "$tmp/err")
+}
+
+# run_bptrain ARGS...: run_within a limit generous enough for sanitizer builds.
+run_bptrain() {
+	run_within 300 "$@"
+}
+
+# one_line_naming TEXT NEEDLE: TEXT is exactly one line and contains NEEDLE.
+one_line_naming() {
+	[ "$(printf '%s\n' "$1" | wc -l)" -eq 1 ] && printf '%s\n' "$1" | grep -qF -- "$2"
 }
 
 # be32 N: the 4 bytes of N, big-endian, as printf octal escapes.

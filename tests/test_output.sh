@@ -58,10 +58,10 @@ csv_rows() {
 csv_rows "$tmp/out.csv" >"$tmp/csv_rows"
 check "csv epoch rows equal the text table to 4 decimals" cmp -s "$tmp/csv_rows" "$tmp/text_rows"
 final_csv=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-	$1 == "final" { printf "train_acc=%.4f test_acc=%.4f loss=%.4f iter=%d status=%s lr=%s seed=%s",
-		$col["train_acc"], $col["test_acc"], $col["loss"], $col["iter"], $col["status"],
+	$1 == "final" { printf "train_acc=%.4f test_acc=%.4f loss=%.4f iters=%d max_iters=%d status=%s lr=%s seed=%s",
+		$col["train_acc"], $col["test_acc"], $col["loss"], $col["iters"], $col["max_iters"], $col["status"],
 		$col["lr"], $col["seed"] }' "$tmp/out.csv")
-for key in train_acc test_acc loss iter status lr seed; do
+for key in train_acc test_acc loss iters max_iters status lr seed; do
 	check "csv final $key equals the text summary's" \
 		[ "$(value $key "$final_csv")" = "$(value $key "$text_last")" ]
 done
@@ -83,7 +83,7 @@ json_rows() {
 					r.test_acc.toFixed(4));
 			else
 				console.log("final", r.record, r.epoch, r.iter, r.status, r.hidden, r.lr,
-					r.iters, r.batch, r.init_std, r.seed, r.data, r.net,
+					r.iters, r.max_iters, r.batch, r.init_std, r.seed, r.data, r.net,
 					typeof r.train_s, typeof r.total_s);
 		}' "$1"
 }
@@ -94,7 +94,7 @@ grep -v '^final' "$tmp/json_all" >"$tmp/json_rows"
 check "json epoch records equal the text table to 4 decimals" cmp -s "$tmp/json_rows" "$tmp/text_rows"
 check "json: 8 records, the last one final with the whole configuration ($(tail -n 1 "$tmp/json_all"))" \
 	[ "$(wc -l <"$tmp/json_all")" -eq 8 -a "$(tail -n 1 "$tmp/json_all")" = \
-		"final final 7 20 ok 8 0.5 20 10 0.1 3 $tmp/tiny 16-8-3 number number" ]
+		"final final 7 20 ok 8 0.5 20 20 10 0.1 3 $tmp/tiny 16-8-3 number number" ]
 
 # --quiet: only the summary, in each format.
 run_bptrain $base --quiet

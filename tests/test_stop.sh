@@ -1,0 +1,60 @@
+#!/bin/sh
+# test_stop: how a run on real MNIST ends early. A learning rate that blows up stops at the
+# first absurd loss, naming the iteration; SIGINT and SIGTERM finish the current step, print
+# the evaluation so far and a summary marked interrupted, and exit 128 + the signal number.
+. tests/lib.sh
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+data=${BPTRAIN_DATA:-mnist}
+
+if [ ! -f "$data/train-images-idx3-ubyte" ]; then
+	echo "test_stop: no MNIST in $data/: run scripts/fetch_mnist.sh" >&2
+	fail=1
+	report test_stop
+	exit 1
+fi
+
+run_bptrain --data "$data" --lr 1e6 --iters 20
+check "--lr 1e6 exits 1 (got $status)" [ "$status" -eq 1 ]
+check "--lr 1e6 names the iteration in one line ($err)" \
+	sh -c 'one_line() { [ "$(printf "%s\n" "$1" | wc -l)" -eq 1 ]; }
+		one_line "$1" && printf "%s\n" "$1" | grep -Eq "diverged: loss is .* at iteration [0-9]+"' \
+	sh "$err"
+check "--lr 1e6 stops long before the last iteration" \
+	sh -c 'printf "%s\n" "$1" | tail -n 1 | grep -Eq "iters=[0-9] .*status=diverged$"' sh "$out"
+
+# interrupt SIGNAL CODE: start a long run, wait (without a time limit of our own beyond the
+# guard) until training has begun, send SIGNAL, and check how the run ended.
+interrupt() {
+	"$BPTRAIN" --data "$data" --iters 100000000 >"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+	# The table header is printed just before the first step; poll for it.
+	tries=0
+	until grep -q '^epoch' "$tmp/out" 2>/dev/null || [ $tries -ge 1200 ]; do
+		sleep 0.1
+		tries=$((tries + 1))
+	done
+	sleep 0.5 # some steps in, well before the first epoch ends
+	kill -s "$1" $pid
+	# A guard against a run that ignores the signal: kill it for good after 120 s.
+	(sleep 120 && kill -s KILL $pid 2>/dev/null) &
+	guard=$!
+	wait $pid
+	status=$?
+	kill $guard 2>/dev/null
+	out=$(cat "$tmp/out")
+	err=$(cat "$tmp/err")
+	last=$(printf '%s\n' "$out" | tail -n 1)
+	check "SIG$1 exits $2 (got $status)" [ "$status" -eq "$2" ]
+	check "SIG$1: the summary says status=interrupted ($last)" \
+		sh -c 'printf "%s\n" "$1" | grep -Eq "^train_acc=.* status=interrupted$"' sh "$last"
+	# The evaluation so far: a table row for the iteration the summary reports.
+	iters=$(printf '%s\n' "$last" | sed -n 's/.* iters=\([0-9]*\) .*/\1/p')
+	check "SIG$1: an evaluation row for iteration $iters before the summary" \
+		sh -c 'printf "%s\n" "$1" | grep -Eq "^ +[0-9]+ +$2 +[0-9.]+ +0\.[0-9]+ +0\.[0-9]+ "' \
+		sh "$out" "$iters"
+	check "SIG$1: one line on stderr naming the signal ($err)" one_line_naming "$err" "SIG$1"
+}
+interrupt INT 130
+interrupt TERM 143
+report test_stop
