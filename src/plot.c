@@ -226,37 +226,15 @@ write_figure_(FILE *f, const struct plot_figure *fig)
 int
 plot_write_svg(const char *path, const struct plot_figure *fig)
 {
-	/* The temporary name is next to the target, so rename() is atomic (same file system). */
-	size_t len = strlen(path) + 32;
-	char *tmp = xmalloc(len);
-	snprintf(tmp, len, "%s.%ld.tmp", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
-	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (!f) {
-		warnf("--plot: cannot create %s:", tmp);
-		if (fd >= 0) {
-			close(fd);
-			unlink(tmp);
-		}
-		free(tmp);
+	struct atomic_file out;
+	if (atomic_open(&out, path) != 0) {
+		warnf("--plot: cannot create %s:", path);
 		return -1;
 	}
-	write_figure_(f, fig);
-	int bad = ferror(f);
-	int saved = errno;
-	if (fclose(f) != 0 && !bad) {
-		bad = 1;
-		saved = errno;
-	}
-	if (!bad && rename(tmp, path) != 0) {
-		bad = 1;
-		saved = errno;
-	}
-	if (bad) {
-		unlink(tmp);
-		errno = saved;
+	write_figure_(out.f, fig);
+	if (atomic_commit(&out) != 0) {
 		warnf("--plot: cannot write %s:", path);
+		return -1;
 	}
-	free(tmp);
-	return bad ? -1 : 0;
+	return 0;
 }

@@ -210,11 +210,11 @@ report_open(struct report *rep, const struct config *cfg, double start)
 	rep->start = start;
 	rep->progress = !cfg->quiet && isatty(STDERR_FILENO);
 	if (cfg->log_path) {
-		rep->log = fopen(cfg->log_path, "w");
-		if (!rep->log) {
+		if (atomic_open(&rep->log_file, cfg->log_path) != 0) {
 			warnf("--log: cannot create %s:", cfg->log_path);
 			return -1;
 		}
+		rep->log = rep->log_file.f;
 		rep->log_format = log_format_(cfg->log_path);
 	}
 	return 0;
@@ -420,7 +420,7 @@ report_finish(struct report *rep, const struct report_final *fin)
 
 	if (rep->log) {
 		write_record_(rep->log, rep->log_format, &r);
-		if (ferror(rep->log) | (fclose(rep->log) != 0)) {
+		if (atomic_commit(&rep->log_file) != 0) {
 			warnf("--log: error writing %s:", cfg->log_path);
 			status = -1;
 		}

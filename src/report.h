@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "util.h" /* struct atomic_file */
+
 #include "flags.h" /* struct config, enum format */
 #include "idx.h"   /* struct dataset */
 #include "net.h"   /* struct net */
@@ -37,7 +39,8 @@ struct report_final {
 struct report {
 	const struct config *cfg;
 	FILE *out;          /* stdout */
-	FILE *log;          /* the --log file, or NULL */
+	FILE *log;          /* the --log file's stream (log_file.f), or NULL */
+	struct atomic_file log_file; /* renamed into place by report_finish */
 	enum format log_format;
 	int progress;       /* stderr is a terminal and not --quiet */
 	int progress_shown; /* a progress line is on the terminal and must be cleared */

@@ -57,4 +57,34 @@ interrupt() {
 }
 interrupt INT 130
 interrupt TERM 143
+
+# Output files are written under a temporary name and renamed when complete: while a run is
+# going, nothing exists under the requested name; a killed run leaves nothing there either; an
+# interrupted run still completes them.
+"$BPTRAIN" --data "$data" --iters 100000000 --log "$tmp/run.csv" --plot "$tmp/run.svg" \
+	>"$tmp/out" 2>"$tmp/err" &
+pid=$!
+tries=0
+until grep -q '^epoch' "$tmp/out" 2>/dev/null || [ $tries -ge 1200 ]; do
+	sleep 0.1
+	tries=$((tries + 1))
+done
+sleep 0.5
+check "no log under its final name while the run goes on" [ ! -e "$tmp/run.csv" ]
+check "the log is being written under a temporary name" \
+	sh -c 'ls "$1"/run.csv.*.tmp >/dev/null 2>&1' sh "$tmp"
+kill -s INT $pid
+wait $pid
+check "interrupted run: the log is complete, ending with its final record" \
+	sh -c 'tail -n 1 "$1" | grep -q "^final,.*,interrupted,"' sh "$tmp/run.csv"
+check "interrupted run: the plot is complete" sh -c 'tail -n 1 "$1" | grep -q "</svg>"' sh "$tmp/run.svg"
+check "interrupted run: no temporary files remain" \
+	sh -c '! ls "$1"/*.tmp >/dev/null 2>&1' sh "$tmp"
+rm -f "$tmp/run.csv" "$tmp/run.svg"
+"$BPTRAIN" --data "$data" --iters 100000000 --log "$tmp/run.csv" >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+sleep 1
+kill -s KILL $pid
+wait $pid
+check "a killed run leaves no log under the final name" [ ! -e "$tmp/run.csv" ]
 report test_stop
