@@ -74,6 +74,28 @@ write_tiny_mnist() {
 	done
 }
 
+# require_mnist NAME: set $data to the real MNIST directory, or end test NAME as one failure
+# (the tests that train on real data must not pass quietly without it).
+require_mnist() {
+	data=${BPTRAIN_DATA:-mnist}
+	if [ ! -f "$data/train-images-idx3-ubyte" ]; then
+		echo "$1: no MNIST in $data/: run scripts/fetch_mnist.sh" >&2
+		fail=$((fail + 1))
+		report "$1"
+		exit 1
+	fi
+}
+
+# wait_for_table FILE [TRIES]: poll (every 0.1 s) until bptrain's table header is in FILE,
+# which is printed just before the first training step.
+wait_for_table() {
+	tries=0
+	until grep -q '^epoch' "$1" 2>/dev/null || [ $tries -ge "${2:-1200}" ]; do
+		sleep 0.1
+		tries=$((tries + 1))
+	done
+}
+
 report() {
 	echo "$1: $pass passed, $fail failed"
 	[ "$fail" -eq 0 ]

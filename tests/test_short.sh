@@ -5,14 +5,7 @@
 . tests/lib.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-data=${BPTRAIN_DATA:-mnist}
-
-if [ ! -f "$data/train-images-idx3-ubyte" ]; then
-	echo "test_short: no MNIST in $data/: run scripts/fetch_mnist.sh" >&2
-	fail=1
-	report test_short
-	exit 1
-fi
+require_mnist test_short
 run_bptrain --data "$data" --iters 300
 last=$(printf '%s\n' "$out" | tail -n 1)
 check "300 iterations of the book's net exit 0 ($err)" [ "$status" -eq 0 ]

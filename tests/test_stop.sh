@@ -5,14 +5,7 @@
 . tests/lib.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-data=${BPTRAIN_DATA:-mnist}
-
-if [ ! -f "$data/train-images-idx3-ubyte" ]; then
-	echo "test_stop: no MNIST in $data/: run scripts/fetch_mnist.sh" >&2
-	fail=1
-	report test_stop
-	exit 1
-fi
+require_mnist test_stop
 
 run_bptrain --data "$data" --lr 1e6 --iters 20
 check "--lr 1e6 exits 1 (got $status)" [ "$status" -eq 1 ]
@@ -29,11 +22,7 @@ interrupt() {
 	"$BPTRAIN" --data "$data" --iters 100000000 >"$tmp/out" 2>"$tmp/err" &
 	pid=$!
 	# The table header is printed just before the first step; poll for it.
-	tries=0
-	until grep -q '^epoch' "$tmp/out" 2>/dev/null || [ $tries -ge 1200 ]; do
-		sleep 0.1
-		tries=$((tries + 1))
-	done
+	wait_for_table "$tmp/out" 1200
 	sleep 0.5 # some steps in, well before the first epoch ends
 	kill -s "$1" $pid
 	# A guard against a run that ignores the signal: kill it for good after 120 s.
@@ -64,11 +53,7 @@ interrupt TERM 143
 "$BPTRAIN" --data "$data" --iters 100000000 --log "$tmp/run.csv" --plot "$tmp/run.svg" \
 	>"$tmp/out" 2>"$tmp/err" &
 pid=$!
-tries=0
-until grep -q '^epoch' "$tmp/out" 2>/dev/null || [ $tries -ge 1200 ]; do
-	sleep 0.1
-	tries=$((tries + 1))
-done
+wait_for_table "$tmp/out" 1200
 sleep 0.5
 check "no log under its final name while the run goes on" [ ! -e "$tmp/run.csv" ]
 check "the log is being written under a temporary name" \

@@ -51,11 +51,7 @@ expect 1 "a label file whose count lies" --data "$tmp/bad"
 $BPTRAIN_WRAPPER "$BPTRAIN" --data "$tmp/tiny" --iters 1000000000 --batch 10 >"$tmp/out" \
 	2>"$tmp/err" &
 pid=$!
-tries=0
-until grep -q '^epoch' "$tmp/out" 2>/dev/null || [ $tries -ge 600 ]; do
-	sleep 0.1
-	tries=$((tries + 1))
-done
+wait_for_table "$tmp/out" 600
 sleep 1
 kill -s INT $pid
 wait $pid
