@@ -1,4 +1,5 @@
-# bptrain: GNU Make build. `make`, `make test`, `make run`, `make bench`, `make install`.
+# bptrain: GNU Make build. `make`, `make test`, `make run`, `make bench`, `make install`;
+# hardening: `make test-asan`, `make test-valgrind`, `make fuzz FUZZ_SECONDS=N` (docs/robustness.md).
 CC ?= cc
 CFLAGS ?= -std=c11 -O3 -march=native -g -Wall -Wextra -pedantic
 # PORTABLE=1 builds for any x86-64 (or whatever the compiler's default target is).
@@ -12,13 +13,29 @@ BINDIR = $(PREFIX)/bin
 # EXTRA_CFLAGS is for one-off builds, e.g. make EXTRA_CFLAGS=-fsanitize=address,undefined
 ALL_CFLAGS = $(CFLAGS) $(EXTRA_CFLAGS)
 
-HDR = src/util.h src/rng.h src/idx.h src/pool.h src/matmul.h src/layers.h src/net.h src/train.h src/flags.h
-LIB_OBJ = src/util.o src/rng.o src/idx.o src/pool.o src/matmul.o src/layers.o src/net.o src/train.o src/flags.o
+HDR = src/util.h src/rng.h src/idx.h src/pool.h src/matmul.h src/layers.h src/net.h \
+	src/train.h src/flags.h src/report.h src/plot.h src/gradcheck.h
+LIB_OBJ = src/util.o src/rng.o src/idx.o src/pool.o src/matmul.o src/layers.o src/net.o \
+	src/train.o src/flags.o src/report.o src/plot.o src/gradcheck.o
 OBJ = $(LIB_OBJ) src/main.o
 BIN = bptrain
 
-TESTS = tests/test_idx tests/test_pool tests/test_matmul tests/test_layers tests/test_net
+TESTS = tests/test_idx tests/test_pool tests/test_matmul tests/test_layers tests/test_net \
+	tests/test_gradcheck tests/test_flags
 TEST_HDR = tests/check.h
+# Fuzz harnesses, each also built with tests/fuzz/replay.c as a test over its seeds and
+# regression inputs, so `make test` replays them without clang.
+FUZZERS = idx flags
+FUZZ_TESTS = $(FUZZERS:%=tests/test_fuzz_%)
+SH_TESTS = tests/test_cli.sh tests/test_baddata.sh tests/test_stop.sh tests/test_output.sh \
+	tests/test_sweep.sh
+# The fault-injection build for tests/test_gradcheck_cli.sh: the product objects, with
+# net.o's calls to the layer backward functions redirected by the linker (--wrap, GNU ld
+# and lld) to the deliberately wrong versions in tests/fault.c. The product binary has no
+# fault hook.
+FAULT_BIN = tests/bptrain-fault
+FAULT_WRAP = -Wl,--wrap=softmax_xent_backward,--wrap=relu_backward,--wrap=sigmoid_backward \
+	-Wl,--wrap=affine_backward
 
 DATA_DIR ?= mnist
 DATA_FILES = $(DATA_DIR)/train-images-idx3-ubyte $(DATA_DIR)/train-labels-idx1-ubyte \
@@ -37,10 +54,20 @@ $(OBJ): $(HDR)
 # The kernels rely on fused multiply-add where the target has it (c += a*b as one rounding);
 # ISO C mode turns contraction off by default. This is not -ffast-math: nothing is
 # reordered, and every element is still one fixed chain of operations (see src/matmul.h).
+# (The same for the hardening builds, below.)
 src/matmul.o: ALL_CFLAGS += -ffp-contract=fast
 
 tests/%: tests/%.c $(LIB_OBJ) $(HDR) $(TEST_HDR)
 	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) -Isrc -o $@ $< $(LIB_OBJ) $(LDFLAGS) $(LDLIBS)
+
+tests/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(LIB_OBJ) $(HDR)
+	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) -Isrc -Itests/fuzz -DFUZZ_NAME='"test_fuzz_$*"' \
+		-DREGRESS_DIR='"tests/fuzz/regress/$*"' -o $@ tests/fuzz/replay.c $< $(LIB_OBJ) \
+		$(LDFLAGS) $(LDLIBS)
+
+$(FAULT_BIN): tests/fault.c $(OBJ) $(HDR)
+	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) -Isrc $(LDFLAGS) $(FAULT_WRAP) -o $@ tests/fault.c $(OBJ) \
+		$(LDLIBS)
 
 # Fetch MNIST only when a file is missing; the script verifies SHA-256 sums.
 data: $(DATA_FILES)
@@ -50,8 +77,81 @@ $(DATA_FILES):
 run: $(BIN) data
 	./$(BIN) --data $(DATA_DIR)
 
-test: $(BIN) $(TESTS) data
-	@sh tests/run.sh $(TESTS) tests/test_cli.sh tests/test_e2e.sh
+test: $(BIN) $(TESTS) $(FUZZ_TESTS) $(FAULT_BIN) data
+	@sh tests/run.sh $(TESTS) $(FUZZ_TESTS) $(SH_TESTS) tests/test_gradcheck_cli.sh \
+		tests/test_e2e.sh
+
+# --- Hardening builds, each in its own directory under build/ so they never mix with the
+# normal objects. See docs/robustness.md.
+
+# AddressSanitizer + UndefinedBehaviorSanitizer: the unit, fuzz-replay and CLI tests and a
+# short real training run (the full end-to-end run is too slow under ASan). Any sanitizer
+# report makes the program exit 99 (or abort), which fails the test that ran it.
+SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN_ENV = ASAN_OPTIONS=detect_leaks=1:exitcode=99:abort_on_error=0 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99
+ASAN = build/asan
+ASAN_LIB_OBJ = $(LIB_OBJ:src/%=$(ASAN)/%)
+ASAN_TESTS = $(TESTS:tests/%=$(ASAN)/%) $(FUZZ_TESTS:tests/%=$(ASAN)/%)
+
+$(ASAN)/%.o: src/%.c $(HDR)
+	@mkdir -p $(ASAN)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(CPPFLAGS) -c -o $@ $<
+$(ASAN)/$(BIN): $(ASAN_LIB_OBJ) $(ASAN)/main.o
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(ASAN)/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(ASAN_LIB_OBJ) $(HDR)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(CPPFLAGS) -Isrc -Itests/fuzz \
+		-DFUZZ_NAME='"test_fuzz_$*"' -DREGRESS_DIR='"tests/fuzz/regress/$*"' -o $@ \
+		tests/fuzz/replay.c $< $(ASAN_LIB_OBJ) $(LDFLAGS) $(LDLIBS)
+$(ASAN)/test_%: tests/test_%.c $(ASAN_LIB_OBJ) $(HDR) $(TEST_HDR)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(CPPFLAGS) -Isrc -o $@ $< $(ASAN_LIB_OBJ) $(LDFLAGS) $(LDLIBS)
+
+test-asan: $(ASAN)/$(BIN) $(ASAN_TESTS) data
+	@$(SAN_ENV) BPTRAIN=$(ASAN)/$(BIN) sh tests/run.sh $(ASAN_TESTS) $(SH_TESTS) \
+		tests/test_short.sh
+
+# valgrind memcheck on short training runs and the error paths: zero errors, no leaks. Built
+# without -march=native, since valgrind does not decode AVX-512 instructions.
+VG = build/valgrind
+VG_CFLAGS = $(filter-out -march=native,$(ALL_CFLAGS))
+VG_OBJ = $(OBJ:src/%=$(VG)/%)
+
+$(VG)/%.o: src/%.c $(HDR)
+	@mkdir -p $(VG)
+	$(CC) $(VG_CFLAGS) $(CPPFLAGS) -c -o $@ $<
+$(VG)/$(BIN): $(VG_OBJ)
+	$(CC) $(VG_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+test-valgrind: $(VG)/$(BIN) data
+	@BPTRAIN=$(VG)/$(BIN) sh tests/run.sh tests/test_valgrind.sh
+
+# libFuzzer (clang only): harnesses and library objects with ASan and UBSan in build/fuzz.
+# `make fuzz FUZZ_SECONDS=N` runs each harness for N seconds on a corpus kept in
+# build/fuzz/corpus/NAME, seeded by the replay tests; findings land in build/fuzz/findings/.
+FUZZ_CC = clang
+FUZZ_SECONDS = 30
+FUZZ_CFLAGS = -std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all
+FUZZ = build/fuzz
+FUZZ_LIB_OBJ = $(LIB_OBJ:src/%=$(FUZZ)/%)
+FUZZ_BINS = $(FUZZERS:%=$(FUZZ)/fuzz_%)
+
+$(FUZZ)/%.o: src/%.c $(HDR)
+	@mkdir -p $(FUZZ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(CPPFLAGS) -c -o $@ $<
+$(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB_OBJ) $(HDR)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(CPPFLAGS) -Isrc -Itests/fuzz -o $@ $< \
+		$(FUZZ_LIB_OBJ) $(LDLIBS)
+
+# The GEMM kernels' fused multiply-add, as for src/matmul.o.
+$(ASAN)/matmul.o $(VG)/matmul.o: ALL_CFLAGS += -ffp-contract=fast
+$(FUZZ)/matmul.o: FUZZ_CFLAGS += -ffp-contract=fast
+
+# Objects built only through pattern rules would otherwise be deleted as intermediates.
+.SECONDARY: $(ASAN_LIB_OBJ) $(VG_OBJ) $(FUZZ_LIB_OBJ)
+
+fuzz: $(FUZZ_BINS) $(FUZZ_TESTS)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZERS='$(FUZZERS)' sh tests/run.sh tests/fuzz/run.sh
 
 # Benchmarks (not part of test): GEMM GFLOP/s and end-to-end runs, written to
 # docs/benchmarks.md; bench-compare also times NumPy and PyTorch at --hidden 800.
@@ -78,6 +178,8 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/$(BIN)
 
 clean:
-	rm -f $(BIN) $(OBJ) $(TESTS) $(BENCH_BIN)
+	rm -f $(BIN) $(OBJ) $(TESTS) $(FUZZ_TESTS) $(FAULT_BIN) $(BENCH_BIN)
+	rm -rf $(ASAN) $(VG) $(FUZZ)/*.o $(FUZZ_BINS)
 
-.PHONY: all data run test bench bench-compare install uninstall clean
+.PHONY: all data run test test-asan test-valgrind fuzz bench bench-compare install uninstall \
+	clean

@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #define DEFAULT_LR 0.1f
 #define DEFAULT_ITERS 10000
 #define DEFAULT_BATCH 100
+#define DEFAULT_GRADCHECK_BATCH 3 /* the book's gradient check uses 3 images */
 #define DEFAULT_INIT_STD 0.01f
 #define DEFAULT_SEED 42
 #define DEFAULT_DATA_DIR "mnist"
@@ -40,6 +42,7 @@ defaults_(struct config *cfg)
 	cfg->threads = pool_default_threads();
 	const char *env = getenv("BPTRAIN_DATA");
 	cfg->data_dir = env && *env ? env : DEFAULT_DATA_DIR;
+	cfg->format = FORMAT_TEXT;
 }
 
 void
@@ -60,13 +63,28 @@ flags_usage(FILE *out)
 		"                      (default: the online CPUs, %d here)\n"
 		"  --data DIR          directory with the four MNIST IDX files\n"
 		"                      (default $BPTRAIN_DATA, else %s)\n"
+		"  --format NAME       what stdout shows: text (a table), csv or json (one\n"
+		"                      object per line); the last record is the summary\n"
+		"                      (default text)\n"
+		"  -q, --quiet         print only the final summary and no progress (progress\n"
+		"                      goes to stderr only when stderr is a terminal)\n"
+		"  --log FILE          also write every record to FILE: JSON lines if FILE ends\n"
+		"                      in .json or .jsonl, CSV otherwise\n"
+		"  --plot FILE.svg     write the learning curves (accuracy, loss) as SVG\n"
+		"  --gradcheck         check backprop against numerical gradients on the first\n"
+		"                      --batch training images (default %d there) and exit\n"
+		"  --gradcheck-all     the same, checking every parameter instead of a sample\n"
 		"  -h, --help          show this help and exit\n"
 		"  -V, --version       show the version and exit\n"
 		"\n"
-		"Exit status: 0 ok, 1 runtime error (bad data, diverged), 2 bad usage.\n",
+		"A repeated flag: the last one wins. Ctrl-C (SIGINT) or SIGTERM stops after the\n"
+		"current step, evaluates, and prints the summary with status=interrupted.\n"
+		"\n"
+		"Exit status: 0 ok, 1 runtime error (bad data, diverged, gradient check failed),\n"
+		"2 bad usage, 130 or 143 interrupted by SIGINT or SIGTERM.\n",
 		DEFAULT_HIDDEN, (double)DEFAULT_LR, DEFAULT_ITERS, DEFAULT_BATCH,
 		(double)DEFAULT_INIT_STD, DEFAULT_SEED, POOL_MAX_THREADS, pool_default_threads(),
-		DEFAULT_DATA_DIR);
+		DEFAULT_DATA_DIR, DEFAULT_GRADCHECK_BATCH);
 }
 
 /* Parse a whole decimal integer in [min, max]; the error names the flag. */
@@ -120,7 +138,15 @@ parse_float_(const char *flag, const char *text, double min, int min_exclusive, 
 		      min_exclusive ? "above" : "from", min, max);
 		return -1;
 	}
-	*out = (float)value;
+	/* The value is used as a float: 1e-50 would silently become 0 (and 1e-40 a slow
+	 * subnormal), so a non-zero value must stay a normal float. Found by fuzzing. */
+	float f = (float)value;
+	if (value != 0.0 && !isnormal(f)) {
+		warnf("--%s: %s is too small to use (the smallest is %g)", flag, text,
+		      (double)FLT_MIN);
+		return -1;
+	}
+	*out = f;
 	return 0;
 }
 
@@ -154,11 +180,46 @@ parse_hidden_(const char *text, struct config *cfg)
 	return 0;
 }
 
+static int
+parse_format_(const char *text, enum format *out)
+{
+	if (strcmp(text, "text") == 0)
+		*out = FORMAT_TEXT;
+	else if (strcmp(text, "csv") == 0)
+		*out = FORMAT_CSV;
+	else if (strcmp(text, "json") == 0)
+		*out = FORMAT_JSON;
+	else {
+		warnf("--format: '%s' is not text, csv or json", text);
+		return -1;
+	}
+	return 0;
+}
+
+/* An output file name: not empty and, if suffix is given, ending in it (so --plot x.png is
+ * caught here rather than producing an SVG named .png). */
+static int
+parse_path_(const char *flag, const char *text, const char *suffix, const char **out)
+{
+	size_t len = strlen(text), slen = suffix ? strlen(suffix) : 0;
+	if (len == 0) {
+		warnf("--%s: the file name is empty", flag);
+		return -1;
+	}
+	if (suffix && (len <= slen || strcmp(text + len - slen, suffix) != 0)) {
+		warnf("--%s: '%s' does not end in %s", flag, text, suffix);
+		return -1;
+	}
+	*out = text;
+	return 0;
+}
+
 enum flags_result
 flags_parse(struct config *cfg, int argc, char **argv)
 {
 	enum { OPT_HIDDEN = 256, OPT_ACTIVATION, OPT_LR, OPT_ITERS, OPT_BATCH, OPT_INIT_STD,
-	       OPT_SEED, OPT_THREADS, OPT_DATA };
+	       OPT_SEED, OPT_THREADS, OPT_DATA, OPT_FORMAT, OPT_LOG, OPT_PLOT, OPT_GRADCHECK,
+	       OPT_GRADCHECK_ALL };
 	static const struct option options[] = {
 		{"hidden", required_argument, NULL, OPT_HIDDEN},
 		{"activation", required_argument, NULL, OPT_ACTIVATION},
@@ -169,16 +230,24 @@ flags_parse(struct config *cfg, int argc, char **argv)
 		{"seed", required_argument, NULL, OPT_SEED},
 		{"threads", required_argument, NULL, OPT_THREADS},
 		{"data", required_argument, NULL, OPT_DATA},
+		{"format", required_argument, NULL, OPT_FORMAT},
+		{"quiet", no_argument, NULL, 'q'},
+		{"log", required_argument, NULL, OPT_LOG},
+		{"plot", required_argument, NULL, OPT_PLOT},
+		{"gradcheck", no_argument, NULL, OPT_GRADCHECK},
+		{"gradcheck-all", no_argument, NULL, OPT_GRADCHECK_ALL},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	defaults_(cfg);
 	opterr = 0; /* we print our own one-line messages */
-	optind = 1;
-	int opt;
+	/* 0, not 1: glibc then also forgets where it was inside a previous argv (say, after
+	 * returning 'V' for "-Vx"), so flags_parse can run again on a fresh argv. */
+	optind = 0;
+	int opt, batch_given = 0;
 	long long seed;
-	while ((opt = getopt_long(argc, argv, ":hV", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":hqV", options, NULL)) != -1) {
 		int bad = 0;
 		switch (opt) {
 		case OPT_HIDDEN:
@@ -202,6 +271,7 @@ flags_parse(struct config *cfg, int argc, char **argv)
 			break;
 		case OPT_BATCH:
 			bad = parse_int_("batch", optarg, 1, MAX_BATCH, &cfg->batch);
+			batch_given = 1;
 			break;
 		case OPT_INIT_STD:
 			bad = parse_float_("init-std", optarg, 0.0, 0, 100.0, &cfg->init_std);
@@ -221,6 +291,25 @@ flags_parse(struct config *cfg, int argc, char **argv)
 			}
 			cfg->data_dir = optarg;
 			break;
+		case OPT_FORMAT:
+			bad = parse_format_(optarg, &cfg->format);
+			break;
+		case 'q':
+			cfg->quiet = 1;
+			break;
+		case OPT_LOG:
+			bad = parse_path_("log", optarg, NULL, &cfg->log_path);
+			break;
+		case OPT_PLOT:
+			bad = parse_path_("plot", optarg, ".svg", &cfg->plot_path);
+			break;
+		case OPT_GRADCHECK:
+			if (cfg->gradcheck < 1)
+				cfg->gradcheck = 1;
+			break;
+		case OPT_GRADCHECK_ALL:
+			cfg->gradcheck = 2;
+			break;
 		case 'h':
 			flags_usage(stdout);
 			return FLAGS_EXIT;
@@ -231,7 +320,12 @@ flags_parse(struct config *cfg, int argc, char **argv)
 			warnf("%s: missing argument (see --help)", argv[optind - 1]);
 			return FLAGS_USAGE;
 		default:
-			if (optopt && optopt < 256)
+			/* getopt_long sets optopt to a known long option's value when it was given
+			 * a value it does not take (--gradcheck=1), and to 0 when it is unknown. */
+			if (optopt && strncmp(argv[optind - 1], "--", 2) == 0)
+				warnf("'%s': %.*s takes no value (see --help)", argv[optind - 1],
+				      (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
+			else if (optopt && optopt < 256)
 				warnf("unknown option '-%c' (see --help)", optopt);
 			else
 				warnf("unknown option '%s' (see --help)", argv[optind - 1]);
@@ -244,5 +338,12 @@ flags_parse(struct config *cfg, int argc, char **argv)
 		warnf("unexpected argument '%s' (see --help)", argv[optind]);
 		return FLAGS_USAGE;
 	}
+	/* A gradient check has no epochs to log or plot: better an error than silence. */
+	if (cfg->gradcheck && (cfg->format != FORMAT_TEXT || cfg->log_path || cfg->plot_path)) {
+		warnf("--gradcheck: prints its own table; --format, --log and --plot are for training");
+		return FLAGS_USAGE;
+	}
+	if (cfg->gradcheck && !batch_given)
+		cfg->batch = DEFAULT_GRADCHECK_BATCH;
 	return FLAGS_RUN;
 }

@@ -7,6 +7,9 @@
 
 #include "net.h"
 
+/* Output formats for stdout (--format) and the --log file. */
+enum format { FORMAT_TEXT, FORMAT_CSV, FORMAT_JSON };
+
 struct config {
 	int hidden[NET_MAX_LAYERS - 1]; /* hidden layer sizes, input side first */
 	int n_hidden;
@@ -18,6 +21,11 @@ struct config {
 	uint64_t seed;
 	int threads; /* worker threads including the main one; results do not depend on it */
 	const char *data_dir;
+	enum format format;      /* what stdout gets: the text table, CSV or JSON lines */
+	int quiet;               /* stdout gets only the final summary */
+	const char *log_path;    /* CSV or JSON records also go here, or NULL */
+	const char *plot_path;   /* an SVG of the learning curves goes here, or NULL */
+	int gradcheck;     /* 0 train; 1 --gradcheck; 2 --gradcheck-all (every element) */
 };
 
 /* What flags_parse decided. */

@@ -1,20 +1,48 @@
 /* bptrain: train a small neural net on MNIST with hand-written backpropagation.
  *
  * main parses the flags, loads the data, builds the net, trains, prints the report, and is
- * the only place that decides the exit status: 0 ok, 1 runtime failure, 2 bad usage. */
+ * the only place that decides the exit status: 0 ok, 1 runtime failure, 2 bad usage,
+ * 128 + the signal number when SIGINT or SIGTERM stopped training. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "flags.h" /* struct config, flags_parse */
-#include "idx.h"   /* struct dataset, idx_load */
-#include "matmul.h" /* mm_scratch_bytes */
-#include "net.h"   /* struct net, net_init */
-#include "pool.h"  /* struct pool, pool_create */
-#include "rng.h"   /* struct rng */
-#include "train.h" /* train_run, EVAL_CHUNK */
-#include "util.h"  /* warnf, now_sec, exit statuses */
+#include "flags.h"     /* struct config, flags_parse */
+#include "gradcheck.h" /* gradcheck_run, gradcheck_print */
+#include "idx.h"       /* struct dataset, idx_load */
+#include "matmul.h"    /* mm_scratch_bytes */
+#include "net.h"       /* struct net, net_init */
+#include "pool.h"      /* struct pool, pool_create */
+#include "report.h"    /* struct report, report_open, report_begin, report_finish */
+#include "rng.h"       /* struct rng */
+#include "train.h"     /* train_run, EVAL_CHUNK */
+#include "util.h"      /* warnf, now_sec, exit statuses */
+
+/* The signal that asked training to stop, or 0. The one mutable global: a signal handler
+ * can reach nothing else. The training loop sees it through train_options.stop. */
+static volatile sig_atomic_t stop_signal_;
+
+static void
+on_stop_signal_(int signo)
+{
+	stop_signal_ = signo;
+}
+
+/* Ctrl-C or SIGTERM during training: finish the step, evaluate, report, exit 128+signo.
+ * SA_RESETHAND makes a second Ctrl-C kill at once, for when even the evaluation is too long. */
+static void
+catch_stop_signals_(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop_signal_;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESETHAND | SA_RESTART;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
 
 /* Load "<dir>/<prefix>-images-idx3-ubyte" and its labels. */
 static int
@@ -45,14 +73,21 @@ load_data_(struct dataset *train, struct dataset *test, const char *dir)
 		dataset_free(train);
 		return -1;
 	}
+	/* The net's input size comes from the training images (784 for MNIST), so other sizes
+	 * work, but both sets must agree. */
 	if (test->input_size != train->input_size) {
-		warnf("%s: test images are %dx%d but training images are %dx%d", dir, test->rows,
-		      test->cols, train->rows, train->cols);
+		warnf("%s/t10k-images-idx3-ubyte: test images are %dx%d but training images are "
+		      "%dx%d", dir, test->rows, test->cols, train->rows, train->cols);
+		goto fail;
+	}
+	/* A zeroed label file is valid IDX, but a one-class net learns nothing. */
+	if (train->classes < 2) {
+		warnf("%s/train-labels-idx1-ubyte: every label is 0: nothing to learn", dir);
 		goto fail;
 	}
 	if (test->classes > train->classes) {
-		warnf("%s: test labels go up to %d but training labels only to %d", dir,
-		      test->classes - 1, train->classes - 1);
+		warnf("%s/t10k-labels-idx1-ubyte: test labels go up to %d but training labels only "
+		      "to %d", dir, test->classes - 1, train->classes - 1);
 		goto fail;
 	}
 	return 0;
@@ -67,6 +102,55 @@ print_dims_(FILE *out, const struct net *net)
 {
 	for (int l = 0; l <= net->n_layers; l++)
 		fprintf(out, "%s%d", l ? "-" : "", net->dims[l]);
+}
+
+/* --gradcheck: the net exactly as training would build it, its backprop gradients on the
+ * first cfg->batch training images, and central differences to compare them with. */
+static int
+gradcheck_(const struct config *cfg, const struct dataset *train, const int *dims, double start)
+{
+	if ((size_t)cfg->batch > train->count) {
+		warnf("--batch: %d images asked for, but the training set has only %zu", cfg->batch,
+		      train->count);
+		return EXIT_RUNTIME;
+	}
+	struct rng rng;
+	rng_seed(&rng, cfg->seed);
+	struct net net;
+	if (net_init(&net, dims, cfg->n_hidden + 1, cfg->activation, cfg->batch, cfg->init_std,
+		     &rng) != 0)
+		return EXIT_RUNTIME;
+	float *x = xmalloc((size_t)cfg->batch * train->input_size * sizeof *x);
+	uint8_t *labels = xmalloc((size_t)cfg->batch);
+	dataset_gather(x, labels, train, 0, NULL, cfg->batch);
+
+	printf("bptrain %s gradcheck: net ", BPTRAIN_VERSION);
+	print_dims_(stdout, &net);
+	printf(" %s, %zu parameters, init-std %g, seed %llu\n", activation_name(cfg->activation),
+	       net.n_params, (double)cfg->init_std, (unsigned long long)cfg->seed);
+	double check_start = now_sec();
+	struct gradcheck_options opt = {.all = cfg->gradcheck == 2, .seed = cfg->seed};
+	struct gradcheck_report rep;
+	int pass = gradcheck_run(&rep, &net, x, labels, cfg->batch, &opt);
+	double seconds = now_sec() - check_start;
+	printf("batch: the first %d training images; loss %.9f (float32), %.9f (float64)\n",
+	       cfg->batch, (double)rep.loss32, rep.loss64);
+	printf("numerical: float64 central differences, h %g; checked %zu of %zu parameters%s\n",
+	       GRADCHECK_STEP, rep.checked, net.n_params,
+	       rep.all ? "" : " (a sample; --gradcheck-all checks every one)");
+	printf("pass: mean_abs_diff <= %g, max_rel_err <= %g "
+	       "(floor %g x largest |grad|, >= %.1e)\n",
+	       GRADCHECK_MEAN_TOL, GRADCHECK_REL_TOL, GRADCHECK_REL_FLOOR, rep.noise_floor);
+	gradcheck_print(stdout, &rep);
+	printf("gradcheck=%s params=%d checked=%zu kinks=%zu weak=%d max_mean_abs_diff=%.3e "
+	       "max_rel_err=%.3e batch=%d activation=%s seconds=%.3f total_s=%.3f\n",
+	       pass ? "pass" : "fail", rep.n_tensors, rep.checked, rep.kinks, rep.n_weak,
+	       rep.max_mean_abs_diff, rep.max_rel_err, cfg->batch,
+	       activation_name(cfg->activation), seconds, now_sec() - start);
+	free(x);
+	free(labels);
+	net_free(&net);
+	return pass ? EXIT_OK : EXIT_RUNTIME;
 }
 
 /* Flush stdout and report a write failure (full disk, closed pipe) as a runtime error. */
@@ -103,6 +187,13 @@ main(int argc, char **argv)
 	for (int l = 0; l < cfg.n_hidden; l++)
 		dims[l + 1] = cfg.hidden[l];
 	dims[cfg.n_hidden + 1] = train.classes;
+	if (cfg.gradcheck) {
+		dataset_free(&test);
+		int status = gradcheck_(&cfg, &train, dims, start);
+		dataset_free(&train);
+		int close_status = close_stdout_();
+		return status != EXIT_OK ? status : close_status;
+	}
 	struct rng rng;
 	rng_seed(&rng, cfg.seed);
 	/* One pool for the whole run, created before the net so a failure leaves nothing to
@@ -125,29 +216,39 @@ main(int argc, char **argv)
 
 	net.pool = pool;
 
+	/* The log opens only now, so a run that never starts leaves no empty log behind. */
+	struct report rep;
+	if (report_open(&rep, &cfg, start) != 0) {
+		net_free(&net);
+		pool_free(pool);
+		dataset_free(&train);
+		dataset_free(&test);
+		return EXIT_RUNTIME;
+	}
 	int epoch_iters = train.count / (size_t)cfg.batch > 0 ? (int)(train.count / cfg.batch) : 1;
-	printf("bptrain %s: net ", BPTRAIN_VERSION);
-	print_dims_(stdout, &net);
-	printf(" %s, %zu parameters, init-std %g, seed %llu\n", activation_name(cfg.activation),
-	       net.n_params, (double)cfg.init_std, (unsigned long long)cfg.seed);
-	printf("data %s: %zu train, %zu test images of %dx%d, %d classes\n", cfg.data_dir,
-	       train.count, test.count, train.rows, train.cols, train.classes);
-	printf("sgd: lr %g, batch %d, %d iterations (%d per epoch), %d thread%s\n", (double)cfg.lr,
-	       cfg.batch, cfg.iters, epoch_iters, cfg.threads, cfg.threads == 1 ? "" : "s");
+	report_begin(&rep, &net, &train, &test, epoch_iters);
 
-	struct train_options opt = {.iters = cfg.iters, .batch = cfg.batch, .lr = cfg.lr};
+	struct train_options opt = {.iters = cfg.iters, .batch = cfg.batch, .lr = cfg.lr,
+				    .stop = &stop_signal_};
 	struct train_result result;
-	int status = train_run(&net, &train, &test, &opt, &rng, stdout, &result) == 0
-			     ? EXIT_OK : EXIT_RUNTIME;
+	/* Only now: before this, being killed outright loses nothing worth reporting. */
+	catch_stop_signals_();
+	enum train_status trained = train_run(&net, &train, &test, &opt, &rng, &rep, &result);
+	static const char *const status_names[] = {
+		[TRAIN_OK] = "ok", [TRAIN_DIVERGED] = "diverged", [TRAIN_INTERRUPTED] = "interrupted",
+	};
+	int status = trained == TRAIN_OK ? EXIT_OK
+		     : trained == TRAIN_DIVERGED ? EXIT_RUNTIME
+		     : 128 + stop_signal_; /* the shell's code for "killed by signal" */
+	if (trained == TRAIN_INTERRUPTED)
+		warnf("interrupted by %s after iteration %d", stop_signal_ == SIGINT ? "SIGINT"
+			: "SIGTERM", result.iters_done);
 
-	printf("train_acc=%.4f test_acc=%.4f loss=%.4f iters=%d hidden=", result.train_acc,
-	       result.test_acc, result.loss, result.iters_done);
-	for (int l = 0; l < cfg.n_hidden; l++)
-		printf("%s%d", l ? "," : "", cfg.hidden[l]);
-	printf(" activation=%s lr=%g batch=%d seed=%llu train_s=%.3f total_s=%.3f status=%s\n",
-	       activation_name(cfg.activation), (double)cfg.lr, cfg.batch,
-	       (unsigned long long)cfg.seed, result.train_s, now_sec() - start,
-	       status == EXIT_OK ? "ok" : "diverged");
+	struct report_final fin = {.iter = result.iters_done, .loss = result.loss,
+				   .train_acc = result.train_acc, .test_acc = result.test_acc,
+				   .train_s = result.train_s, .status = status_names[trained]};
+	if (report_finish(&rep, &fin) != 0 && status == EXIT_OK)
+		status = EXIT_RUNTIME;
 
 	net_free(&net);
 	pool_free(pool);

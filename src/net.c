@@ -364,11 +364,28 @@ backward_(struct net *net, const struct input_ *in, const uint8_t *labels, int n
 	run_(net, grads_task_, &job, job.tasks_before[last + 1]);
 }
 
+/* The float path is the plain one: whole-batch layer calls on the calling thread, as the
+ * layer functions define them. It is what --gradcheck checks, and tests/test_net checks that
+ * the blocked, threaded byte path gives the same bits. */
 void
 net_backward(struct net *net, const float *x, const uint8_t *labels, int n)
 {
-	struct input_ in = {x, NULL};
-	backward_(net, &in, labels, n, 0, 0.0f);
+	int last = net->n_layers - 1;
+	softmax_xent_backward(net->dz[last], net->probs, labels, n, net->dims[last + 1]);
+	for (int l = last; l >= 0; l--) {
+		const float *in = l > 0 ? net->a[l - 1] : x;
+		/* The first layer's input gradient is never needed: skip that whole GEMM. */
+		float *din = l > 0 ? net->da[l - 1] : NULL;
+		affine_backward(din, net->dz[l], net->dw[l], net->db[l], in, net->w[l], n,
+				net->dims[l], net->dims[l + 1]);
+		if (l == 0)
+			break;
+		size_t len = (size_t)n * net->dims[l];
+		if (net->activation == ACT_SIGMOID)
+			sigmoid_backward(net->dz[l - 1], net->da[l - 1], net->a[l - 1], len);
+		else
+			relu_backward(net->dz[l - 1], net->da[l - 1], net->z[l - 1], len);
+	}
 }
 
 void

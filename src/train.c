@@ -48,9 +48,10 @@ evaluate(struct net *net, const struct dataset *ds)
 	return (double)correct / (double)ds->count;
 }
 
-int
+enum train_status
 train_run(struct net *net, const struct dataset *train, const struct dataset *test,
-	  const struct train_options *opt, struct rng *rng, FILE *out, struct train_result *result)
+	  const struct train_options *opt, struct rng *rng, struct report *rep,
+	  struct train_result *result)
 {
 	int batch = opt->batch;
 	/* The book's epoch: as many steps as it takes to draw train->count samples. */
@@ -60,14 +61,13 @@ train_run(struct net *net, const struct dataset *train, const struct dataset *te
 	size_t in = (size_t)train->input_size;
 	const uint8_t **images = xmalloc((size_t)batch * sizeof *images);
 	uint8_t *labels = xmalloc((size_t)batch);
-	int status = 0;
+	enum train_status status = TRAIN_OK;
 
 	*result = (struct train_result){0};
-	fprintf(out, "%5s %7s %9s %9s %9s %8s %10s\n", "epoch", "iter", "loss", "train_acc",
-		"test_acc", "time_s", "samples/s");
 	double epoch_loss = 0.0, epoch_train_s = 0.0, epoch_start = now_sec();
 	int epoch_steps = 0, epoch = 0;
 	for (int it = 1; it <= opt->iters; it++) {
+		report_progress(rep, it);
 		double step_start = now_sec();
 		for (int i = 0; i < batch; i++) {
 			size_t row = (size_t)rng_below(rng, train->count);
@@ -78,7 +78,7 @@ train_run(struct net *net, const struct dataset *train, const struct dataset *te
 		if (!isfinite(loss) || loss > DIVERGED_LOSS) {
 			warnf("training diverged: loss is %g at iteration %d (try a smaller --lr)",
 			      (double)loss, it);
-			status = -1;
+			status = TRAIN_DIVERGED;
 			break;
 		}
 		net_backward_sgd_bytes(net, images, labels, batch, opt->lr);
@@ -87,7 +87,9 @@ train_run(struct net *net, const struct dataset *train, const struct dataset *te
 		epoch_steps++;
 		epoch_train_s += now_sec() - step_start;
 
-		if (it % epoch_iters != 0 && it != opt->iters)
+		/* Checked only between steps, so an interrupt never leaves a half-applied update. */
+		int stop = opt->stop && *opt->stop;
+		if (it % epoch_iters != 0 && it != opt->iters && !stop)
 			continue;
 		epoch++;
 		result->train_s += epoch_train_s;
@@ -95,13 +97,19 @@ train_run(struct net *net, const struct dataset *train, const struct dataset *te
 		result->train_acc = evaluate(net, train);
 		result->test_acc = evaluate(net, test);
 		double rate = epoch_train_s > 0 ? epoch_steps * (double)batch / epoch_train_s : 0.0;
-		fprintf(out, "%5d %7d %9.4f %9.4f %9.4f %8.3f %10.0f\n", epoch, it, result->loss,
-			result->train_acc, result->test_acc, now_sec() - epoch_start, rate);
-		fflush(out);
+		struct report_epoch rec = {.epoch = epoch, .iter = it, .loss = result->loss,
+			.train_acc = result->train_acc, .test_acc = result->test_acc,
+			.time_s = now_sec() - epoch_start, .samples_per_s = rate,
+			.train_s = result->train_s};
+		report_epoch(rep, &rec);
 		epoch_loss = 0.0;
 		epoch_train_s = 0.0;
 		epoch_steps = 0;
 		epoch_start = now_sec();
+		if (stop) {
+			status = TRAIN_INTERRUPTED;
+			break;
+		}
 	}
 	free(images);
 	free(labels);

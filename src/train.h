@@ -2,11 +2,13 @@
 #ifndef BPTRAIN_TRAIN_H
 #define BPTRAIN_TRAIN_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "idx.h"
 #include "net.h"
+#include "report.h"
 #include "rng.h"
 
 /* Rows per forward pass when evaluating a whole set: enough for every thread to get
@@ -17,6 +19,15 @@ struct train_options {
 	int iters;  /* SGD steps */
 	int batch;  /* samples per step, drawn uniformly with replacement */
 	float lr;
+	/* Set non-zero (by a signal handler) to stop after the current step; NULL: never. */
+	volatile sig_atomic_t *stop;
+};
+
+/* How train_run ended. */
+enum train_status {
+	TRAIN_OK = 0,
+	TRAIN_DIVERGED,    /* the loss stopped being finite (a message was printed) */
+	TRAIN_INTERRUPTED, /* *opt->stop was set: the state so far was evaluated and printed */
 };
 
 struct train_result {
@@ -36,10 +47,10 @@ void dataset_gather(float *x, uint8_t *labels, const struct dataset *ds, size_t 
  * straight from the bytes; the net must have max_batch >= EVAL_CHUNK (or >= ds->count). */
 double evaluate(struct net *net, const struct dataset *ds);
 
-/* Train net, printing a table row per epoch to out. Returns 0, or -1 (with a message) when
- * the loss stops being finite. The result is filled either way. */
-int train_run(struct net *net, const struct dataset *train, const struct dataset *test,
-	      const struct train_options *opt, struct rng *rng, FILE *out,
-	      struct train_result *result);
+/* Train net, handing rep a record per epoch (and one for the state at an interrupt) and a
+ * progress tick per iteration. The result is filled whatever the status. */
+enum train_status train_run(struct net *net, const struct dataset *train,
+			    const struct dataset *test, const struct train_options *opt,
+			    struct rng *rng, struct report *rep, struct train_result *result);
 
 #endif

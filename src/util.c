@@ -2,11 +2,14 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static void
 vwarn_(const char *fmt, va_list ap)
@@ -54,4 +57,80 @@ now_sec(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void
+atomic_free_(struct atomic_file *af)
+{
+	free(af->path);
+	free(af->tmp);
+	af->f = NULL;
+	af->path = af->tmp = NULL;
+}
+
+int
+atomic_open(struct atomic_file *af, const char *path)
+{
+	af->path = af->tmp = NULL;
+	/* A device, FIFO or terminal (/dev/stdout, /dev/null, a named pipe) is written directly:
+	 * renaming a regular file over it would replace the device node itself. */
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (S_ISDIR(st.st_mode)) {
+			errno = EISDIR;
+			return -1;
+		}
+		af->f = fopen(path, "w");
+		return af->f ? 0 : -1;
+	}
+	size_t len = strlen(path) + 32;
+	af->path = xmalloc(strlen(path) + 1);
+	strcpy(af->path, path);
+	af->tmp = xmalloc(len);
+	snprintf(af->tmp, len, "%s.%ld.tmp", path, (long)getpid());
+	/* O_EXCL: never follow a symlink planted at the temporary name or reuse a stale file. */
+	int fd = open(af->tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
+	af->f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!af->f) {
+		int saved = errno;
+		if (fd >= 0) {
+			close(fd);
+			unlink(af->tmp);
+		}
+		atomic_free_(af);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
+int
+atomic_commit(struct atomic_file *af)
+{
+	int bad = ferror(af->f);
+	int saved = bad ? EIO : 0;
+	if (fclose(af->f) != 0 && !bad) {
+		bad = 1;
+		saved = errno;
+	}
+	if (af->tmp && !bad && rename(af->tmp, af->path) != 0) {
+		bad = 1;
+		saved = errno;
+	}
+	if (af->tmp && bad)
+		unlink(af->tmp);
+	atomic_free_(af);
+	errno = saved;
+	return bad ? -1 : 0;
+}
+
+void
+atomic_discard(struct atomic_file *af)
+{
+	if (!af->f)
+		return;
+	fclose(af->f);
+	if (af->tmp)
+		unlink(af->tmp);
+	atomic_free_(af);
 }

@@ -3,6 +3,7 @@
 #define BPTRAIN_UTIL_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #define BPTRAIN_VERSION "0.1.0"
 
@@ -22,5 +23,23 @@ void *xmalloc(size_t size);
 
 /* Seconds on a monotonic clock, for measuring intervals. */
 double now_sec(void);
+
+/* An output file written under a temporary name next to its target (same file system, so the
+ * rename is atomic) and renamed into place only when complete: an interrupt, a crash or a full
+ * disk never leaves a half-written file under the name the user asked for. A path that names
+ * an existing device or FIFO (/dev/stdout, a pipe) is written directly instead. */
+struct atomic_file {
+	FILE *f;    /* write here between atomic_open and atomic_commit */
+	char *path; /* the final name */
+	char *tmp;  /* "<path>.<pid>.tmp", or NULL when writing a device directly */
+};
+
+/* Create the temporary file. Returns 0, or -1 with errno set (nothing is left behind). */
+int atomic_open(struct atomic_file *af, const char *path);
+/* Close and rename into place. Returns 0, or -1 with errno set after removing the temporary
+ * file (a write error, a failed close or rename). */
+int atomic_commit(struct atomic_file *af);
+/* Close and remove the temporary file, leaving any earlier file at path untouched. */
+void atomic_discard(struct atomic_file *af);
 
 #endif

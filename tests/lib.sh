@@ -15,12 +15,26 @@ check() {
 	fi
 }
 
-# run_bptrain ARGS...: run bptrain with stdout, stderr and status in $out, $err, $status.
-run_bptrain() {
-	"$BPTRAIN" "$@" >"$tmp/out" 2>"$tmp/err"
+# run_within SECONDS ARGS...: run bptrain with stdout, stderr and status in $out, $err,
+# $status. A run still going after SECONDS is killed (status 124 or 137), so a hang fails
+# its checks instead of blocking the suite; the limit is a guard, not a speed requirement.
+run_within() {
+	limit=$1
+	shift
+	timeout -k 5 "$limit" $BPTRAIN_WRAPPER "$BPTRAIN" "$@" >"$tmp/out" 2>"$tmp/err"
 	status=$?
 	out=$(cat "$tmp/out")
 	err=$(cat "$tmp/err")
+}
+
+# run_bptrain ARGS...: run_within a limit generous enough for sanitizer builds.
+run_bptrain() {
+	run_within 300 "$@"
+}
+
+# one_line_naming TEXT NEEDLE: TEXT is exactly one line and contains NEEDLE.
+one_line_naming() {
+	[ "$(printf '%s\n' "$1" | wc -l)" -eq 1 ] && printf '%s\n' "$1" | grep -qF -- "$2"
 }
 
 # be32 N: the 4 bytes of N, big-endian, as printf octal escapes.
@@ -57,6 +71,28 @@ write_tiny_mnist() {
 				i=$((i + 1))
 			done
 		} >"$dir/$split-labels-idx1-ubyte"
+	done
+}
+
+# require_mnist NAME: set $data to the real MNIST directory, or end test NAME as one failure
+# (the tests that train on real data must not pass quietly without it).
+require_mnist() {
+	data=${BPTRAIN_DATA:-mnist}
+	if [ ! -f "$data/train-images-idx3-ubyte" ]; then
+		echo "$1: no MNIST in $data/: run scripts/fetch_mnist.sh" >&2
+		fail=$((fail + 1))
+		report "$1"
+		exit 1
+	fi
+}
+
+# wait_for_table FILE [TRIES]: poll (every 0.1 s) until bptrain's table header is in FILE,
+# which is printed just before the first training step.
+wait_for_table() {
+	tries=0
+	until grep -q '^epoch' "$1" 2>/dev/null || [ $tries -ge "${2:-1200}" ]; do
+		sleep 0.1
+		tries=$((tries + 1))
 	done
 }
 

@@ -6,7 +6,8 @@ trap 'rm -rf "$tmp"' EXIT
 
 run_bptrain --help
 check "--help exits 0" [ "$status" -eq 0 ]
-for flag in --hidden --activation --lr --iters --batch --init-std --seed --threads --data --help --version; do
+for flag in --hidden --activation --lr --iters --batch --init-std --seed --threads --data \
+	--gradcheck --gradcheck-all --help --version; do
 	check "--help lists $flag" sh -c 'printf "%s\n" "$1" | grep -q -- "$2"' sh "$out" "$flag"
 done
 check "--help shows the defaults" sh -c 'printf "%s\n" "$1" | grep -q "default 0.1"' sh "$out"
@@ -18,28 +19,48 @@ check "--version prints the version" sh -c 'printf "%s\n" "$1" | grep -Eq "^bptr
 expect_usage_error() {
 	name=$1
 	shift
-	run_bptrain "$@"
+	run_within 10 "$@"
 	check "'$*' exits 2 (got $status)" [ "$status" -eq 2 ]
-	check "'$*' names $name in its one-line error ($err)" \
-		sh -c '[ "$(printf "%s\n" "$1" | wc -l)" -eq 1 ] && printf "%s\n" "$1" | grep -q -- "$2"' sh "$err" "$name"
+	check "'$*' names $name in its one-line error ($err)" one_line_naming "$err" "$name"
 	check "'$*' prints nothing on stdout" [ -z "$out" ]
 }
-for v in abc -1 0 nan inf -inf 0.1x "" 1e400 " 0.1"; do expect_usage_error --lr --lr "$v"; done
-expect_usage_error --lr --lr=abc
-for v in 0 -5 1e3 2.5 99999999999999999999 abc ""; do expect_usage_error --iters --iters "$v"; done
-for v in 0 -1 x 10000000; do expect_usage_error --batch --batch "$v"; done
-for v in 0 abc 50,,10 50, ,50 -3 1,2,3,4,5,6,7,8 "50 10"; do expect_usage_error --hidden --hidden "$v"; done
+# Every numeric flag against every kind of hostile value, as a separate word and after '='.
+# Zero is valid for --init-std and --seed; that it is accepted is checked below.
+for flag in lr iters batch init-std seed hidden; do
+	for v in abc "" -1 0 99999999999999999999 1e400 nan inf -inf 0.1x " 1" 1e; do
+		case "$flag=$v" in init-std=0 | seed=0) continue ;; esac
+		expect_usage_error "--$flag" "--$flag" "$v"
+		expect_usage_error "--$flag" "--$flag=$v"
+	done
+	expect_usage_error "--$flag" --iters 5 "--$flag"
+done
+for v in 2.5 1e3 0x10 +-1; do
+	for flag in iters batch seed hidden; do expect_usage_error "--$flag" "--$flag" "$v"; done
+done
+expect_usage_error --lr --lr 1e7
+# Values that would underflow to 0 (or a subnormal) as a float: found by fuzzing.
+for v in 4e-207 1e-50 1e-40; do
+	expect_usage_error --lr --lr "$v"
+	expect_usage_error --init-std --init-std "$v"
+done
+expect_usage_error --batch --batch 10000000
+expect_usage_error --init-std --init-std 101
+for v in 50,,10 50, ,50 1,2,3,4,5,6,7,8 "50 10" 10,-3 10,abc 100000; do
+	expect_usage_error --hidden --hidden "$v"
+done
 expect_usage_error --activation --activation tanh
-expect_usage_error --init-std --init-std -0.1
-expect_usage_error --init-std --init-std nan
-expect_usage_error --seed --seed -1
-expect_usage_error --seed --seed 1.5
+expect_usage_error --activation --activation ""
 expect_usage_error --data --data ""
 for v in 0 -1 257 1.5 abc ""; do expect_usage_error --threads --threads "$v"; done
 expect_usage_error --bogus --bogus
-expect_usage_error --lr --lr
+expect_usage_error --bogus --bogus=1
+expect_usage_error --gradcheck --gradcheck=1
+expect_usage_error --batch --gradcheck --batch 0
 expect_usage_error -x -x
 expect_usage_error stray stray
+expect_usage_error stray --iters 5 stray
+# A bad value is an error even when a good one follows it.
+expect_usage_error --lr --lr abc --lr 0.1
 
 # Missing data: exit 1 and tell the user how to get it.
 run_bptrain --data "$tmp/nowhere"
@@ -63,6 +84,15 @@ check "BPTRAIN_DATA names the data dir" [ "$status" -eq 0 ]
 run_bptrain --data "$tmp/tiny" --iters 30 --batch 10 --hidden 8,5,4 --activation sigmoid --lr 1
 check "deeper sigmoid net runs" [ "$status" -eq 0 ]
 check "deeper net reported as 16-8-5-4-3" sh -c 'printf "%s\n" "$1" | grep -q "16-8-5-4-3 sigmoid"' sh "$out"
+# Values at the edge of their ranges are accepted.
+run_bptrain --data "$tmp/tiny" --iters 2 --batch 1 --hidden 1 --init-std 0 --seed 0 --lr 1e-30
+check "--init-std 0 --seed 0 --batch 1 --hidden 1 run ($err)" [ "$status" -eq 0 ]
+# Repeated flags: the last one wins (the GNU norm).
+run_bptrain --data "$tmp/nowhere" --data "$tmp/tiny" --iters 99 --iters 2 --lr 5 --lr 0.5 \
+	--hidden 3,3 --hidden 7 --batch 10
+check "repeated flags: the last one wins ($err)" \
+	sh -c 'printf "%s\n" "$1" | grep -q "lr=0.5 batch=10 .*status=ok" &&
+		printf "%s\n" "$1" | grep -q "iters=2 hidden=7 "' sh "$out"
 # Same seed, same numbers: epoch rows without their timing columns.
 numbers() { printf '%s\n' "$out" | awk '$1 ~ /^[0-9]+$/ { print $1, $2, $3, $4, $5 }'; }
 run_bptrain --data "$tmp/tiny" --iters 20 --batch 10 --seed 5

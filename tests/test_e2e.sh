@@ -4,14 +4,7 @@
 . tests/lib.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-data=${BPTRAIN_DATA:-mnist}
-
-if [ ! -f "$data/train-images-idx3-ubyte" ]; then
-	echo "test_e2e: no MNIST in $data/: run scripts/fetch_mnist.sh" >&2
-	fail=1
-	report test_e2e
-	exit 1
-fi
+require_mnist test_e2e
 run_bptrain --data "$data" --hidden 50 --lr 0.1 --iters 10000
 check "default run exits 0 ($err)" [ "$status" -eq 0 ]
 last=$(printf '%s\n' "$out" | tail -n 1)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -56,6 +57,8 @@ write_labels_(uint32_t magic, uint32_t count, const unsigned char *labels, size_
 	write_file_(labels_path, buf, 8 + n);
 }
 
+static struct dataset ds_scratch_;
+
 static enum idx_status
 load_(struct dataset *ds)
 {
@@ -63,6 +66,37 @@ load_(struct dataset *ds)
 	if (status != IDX_OK)
 		CHECK(ds->pixels == NULL && ds->count == 0, "failed load must leave ds empty");
 	return status;
+}
+
+/* A valid image file without read permission must be refused at open. Root reads it anyway,
+ * so as root the load runs in a child that has dropped to an unprivileged user. */
+static void
+check_unreadable_(void)
+{
+	chmod(images_path, 0);
+	if (geteuid() != 0) {
+		CHECK(load_(&ds_scratch_) == IDX_ERR_OPEN, "unreadable image file");
+		chmod(images_path, 0600);
+		return;
+	}
+	/* The child must be able to reach the files through the mode-0700 directory. */
+	chmod(dir, 0711);
+	chmod(labels_path, 0644);
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (setgid(65534) != 0 || setuid(65534) != 0)
+			_exit(100);
+		_exit(idx_load(&ds_scratch_, images_path, labels_path));
+	}
+	int wstatus = 0;
+	waitpid(pid, &wstatus, 0);
+	CHECK(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) != 100,
+	      "as root: the child could not drop to uid 65534 to test an unreadable file");
+	CHECK(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == IDX_ERR_OPEN,
+	      "unreadable image file (tested as uid 65534): status %d", WEXITSTATUS(wstatus));
+	chmod(dir, 0700);
+	chmod(images_path, 0600);
 }
 
 int
@@ -116,9 +150,19 @@ main(void)
 		CHECK(st == IDX_ERR_TRUNCATED, "image header cut to %ld bytes: status %d", 16 - cut,
 		      st);
 	}
+	write_images_(IDX_MAGIC_IMAGES, 3, 2, 4, -12);
+	CHECK(load_(&ds) == IDX_ERR_TRUNCATED, "image file cut in the middle of its pixels");
 	write_images_(IDX_MAGIC_IMAGES, 3, 2, 4, 0);
 	write_labels_(IDX_MAGIC_LABELS, 3, labels3, 2);
 	CHECK(load_(&ds) == IDX_ERR_TRUNCATED, "label payload one byte short");
+	for (size_t len = 0; len < 8; len++) {
+		unsigned char header[8];
+		put_be32_(header, IDX_MAGIC_LABELS);
+		put_be32_(header + 4, 3);
+		write_file_(labels_path, header, len);
+		st = load_(&ds);
+		CHECK(st == IDX_ERR_TRUNCATED, "label header cut to %zu bytes: status %d", len, st);
+	}
 
 	/* Zero and absurd dimensions: never allocate what the header claims. */
 	write_labels_(IDX_MAGIC_LABELS, 3, labels3, 3);
@@ -126,6 +170,12 @@ main(void)
 	CHECK(load_(&ds) == IDX_ERR_DIMS, "zero image count");
 	write_images_(IDX_MAGIC_IMAGES, 3, 0, 4, 0);
 	CHECK(load_(&ds) == IDX_ERR_DIMS, "zero rows");
+	write_images_(IDX_MAGIC_IMAGES, 3, 2, 0, 0);
+	CHECK(load_(&ds) == IDX_ERR_DIMS, "zero columns");
+	write_images_(IDX_MAGIC_IMAGES, 3, 2, 4, 0);
+	write_labels_(IDX_MAGIC_LABELS, 0, labels3, 0);
+	CHECK(load_(&ds) == IDX_ERR_DIMS, "zero labels");
+	write_labels_(IDX_MAGIC_LABELS, 3, labels3, 3);
 	unsigned char huge[16];
 	put_be32_(huge, IDX_MAGIC_IMAGES);
 	put_be32_(huge + 4, 0xffffffffu);
@@ -138,11 +188,28 @@ main(void)
 	put_be32_(huge + 12, 28);
 	write_file_(images_path, huge, sizeof huge);
 	CHECK(load_(&ds) == IDX_ERR_TRUNCATED, "MNIST-sized header with no pixels");
+	/* 15.7 GB claimed, under the payload cap: refused by the size check before any
+	 * allocation (the sanitizer build would abort on a 15.7 GB malloc). */
+	put_be32_(huge + 4, 20000000);
+	write_file_(images_path, huge, sizeof huge);
+	CHECK(load_(&ds) == IDX_ERR_TRUNCATED, "a 15.7 GB claim in a 16-byte file");
+	/* 2^32 images of 28x28: the byte count needs more than 32 bits. */
+	put_be32_(huge + 4, 0xffffffffu);
+	write_file_(images_path, huge, sizeof huge);
+	CHECK(load_(&ds) == IDX_ERR_DIMS, "a count whose byte size overflows 32 bits");
+	/* One image of 1 x (2^24 + 1) pixels: a consistent file, but too wide for the net. */
+	write_images_(IDX_MAGIC_IMAGES, 1, 1, (1u << 24) + 1, 0);
+	write_labels_(IDX_MAGIC_LABELS, 1, labels3, 1);
+	CHECK(load_(&ds) == IDX_ERR_DIMS, "an image of more than 2^24 pixels");
+	write_labels_(IDX_MAGIC_LABELS, 3, labels3, 3);
 
 	/* Counts that disagree, and labels that are not digits. */
 	write_images_(IDX_MAGIC_IMAGES, 2, 2, 4, 0);
 	write_labels_(IDX_MAGIC_LABELS, 3, labels3, 3);
 	CHECK(load_(&ds) == IDX_ERR_MISMATCH, "2 images, 3 labels");
+	write_images_(IDX_MAGIC_IMAGES, 3, 2, 4, 0);
+	write_labels_(IDX_MAGIC_LABELS, 2, labels3, 2);
+	CHECK(load_(&ds) == IDX_ERR_MISMATCH, "3 images, 2 labels");
 	write_images_(IDX_MAGIC_IMAGES, 3, 2, 4, 0);
 	const unsigned char bad_labels[] = {1, 10, 2};
 	write_labels_(IDX_MAGIC_LABELS, 3, bad_labels, 3);
@@ -166,6 +233,19 @@ main(void)
 		CHECK(load_(&ds) == IDX_ERR_OPEN, "FIFO as image file");
 		unlink(images_path);
 	}
+	write_images_(IDX_MAGIC_IMAGES, 3, 2, 4, 0);
+	write_file_(labels_path, (const unsigned char *)"", 0);
+	CHECK(load_(&ds) == IDX_ERR_TRUNCATED, "empty label file");
+	unlink(labels_path);
+	mkdir(labels_path, 0700);
+	CHECK(load_(&ds) == IDX_ERR_OPEN, "directory as label file");
+	rmdir(labels_path);
+	if (mkfifo(labels_path, 0600) == 0) {
+		CHECK(load_(&ds) == IDX_ERR_OPEN, "FIFO as label file");
+		unlink(labels_path);
+	}
+	write_labels_(IDX_MAGIC_LABELS, 3, labels3, 3);
+	check_unreadable_();
 
 	unlink(images_path);
 	unlink(labels_path);

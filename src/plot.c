@@ -1,0 +1,240 @@
+/* plot.c: SVG line charts. The file is plain SVG 1.1 with inline styles, so it opens in any
+ * browser or viewer with nothing else next to it. Every point carries a <title> with its
+ * value, which browsers show as a tooltip and tests read back. */
+#include "plot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+/* Figure geometry in SVG user units (pixels at 100%). */
+#define FIG_W 820
+#define TOP 64       /* title and subtitle */
+#define PANEL_H 220
+#define PANEL_GAP 56 /* tick labels and axis label under each panel */
+#define LEFT 78
+#define RIGHT_EDGE 620 /* plot area ends here; the legend goes to the right */
+#define BOTTOM 16
+#define MARKERS_MAX 80 /* more points than this: lines only, markers would be a smear */
+
+double
+plot_tick_step(double span, int target)
+{
+	if (!(span > 0) || !isfinite(span) || target < 1)
+		return 1.0;
+	double raw = span / target;
+	double mag = pow(10.0, floor(log10(raw)));
+	double norm = raw / mag;
+	double nice = norm < 1.5 ? 1.0 : norm < 3.0 ? 2.0 : norm < 7.0 ? 5.0 : 10.0;
+	return nice * mag;
+}
+
+/* XML text with the five special characters escaped. Bytes that would make the document
+ * ill-formed (control characters, broken UTF-8 from an odd file name) become '?'. */
+static void
+put_text_(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		unsigned char c = *p;
+		int extra = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2
+			  : (c & 0xf8) == 0xf0 ? 3 : -1;
+		int ok = extra >= 0;
+		for (int k = 1; ok && k <= extra; k++)
+			ok = (p[k] & 0xc0) == 0x80;
+		if (!ok || (c < 0x20 && c != '\t' && c != '\n') || c == 0x7f) {
+			fputc('?', f);
+			p++;
+			continue;
+		}
+		switch (c) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&apos;", f); break;
+		default: fwrite(p, 1, (size_t)extra + 1, f); break;
+		}
+		p += extra + 1;
+	}
+}
+
+/* Decimals that show every tick of the given step distinctly. */
+static int
+tick_decimals_(double step)
+{
+	int d = (int)ceil(-log10(step) - 1e-9);
+	return d < 0 ? 0 : d > 9 ? 9 : d;
+}
+
+struct axis_ {
+	double lo, hi, step;
+};
+
+/* Round [lo, hi] outwards to whole ticks, widening an empty or flat range first. */
+static struct axis_
+axis_fit_(double lo, double hi, int target)
+{
+	if (!(lo <= hi)) {
+		lo = 0.0;
+		hi = 1.0;
+	}
+	if (hi - lo < 1e-12) {
+		double pad = fabs(lo) > 1e-9 ? fabs(lo) * 0.05 : 0.5;
+		lo -= pad;
+		hi += pad;
+	}
+	struct axis_ a;
+	a.step = plot_tick_step(hi - lo, target);
+	a.lo = floor(lo / a.step + 1e-9) * a.step;
+	a.hi = ceil(hi / a.step - 1e-9) * a.step;
+	return a;
+}
+
+static double
+scale_(double v, const struct axis_ *a, double pix_lo, double pix_hi)
+{
+	return pix_lo + (v - a->lo) / (a->hi - a->lo) * (pix_hi - pix_lo);
+}
+
+static void
+draw_panel_(FILE *f, const struct plot_figure *fig, const struct plot_panel *panel,
+	    const struct axis_ *xa, double top, int last)
+{
+	double ymin = INFINITY, ymax = -INFINITY;
+	for (int s = 0; s < panel->n_series; s++)
+		for (int i = 0; i < fig->n; i++) {
+			double v = panel->series[s].y[i];
+			if (isfinite(v)) {
+				ymin = v < ymin ? v : ymin;
+				ymax = v > ymax ? v : ymax;
+			}
+		}
+	/* A little headroom so the extreme points do not sit on the frame. */
+	if (ymin <= ymax) {
+		double pad = (ymax - ymin) * 0.04;
+		ymin -= pad;
+		ymax += pad;
+	}
+	struct axis_ ya = axis_fit_(ymin, ymax, 5);
+	double bottom = top + PANEL_H;
+
+	fprintf(f, "<g class=\"panel\">\n");
+	/* Grid and tick labels. */
+	int yd = tick_decimals_(ya.step);
+	for (double t = ya.lo; t <= ya.hi + ya.step * 1e-6; t += ya.step) {
+		double py = scale_(t, &ya, bottom, top);
+		fprintf(f, "<line x1=\"%d\" y1=\"%.2f\" x2=\"%d\" y2=\"%.2f\" stroke=\"#e0e0e0\"/>\n",
+			LEFT, py, RIGHT_EDGE, py);
+		fprintf(f, "<text x=\"%d\" y=\"%.2f\" text-anchor=\"end\" dominant-baseline=\"middle\">"
+			   "%.*f</text>\n", LEFT - 6, py, yd, fabs(t) < ya.step * 1e-6 ? 0.0 : t);
+	}
+	int xd = tick_decimals_(xa->step);
+	for (double t = xa->lo; t <= xa->hi + xa->step * 1e-6; t += xa->step) {
+		double px = scale_(t, xa, LEFT, RIGHT_EDGE);
+		fprintf(f, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"#e0e0e0\"/>\n",
+			px, top, px, bottom);
+		fprintf(f, "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"middle\">%.*f</text>\n", px,
+			bottom + 16, xd, t);
+	}
+	fprintf(f, "<rect x=\"%d\" y=\"%.2f\" width=\"%d\" height=\"%d\" fill=\"none\" "
+		   "stroke=\"#444\"/>\n", LEFT, top, RIGHT_EDGE - LEFT, PANEL_H);
+	fprintf(f, "<text x=\"%d\" y=\"%.2f\" text-anchor=\"middle\" "
+		   "transform=\"rotate(-90 %d %.2f)\">", LEFT - 56, top + PANEL_H / 2.0, LEFT - 56,
+		top + PANEL_H / 2.0);
+	put_text_(f, panel->ylabel);
+	fprintf(f, "</text>\n");
+	if (last) {
+		fprintf(f, "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"middle\">",
+			(LEFT + RIGHT_EDGE) / 2.0, bottom + 36);
+		put_text_(f, fig->xlabel);
+		fprintf(f, "</text>\n");
+	}
+
+	/* The series, then the legend beside the plot area. */
+	for (int s = 0; s < panel->n_series; s++) {
+		const struct plot_series *ser = &panel->series[s];
+		fprintf(f, "<g class=\"series\" id=\"");
+		put_text_(f, ser->name);
+		fprintf(f, "\" stroke=\"%s\" fill=\"%s\">\n<polyline fill=\"none\" "
+			   "stroke-width=\"2\" points=\"", ser->color, ser->color);
+		for (int i = 0; i < fig->n; i++)
+			if (isfinite(ser->y[i]))
+				fprintf(f, "%s%.2f,%.2f", i ? " " : "",
+					scale_(fig->x[i], xa, LEFT, RIGHT_EDGE),
+					scale_(ser->y[i], &ya, bottom, top));
+		fprintf(f, "\"/>\n");
+		for (int i = 0; i < fig->n; i++) {
+			if (!isfinite(ser->y[i]))
+				continue;
+			fprintf(f, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"%s\"><title>",
+				scale_(fig->x[i], xa, LEFT, RIGHT_EDGE),
+				scale_(ser->y[i], &ya, bottom, top), fig->n <= MARKERS_MAX ? "3" : "0");
+			put_text_(f, fig->xlabel);
+			fprintf(f, " %.9g: ", fig->x[i]);
+			put_text_(f, ser->name);
+			fprintf(f, " %.9g</title></circle>\n", ser->y[i]);
+		}
+		fprintf(f, "</g>\n");
+		double ly = top + 14 + 22 * s;
+		fprintf(f, "<line x1=\"%d\" y1=\"%.2f\" x2=\"%d\" y2=\"%.2f\" stroke=\"%s\" "
+			   "stroke-width=\"2\"/>\n", RIGHT_EDGE + 14, ly, RIGHT_EDGE + 40, ly,
+			ser->color);
+		fprintf(f, "<text class=\"legend\" x=\"%d\" y=\"%.2f\" dominant-baseline=\"middle\">",
+			RIGHT_EDGE + 46, ly);
+		put_text_(f, ser->name);
+		fprintf(f, "</text>\n");
+	}
+	fprintf(f, "</g>\n");
+}
+
+static void
+write_figure_(FILE *f, const struct plot_figure *fig)
+{
+	int height = TOP + fig->n_panels * (PANEL_H + PANEL_GAP) + BOTTOM;
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		   "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%d\" "
+		   "height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n",
+		FIG_W, height, FIG_W, height);
+	fprintf(f, "<title>");
+	put_text_(f, fig->title);
+	fprintf(f, "</title>\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
+	fprintf(f, "<text class=\"title\" x=\"%d\" y=\"24\" font-size=\"15\" font-weight=\"bold\">",
+		LEFT);
+	put_text_(f, fig->title);
+	fprintf(f, "</text>\n");
+	if (fig->subtitle) {
+		fprintf(f, "<text class=\"subtitle\" x=\"%d\" y=\"44\" fill=\"#555\">", LEFT);
+		put_text_(f, fig->subtitle);
+		fprintf(f, "</text>\n");
+	}
+	double xmin = fig->n > 0 && fig->x[0] < 0 ? fig->x[0] : 0.0;
+	double xmax = fig->n > 0 ? fig->x[fig->n - 1] : 1.0;
+	struct axis_ xa = axis_fit_(xmin, xmax, 8);
+	for (int p = 0; p < fig->n_panels; p++)
+		draw_panel_(f, fig, &fig->panels[p], &xa, TOP + p * (PANEL_H + PANEL_GAP),
+			    p == fig->n_panels - 1);
+	fprintf(f, "</svg>\n");
+}
+
+int
+plot_write_svg(const char *path, const struct plot_figure *fig)
+{
+	struct atomic_file out;
+	if (atomic_open(&out, path) != 0) {
+		warnf("--plot: cannot create %s:", path);
+		return -1;
+	}
+	write_figure_(out.f, fig);
+	if (atomic_commit(&out) != 0) {
+		warnf("--plot: cannot write %s:", path);
+		return -1;
+	}
+	return 0;
+}

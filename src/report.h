@@ -1,0 +1,78 @@
+/* report.h: everything a run tells its user. Training hands over one record per epoch; the
+ * reporter writes it as a text table, CSV or JSON lines to stdout and/or the --log file,
+ * shows progress on a terminal, keeps the series for --plot, and ends with the summary.
+ * Field names are the same in every format (docs/output.md). */
+#ifndef BPTRAIN_REPORT_H
+#define BPTRAIN_REPORT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "util.h" /* struct atomic_file */
+
+#include "flags.h" /* struct config, enum format */
+#include "idx.h"   /* struct dataset */
+#include "net.h"   /* struct net */
+
+/* One evaluation: at the end of each epoch and after the last iteration. */
+struct report_epoch {
+	int epoch;            /* 1-based; the last one may be partial */
+	int iter;             /* iterations done so far */
+	double loss;          /* mean training loss over this epoch's iterations */
+	double train_acc;     /* fraction of the full training set classified correctly */
+	double test_acc;      /* the same on the test set */
+	double time_s;        /* this epoch's wall time, evaluation included */
+	double samples_per_s; /* training throughput this epoch, evaluation excluded */
+	double train_s;       /* seconds spent in SGD steps since the start */
+};
+
+/* How the run ended, for the final record. */
+struct report_final {
+	int iter;         /* iterations actually done */
+	double loss;      /* as in the last epoch record */
+	double train_acc;
+	double test_acc;
+	double train_s;   /* seconds in SGD steps */
+	const char *status; /* "ok" or "diverged" */
+};
+
+struct report {
+	const struct config *cfg;
+	FILE *out;          /* stdout */
+	FILE *log;          /* the --log file's stream (log_file.f), or NULL */
+	struct atomic_file log_file; /* renamed into place by report_finish */
+	enum format log_format;
+	int progress;       /* stderr is a terminal and not --quiet */
+	int progress_shown; /* a progress line is on the terminal and must be cleared */
+	double start;       /* when the run started, for total_s */
+	double last_progress;
+	char net_desc[128]; /* "784-50-10" */
+	size_t n_params;
+	int epoch_iters;
+	int last_epoch;     /* the last epoch reported, 0 before the first */
+	int failed;         /* a write to the log failed */
+
+	/* Every epoch record, kept only when a plot is wanted. */
+	struct report_epoch *series;
+	int n_series, cap_series;
+};
+
+/* Set up reporting for cfg; start is the program's start time (now_sec). Opens the --log
+ * file. Returns 0, or -1 with a message naming the file. */
+int report_open(struct report *rep, const struct config *cfg, double start);
+
+/* The run's description: the header lines in text mode, the CSV header. */
+void report_begin(struct report *rep, const struct net *net, const struct dataset *train,
+		  const struct dataset *test, int epoch_iters);
+
+/* Called every iteration: redraws the progress line on a terminal a few times a second. */
+void report_progress(struct report *rep, int iter);
+
+void report_epoch(struct report *rep, const struct report_epoch *e);
+
+/* The final record (in text mode the key=value summary line, always stdout's last line),
+ * then the plot, then closing the log. Returns 0, or -1 with a message if the log or the
+ * plot could not be written. Frees everything report_open allocated. */
+int report_finish(struct report *rep, const struct report_final *fin);
+
+#endif

@@ -1,0 +1,132 @@
+/* fuzz_flags: the command-line parser on arbitrary argument lists. The input is split at NUL
+ * bytes into arguments after argv[0] ("--lr\0" "0.5" is bptrain --lr 0.5); each argument gets
+ * its own exact-size allocation so the sanitizers catch any read past its end. flags_parse
+ * runs many times in one process, which is what needs its getopt state fully reset. --help
+ * and --version print to stdout: the drivers send it to /dev/null. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flags.h"
+#include "fuzz.h"
+
+enum { MAX_ARGS = 64 };
+
+/* What a successful parse must satisfy: the ranges flags.c promises (see --help). */
+static int
+config_ok_(const struct config *cfg)
+{
+	/* Non-zero floats must be normal: a subnormal or zero lr from "--lr 1e-50" trains
+	 * nothing (the first finding, tests/fuzz/regress/flags/lr-underflow). */
+	if (!(isnormal(cfg->lr) && cfg->lr > 0 && cfg->lr <= 1e6f))
+		return 0;
+	if (!((cfg->init_std == 0 || isnormal(cfg->init_std)) && cfg->init_std >= 0 &&
+	      cfg->init_std <= 100))
+		return 0;
+	if (cfg->iters < 1 || cfg->iters > 1000000000 || cfg->batch < 1 || cfg->batch > (1 << 20))
+		return 0;
+	if (cfg->seed > 0x7fffffffffffffffULL)
+		return 0;
+	if (cfg->activation != ACT_RELU && cfg->activation != ACT_SIGMOID)
+		return 0;
+	if (cfg->gradcheck < 0 || cfg->gradcheck > 2)
+		return 0;
+	if (cfg->n_hidden < 1 || cfg->n_hidden > NET_MAX_LAYERS - 1)
+		return 0;
+	for (int l = 0; l < cfg->n_hidden; l++)
+		if (cfg->hidden[l] < 1 || cfg->hidden[l] > (1 << 16))
+			return 0;
+	return cfg->data_dir && cfg->data_dir[0] != '\0';
+}
+
+/* Split the input into a fresh argv, parse it, check the config, free the argv. */
+static enum flags_result
+parse_once_(const uint8_t *data, size_t size, struct config *cfg, char **data_dir)
+{
+	char *argv[MAX_ARGS + 2];
+	int argc = 0;
+	argv[argc++] = strdup("bptrain");
+	size_t start = 0;
+	while (start <= size && argc <= MAX_ARGS) {
+		const uint8_t *nul = memchr(data + start, 0, size - start);
+		size_t len = nul ? (size_t)(nul - (data + start)) : size - start;
+		if (!nul && len == 0 && argc > 1)
+			break; /* a trailing NUL ends the list rather than adding "" */
+		char *arg = malloc(len + 1);
+		memcpy(arg, data + start, len);
+		arg[len] = '\0';
+		argv[argc++] = arg;
+		start += len + 1;
+	}
+	argv[argc] = NULL;
+	/* getopt_long permutes argv; keep the pointers to free them all afterwards. */
+	char *owned[MAX_ARGS + 2];
+	memcpy(owned, argv, sizeof argv);
+
+	enum flags_result result = flags_parse(cfg, argc, argv);
+	if (result != FLAGS_RUN && result != FLAGS_EXIT && result != FLAGS_USAGE)
+		abort();
+	if (result == FLAGS_RUN && !config_ok_(cfg)) {
+		fprintf(stderr, "fuzz_flags: flags_parse accepted an out-of-range config\n");
+		abort();
+	}
+	/* data_dir points into argv: keep a copy to compare. */
+	*data_dir = strdup(result == FLAGS_RUN ? cfg->data_dir : "");
+	cfg->data_dir = NULL;
+	for (int i = 0; i < argc; i++)
+		free(owned[i]);
+	return result;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	/* Parse twice: the second parse must agree with the first. getopt keeps state between
+	 * calls, and a parse that resumed where the previous one stopped (say, at the x of
+	 * "-Vx") would disagree. The sanitizers cannot see that: the stale reads happen in
+	 * uninstrumented libc. */
+	struct config first, second;
+	char *first_dir, *second_dir;
+	memset(&first, 0, sizeof first);
+	memset(&second, 0, sizeof second);
+	enum flags_result r1 = parse_once_(data, size, &first, &first_dir);
+	enum flags_result r2 = parse_once_(data, size, &second, &second_dir);
+	if (r1 != r2 || memcmp(&first, &second, sizeof first) != 0 ||
+	    strcmp(first_dir, second_dir) != 0) {
+		fprintf(stderr, "fuzz_flags: parsing the same arguments twice gave %d, then %d\n",
+			r1, r2);
+		abort();
+	}
+	free(first_dir);
+	free(second_dir);
+	return 0;
+}
+
+void
+fuzz_seeds(void (*emit)(const char *name, const void *data, size_t size))
+{
+	/* Each seed is an argument list with NUL separators (sizeof - 1 drops the final NUL). */
+#define SEED(name, args) emit(name, args, sizeof(args) - 1)
+	SEED("none", "");
+	SEED("all", "--hidden\0" "100,64,32\0--activation\0sigmoid\0--lr\0" "0.05\0--iters\0"
+	     "100\0--batch\0" "50\0--init-std\0" "0.1\0--seed\0" "7\0--data\0/tmp");
+	SEED("equals", "--lr=0.5\0--iters=3\0--hidden=8,8\0--data=mnist");
+	SEED("help", "--help");
+	SEED("version", "-V");
+	SEED("cluster", "-Vx");
+	SEED("bad-lr", "--lr\0" "0.1x");
+	SEED("nan", "--lr\0nan");
+	SEED("huge", "--iters\0" "99999999999999999999");
+	SEED("missing", "--lr");
+	SEED("unknown", "--bogus\0-q");
+	SEED("stray", "--iters\0" "5\0stray");
+	SEED("empty-arg", "--data\0");
+	SEED("hidden-odd", "--hidden\0" "1,2,3,4,5,6,7,8");
+	SEED("repeated", "--lr\0" "5\0--lr\0" "0.5\0--hidden\0" "3,3\0--hidden\0" "7");
+	SEED("dashdash", "--\0--lr");
+	SEED("abbrev", "--it\0" "9\0--i\0" "3");
+	SEED("gradcheck", "--gradcheck\0--hidden\0" "5");
+	SEED("gradcheck-all", "--gradcheck-all\0--batch\0" "2\0--gradcheck=1");
+#undef SEED
+}
