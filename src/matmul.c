@@ -287,7 +287,8 @@ mm_serial_(enum mm_op op, float *C, const float *A, const float *B, int M, int N
 {
 	if (M <= 0 || N <= 0 || K <= 0)
 		return;
-	void *scratch = aligned_alloc(64, SCRATCH_FLOATS * sizeof(float));
+	/* C11 wants the size of an aligned_alloc to be a multiple of the alignment. */
+	void *scratch = aligned_alloc(64, (SCRATCH_FLOATS * sizeof(float) + 63) / 64 * 64);
 	if (!scratch)
 		dief(EXIT_RUNTIME, "out of memory allocating GEMM scratch");
 	struct strides_ s = strides_(op, M, N, K);

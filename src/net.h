@@ -62,13 +62,14 @@ void net_free(struct net *net);
  * returns the mean cross-entropy loss; with labels NULL, stops at the logits and returns 0. */
 float net_forward(struct net *net, const float *x, const uint8_t *labels, int n);
 
-/* Backward pass filling net->grads; call it right after net_forward with the same x, labels, n. */
+/* Backward pass filling net->grads; call it right after net_forward with the same x, labels,
+ * n. This float path runs the whole-batch layer functions on the calling thread. */
 void net_backward(struct net *net, const float *x, const uint8_t *labels, int n);
 
 /* The same two passes with the input given as byte images, row i being the dims[0] bytes at
- * rows[i], scaled to p / 255 as dataset_gather does. Only nonzero pixels are visited in the first layer, which
- * for MNIST (about 80% zeros) is most of the work; results are the same bits as net_forward
- * and net_backward on the gathered floats. */
+ * rows[i], scaled to p / 255 as dataset_gather does. The first layer visits only nonzero
+ * pixels (for MNIST about 80% are zero), and the work is split over net->pool; results are
+ * the same bits as net_forward and net_backward on the gathered floats. */
 float net_forward_bytes(struct net *net, const uint8_t *const *rows, const uint8_t *labels,
 			int n);
 void net_backward_bytes(struct net *net, const uint8_t *const *rows, const uint8_t *labels,
