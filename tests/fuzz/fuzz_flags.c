@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "flags.h"
+#include "pool.h" /* POOL_MAX_THREADS */
 #include "fuzz.h"
 
 enum { MAX_ARGS = 64 };
@@ -32,6 +33,12 @@ config_ok_(const struct config *cfg)
 		return 0;
 	if (cfg->gradcheck < 0 || cfg->gradcheck > 2)
 		return 0;
+	if (cfg->threads < 1 || cfg->threads > POOL_MAX_THREADS)
+		return 0;
+	if (cfg->format < FORMAT_TEXT || cfg->format > FORMAT_JSON || (cfg->quiet & ~1))
+		return 0;
+	if ((cfg->log_path && !cfg->log_path[0]) || (cfg->plot_path && !cfg->plot_path[0]))
+		return 0;
 	if (cfg->n_hidden < 1 || cfg->n_hidden > NET_MAX_LAYERS - 1)
 		return 0;
 	for (int l = 0; l < cfg->n_hidden; l++)
@@ -42,7 +49,7 @@ config_ok_(const struct config *cfg)
 
 /* Split the input into a fresh argv, parse it, check the config, free the argv. */
 static enum flags_result
-parse_once_(const uint8_t *data, size_t size, struct config *cfg, char **data_dir)
+parse_once_(const uint8_t *data, size_t size, struct config *cfg, char **strings)
 {
 	char *argv[MAX_ARGS + 2];
 	int argc = 0;
@@ -71,12 +78,36 @@ parse_once_(const uint8_t *data, size_t size, struct config *cfg, char **data_di
 		fprintf(stderr, "fuzz_flags: flags_parse accepted an out-of-range config\n");
 		abort();
 	}
-	/* data_dir points into argv: keep a copy to compare. */
-	*data_dir = strdup(result == FLAGS_RUN ? cfg->data_dir : "");
-	cfg->data_dir = NULL;
+	/* The path fields point into argv, which differs between parses: compare copies of the
+	 * strings (one buffer, NUL-separated, "-" for NULL) and null the pointers. */
+	const char *paths[] = {cfg->data_dir, cfg->log_path, cfg->plot_path};
+	for (int i = 0; i < 3; i++)
+		if (result != FLAGS_RUN || !paths[i])
+			paths[i] = "-";
+	size_t total = 1;
+	for (int i = 0; i < 3; i++)
+		total += strlen(paths[i]) + 1;
+	*strings = malloc(total);
+	size_t used = 0;
+	for (int i = 0; i < 3; i++) {
+		memcpy(*strings + used, paths[i], strlen(paths[i]) + 1);
+		used += strlen(paths[i]) + 1;
+	}
+	(*strings)[used] = '\0';
+	cfg->data_dir = cfg->log_path = cfg->plot_path = NULL;
 	for (int i = 0; i < argc; i++)
 		free(owned[i]);
 	return result;
+}
+
+/* Length of a buffer of three NUL-terminated strings, the terminators included. */
+static size_t
+total_len_(const char *strings)
+{
+	size_t len = 0;
+	for (int i = 0; i < 3; i++)
+		len += strlen(strings + len) + 1;
+	return len;
 }
 
 int
@@ -87,19 +118,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * "-Vx") would disagree. The sanitizers cannot see that: the stale reads happen in
 	 * uninstrumented libc. */
 	struct config first, second;
-	char *first_dir, *second_dir;
+	char *first_paths, *second_paths;
 	memset(&first, 0, sizeof first);
 	memset(&second, 0, sizeof second);
-	enum flags_result r1 = parse_once_(data, size, &first, &first_dir);
-	enum flags_result r2 = parse_once_(data, size, &second, &second_dir);
+	enum flags_result r1 = parse_once_(data, size, &first, &first_paths);
+	enum flags_result r2 = parse_once_(data, size, &second, &second_paths);
 	if (r1 != r2 || memcmp(&first, &second, sizeof first) != 0 ||
-	    strcmp(first_dir, second_dir) != 0) {
+	    total_len_(first_paths) != total_len_(second_paths) ||
+	    memcmp(first_paths, second_paths, total_len_(first_paths)) != 0) {
 		fprintf(stderr, "fuzz_flags: parsing the same arguments twice gave %d, then %d\n",
 			r1, r2);
 		abort();
 	}
-	free(first_dir);
-	free(second_dir);
+	free(first_paths);
+	free(second_paths);
 	return 0;
 }
 
