@@ -11,16 +11,9 @@ import time
 
 import numpy as np
 
+from idx_data import load_idx
+
 start = time.perf_counter()
-
-
-def load_idx(path, images):
-    with open(path, "rb") as f:
-        data = f.read()
-    if images:
-        count, rows, cols = (int.from_bytes(data[i:i + 4], "big") for i in (4, 8, 12))
-        return np.frombuffer(data, np.uint8, offset=16).reshape(count, rows * cols)
-    return np.frombuffer(data, np.uint8, offset=8)
 
 
 class Affine:

@@ -13,14 +13,7 @@ start = time.perf_counter()
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-
-def load_idx(path, images):
-    with open(path, "rb") as f:
-        data = f.read()
-    if images:
-        count, rows, cols = (int.from_bytes(data[i:i + 4], "big") for i in (4, 8, 12))
-        return np.frombuffer(data, np.uint8, offset=16).reshape(count, rows * cols)
-    return np.frombuffer(data, np.uint8, offset=8)
+from idx_data import load_idx  # noqa: E402
 
 
 def main():
