@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from idx_data import load_idx
+from baseline import load_idx, print_epoch, print_summary
 
 start = time.perf_counter()
 
@@ -115,11 +115,9 @@ def main():
         if it % epoch == 0 or it == a.iters:
             train_acc = net.accuracy(x_train, t_train)
             test_acc = net.accuracy(x_test, t_test)
-            print(f"{it // epoch + (it % epoch > 0):5d} {it:7d} {np.mean(losses):9.4f} {train_acc:9.4f} {test_acc:9.4f}",
-                  flush=True)
+            print_epoch(it, epoch, losses, train_acc, test_acc)
             losses = []
-    print(f"train_acc={train_acc:.4f} test_acc={test_acc:.4f} hidden={a.hidden} "
-          f"train_s={train_s:.3f} total_s={time.perf_counter() - start:.3f}")
+    print_summary(train_acc, test_acc, a.hidden, train_s, time.perf_counter() - start)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ start = time.perf_counter()
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from idx_data import load_idx  # noqa: E402
+from baseline import load_idx, print_epoch, print_summary  # noqa: E402
 
 
 def main():
@@ -54,11 +54,9 @@ def main():
             with torch.no_grad():
                 train_acc = (model(x_train).argmax(1) == t_train).float().mean().item()
                 test_acc = (model(x_test).argmax(1) == t_test).float().mean().item()
-            print(f"{it // epoch + (it % epoch > 0):5d} {it:7d} {np.mean(losses):9.4f} {train_acc:9.4f} {test_acc:9.4f}",
-                  flush=True)
+            print_epoch(it, epoch, losses, train_acc, test_acc)
             losses = []
-    print(f"train_acc={train_acc:.4f} test_acc={test_acc:.4f} hidden={a.hidden} "
-          f"train_s={train_s:.3f} total_s={time.perf_counter() - start:.3f}")
+    print_summary(train_acc, test_acc, a.hidden, train_s, time.perf_counter() - start)
 
 
 if __name__ == "__main__":
