@@ -1,7 +1,20 @@
 """What the NumPy and PyTorch baselines share: reading the IDX files (no validation: bptrain's
 own loader is the checked one; these only read the same real MNIST files) and printing rows
 and the summary in bptrain's layout, so bench/run.sh parses all three the same way."""
+import argparse
+
 import numpy as np
+
+
+def arg_parser():
+    """The flags both baselines take, with bptrain's defaults."""
+    p = argparse.ArgumentParser()
+    p.add_argument("--data", default="mnist")
+    p.add_argument("--hidden", type=int, default=50)
+    p.add_argument("--iters", type=int, default=10000)
+    p.add_argument("--lr", type=float, default=0.1)
+    p.add_argument("--seed", type=int, default=42)
+    return p
 
 
 def load_idx(path, images):

@@ -6,12 +6,11 @@ and the last iteration the accuracy on the full training and test sets, computed
 arrays at once as the book does. Reads the same IDX files. Usage:
     numpy_twolayer.py [--data DIR] [--hidden N] [--iters N] [--lr X] [--seed N]
 The last line has the same key=value fields bptrain prints."""
-import argparse
 import time
 
 import numpy as np
 
-from baseline import load_idx, print_epoch, print_summary
+from baseline import arg_parser, load_idx, print_epoch, print_summary
 
 start = time.perf_counter()
 
@@ -91,12 +90,7 @@ class TwoLayerNet:
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--data", default="mnist")
-    p.add_argument("--hidden", type=int, default=50)
-    p.add_argument("--iters", type=int, default=10000)
-    p.add_argument("--lr", type=float, default=0.1)
-    p.add_argument("--seed", type=int, default=42)
+    p = arg_parser()
     a = p.parse_args()
     x_train = load_idx(f"{a.data}/train-images-idx3-ubyte", True).astype(np.float32) / np.float32(255)
     t_train = load_idx(f"{a.data}/train-labels-idx1-ubyte", False).astype(np.int64)

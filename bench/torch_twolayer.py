@@ -5,7 +5,6 @@ and the full train and test accuracy after every epoch (600 iterations) and at t
 computed in one pass over each whole set. Usage:
     torch_twolayer.py [--data DIR] [--hidden N] [--iters N] [--lr X] [--seed N] [--threads N]
 The last line has the same key=value fields bptrain prints."""
-import argparse
 import time
 
 start = time.perf_counter()
@@ -13,16 +12,11 @@ start = time.perf_counter()
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from baseline import load_idx, print_epoch, print_summary  # noqa: E402
+from baseline import arg_parser, load_idx, print_epoch, print_summary  # noqa: E402
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--data", default="mnist")
-    p.add_argument("--hidden", type=int, default=50)
-    p.add_argument("--iters", type=int, default=10000)
-    p.add_argument("--lr", type=float, default=0.1)
-    p.add_argument("--seed", type=int, default=42)
+    p = arg_parser()
     p.add_argument("--threads", type=int, default=1)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
