@@ -55,6 +55,7 @@ enum { KC = 256, NC = 512, MC = MR * 12 };
  * stream by. */
 enum { SP_VECS = 4 };
 
+
 /* Packed A and B, then the kept steps of each strip of A and their counts. */
 #define SCRATCH_FLOATS ((size_t)MC * KC + (size_t)KC * NC + (size_t)MC / MR * KC + MC / MR)
 
@@ -438,6 +439,9 @@ SP_AXPY_PASS(4)
 
 typedef void sp_axpy_fn_(const int *, float *, const float *, size_t, const int *, const float *,
 			 int);
+typedef void sp_scatter_fn_(const int *, float *, size_t, const float *, const int *,
+			    const float *, int);
+
 static sp_axpy_fn_ *const sp_axpy_[SP_VECS + 1] = {NULL, sp_axpy_pass1_, sp_axpy_pass2_,
 						   sp_axpy_pass3_, sp_axpy_pass4_};
 
@@ -575,23 +579,100 @@ mm_sparse_nn(float *Y, int ldy, const struct mm_sparse *sp, int r0, int R, const
 	if (R <= 0 || N <= 0)
 		return;
 	/* Column passes outermost, rows inside: a pass's columns of W (K x 64 floats, 200 KiB
-	 * for MNIST) are reused by every row while they sit in L2. */
+	 * for MNIST) are reused by every row while they sit in L2. Cutting K into blocks that
+	 * fit L1 measured slower: it adds a call and a load and store of y per block. */
 	struct passes_ passes;
 	for (int j0 = 0; j0 < N; j0 += SP_MAX_COLS) {
 		int nc = min_(SP_MAX_COLS, N - j0);
 		int vector_ok = plan_passes_(&passes, nc);
 		for (int p = 0; p < (vector_ok ? passes.count : 1); p++) {
-			for (int r = 0; r < R; r++) {
-				int row = r0 + r;
-				float *y = Y + (size_t)r * ldy + j0;
-				const int *ri = row_idx_(sp, row);
-				const float *rv = row_val_(sp, row);
-				int nnz = row_chunks_(sp, row)[sp->chunks];
+			for (int r = r0; r < r0 + R; r++) {
+				const int *ri = row_idx_(sp, r);
+				const float *rv = row_val_(sp, r);
+				int nnz = row_chunks_(sp, r)[sp->chunks];
+				float *y = Y + (size_t)(r - r0) * ldy + j0;
 				if (vector_ok)
 					sp_axpy_[passes.vecs[p]](passes.col[p], y, W + j0, ldw, ri, rv,
 								 nnz);
 				else
 					sp_axpy_scalar_(nc, y, W + j0, ldw, ri, rv, nnz);
+			}
+		}
+	}
+}
+
+/* dW[idx[p]*ldw + col[v] ...] += val[p] · dy[col[v] ...] for v < nv: the transposed
+ * product, scattered into the rows of dW that a sparse row touches. All vectors of a dW row
+ * are loaded before any is stored, so where the last vector of a pass overlaps its
+ * neighbour (see plan_passes_) both read the old values and store the same sums. */
+#define SP_SCATTER_PASS(nv)                                                                   \
+	static void                                                                            \
+	sp_scatter_pass##nv##_(const int *col, float *dW, size_t ldw, const float *restrict dy, \
+			       const int *restrict idx, const float *restrict val, int nnz)    \
+	{                                                                                      \
+		/* Local copies, which the stores into dW cannot alias. */                    \
+		int c[nv];                                                                     \
+		vf d[nv];                                                                      \
+		for (int v = 0; v < nv; v++) {                                                 \
+			c[v] = col[v];                                                         \
+			d[v] = load_(dy + c[v]);                                               \
+		}                                                                              \
+		for (int p = 0; p < nnz; p++) {                                                \
+			float *w = dW + (size_t)idx[p] * ldw;                                  \
+			float x = val[p];                                                      \
+			vf old[nv];                                                            \
+			for (int v = 0; v < nv; v++)                                           \
+				old[v] = load_(w + c[v]);                                      \
+			for (int v = 0; v < nv; v++)                                           \
+				store_(w + c[v], old[v] + x * d[v]);                           \
+		}                                                                              \
+	}
+SP_SCATTER_PASS(1)
+SP_SCATTER_PASS(2)
+SP_SCATTER_PASS(3)
+SP_SCATTER_PASS(4)
+
+static sp_scatter_fn_ *const sp_scatter_[SP_VECS + 1] = {NULL, sp_scatter_pass1_,
+							 sp_scatter_pass2_, sp_scatter_pass3_,
+							 sp_scatter_pass4_};
+
+/* The same for N < VL, one column at a time. */
+static void
+sp_scatter_scalar_(int N, float *restrict dW, size_t ldw, const float *restrict dy,
+		   const int *restrict idx, const float *restrict val, int nnz)
+{
+	for (int p = 0; p < nnz; p++) {
+		float *w = dW + (size_t)idx[p] * ldw;
+		for (int j = 0; j < N; j++)
+			w[j] = MADD_(val[p], dy[j], w[j]);
+	}
+}
+
+void
+mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int r0, int R, const float *dY,
+	     int ldy, int N, int k0, int k1)
+{
+	if (R <= 0 || N <= 0 || k1 <= k0)
+		return;
+	int c0 = k0 / MM_CHUNK, c1 = (k1 + MM_CHUNK - 1) / MM_CHUNK;
+	/* Column passes outermost, samples inside, in order: a pass's columns of the block of
+	 * dW stay in cache while every sample adds to them. */
+	struct passes_ passes;
+	for (int j0 = 0; j0 < N; j0 += SP_MAX_COLS) {
+		int nc = min_(SP_MAX_COLS, N - j0);
+		int vector_ok = plan_passes_(&passes, nc);
+		for (int p = 0; p < (vector_ok ? passes.count : 1); p++) {
+			for (int r = r0; r < r0 + R; r++) {
+				const int *chunk_start = row_chunks_(sp, r);
+				int e0 = chunk_start[c0], nnz = chunk_start[c1] - e0;
+				const int *ri = row_idx_(sp, r) + e0;
+				const float *rv = row_val_(sp, r) + e0;
+				const float *dy = dY + (size_t)r * ldy + j0;
+				if (vector_ok)
+					sp_scatter_[passes.vecs[p]](passes.col[p], dW + j0, ldw, dy,
+								    ri, rv, nnz);
+				else
+					sp_scatter_scalar_(nc, dW + j0, ldw, dy, ri, rv, nnz);
 			}
 		}
 	}

@@ -47,7 +47,7 @@ net_init(struct net *net, const int *dims, int n_layers, enum activation activat
 	size_t scratch_floats = (mm_scratch_bytes() + sizeof(float) - 1) / sizeof(float);
 	size_t sparse_floats = mm_sparse_bytes(max_batch, dims[0]) / sizeof(float);
 	size_t total = scratch_floats + 2 * n_params + 4 * n_acts + classes_rows + max_batch +
-		       sparse_floats + (size_t)max_batch * dims[0];
+		       sparse_floats;
 	float *p = xmalloc(total * sizeof(float));
 	net->block = p;
 	net->scratch = p;
@@ -82,8 +82,6 @@ net_init(struct net *net, const int *dims, int n_layers, enum activation activat
 	net->row_loss = p;
 	p += max_batch;
 	mm_sparse_init(&net->sparse, dims[0], p);
-	p += sparse_floats;
-	net->x_bytes = p;
 
 	for (int l = 0; l < n_layers; l++) {
 		size_t wsize = (size_t)dims[l] * dims[l + 1];
@@ -204,9 +202,6 @@ forward_task_(void *arg, int task, int thread)
 					if (i + 1 < r0 + rows)
 						prefetch_(job->in.rows[i + 1], in);
 					mm_sparse_compact(&net->sparse, i, job->in.rows[i]);
-					if (job->labels)
-						mm_sparse_expand(&net->sparse, i,
-								 net->x_bytes + (size_t)i * in);
 				}
 				mm_sparse_nn(z + (size_t)g * out, out, &net->sparse, r0 + g, group,
 					     net->w[0], out, out);
@@ -313,13 +308,19 @@ grads_task_(void *arg, int task, int thread)
 	int k0 = (task - job->tasks_before[l]) * job->block[l];
 	int k1 = in - k0 < job->block[l] ? in : k0 + job->block[l];
 	void *scratch = scratch_(net, thread);
-	/* Byte inputs were converted to floats by the forward pass. The packed GEMM skips the
-	 * batch rows whose inputs in a strip of the block are all zero. */
-	const float *x = l > 0 ? net->a[l - 1] : job->pass.in.rows ? net->x_bytes : job->pass.in.x;
 	float *dw = net->dw[l] + (size_t)k0 * out;
 	size_t len = (size_t)(k1 - k0) * out;
 	memset(dw, 0, len * sizeof *dw);
-	mm_gemm(dw, out, x + k0, 1, in, net->dz[l], out, 1, k1 - k0, out, n, scratch);
+	if (l == 0 && job->pass.in.rows) {
+		/* Byte inputs are still compacted from the forward pass: each sample adds
+		 * only to the rows of dw of its nonzero pixels. */
+		mm_sparse_tn(net->dw[0], out, &net->sparse, 0, n, net->dz[0], out, out, k0, k1);
+	} else {
+		/* The packed GEMM skips the batch rows whose inputs in a strip of the block
+		 * are all zero. */
+		const float *x = l > 0 ? net->a[l - 1] : job->pass.in.x;
+		mm_gemm(dw, out, x + k0, 1, in, net->dz[l], out, 1, k1 - k0, out, n, scratch);
+	}
 	if (job->sgd)
 		sgd_(net->w[l] + (size_t)k0 * out, dw, len, job->lr);
 	if (k0 != 0)
@@ -356,8 +357,10 @@ backward_(struct net *net, const struct input_ *in, const uint8_t *labels, int n
 			block = rows;
 		else
 			block = (rows + 4 * threads - 1) / (4 * threads);
-		/* Whole tiles of the GEMM (10 rows with AVX-512, 6 otherwise). */
-		block = (block + 29) / 30 * 30;
+		/* Whole tiles of the GEMM (10 rows with AVX-512, 6 otherwise), or whole
+		 * chunks of the compacted byte rows. */
+		int unit = l == 0 && in->rows ? MM_CHUNK : 30;
+		block = (block + unit - 1) / unit * unit;
 		job.block[l] = block;
 		job.tasks_before[l + 1] = job.tasks_before[l] + (rows + block - 1) / block;
 	}

@@ -45,9 +45,8 @@ struct net {
 	void *scratch;             /* mm_scratch_bytes() for the single-threaded case */
 
 	/* Byte inputs (net_forward_bytes) compacted to their nonzero pixels, max_batch rows,
-	 * and, when training, also as floats (max_batch, dims[0]) for the weight gradient. */
+	 * kept for the weight gradient of the backward pass. */
 	struct mm_sparse sparse;
-	float *x_bytes;
 
 	void *block; /* the one allocation everything above points into */
 };

@@ -151,6 +151,24 @@ check_sparse_(int R, int N, int K, struct rng *rng)
 	mm_gemm(Y0, N, X, K, 1, W, N, 1, R, N, K, scratch);
 	CHECK(memcmp(Y, Y0, (size_t)R * N * sizeof *Y) == 0,
 	      "sparse R=%d N=%d K=%d differs from the dense kernel", R, N, K);
+
+	/* The weight gradient dW(K,N) += Xᵀ·dY the same way, in two blocks of dW's rows split
+	 * at a chunk boundary and the samples in two calls, as training's tasks would. */
+	float *dY = malloc((size_t)R * N * sizeof *dY), *dW0 = malloc((size_t)K * N * sizeof *dW0);
+	float *dW = malloc((size_t)K * N * sizeof *dW);
+	fill_(dY, (size_t)R * N, rng);
+	fill_(dW0, (size_t)K * N, rng);
+	memcpy(dW, dW0, (size_t)K * N * sizeof *dW);
+	int split = K / 2 / MM_CHUNK * MM_CHUNK;
+	mm_sparse_tn(dW, N, &sp, 0, half, dY, N, N, 0, split);
+	mm_sparse_tn(dW, N, &sp, half, R - half, dY, N, N, 0, split);
+	mm_sparse_tn(dW, N, &sp, 0, R, dY, N, N, split, K);
+	mm_gemm(dW0, N, X, 1, K, dY, N, 1, K, N, R, scratch);
+	CHECK(memcmp(dW, dW0, (size_t)K * N * sizeof *dW) == 0,
+	      "sparse Xᵀ·dY R=%d N=%d K=%d differs from the dense kernel", R, N, K);
+	free(dY);
+	free(dW0);
+	free(dW);
 	free(bytes);
 	free(rows);
 	free(X);
