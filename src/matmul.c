@@ -228,11 +228,85 @@ pack_b_(float *restrict dst, const float *restrict B, int rs, int cs, int kc, in
 	}
 }
 
+/* ---- narrow products ---- */
+
+/* C with at most NARROW_VECS vectors per row (the second layer's 10 logits, a hidden layer
+ * of 50) is not worth packing A for: the tile would be mostly padding. Instead op(B) is
+ * copied into rows of nv vectors, and each row of C, two at a time for two independent
+ * chains, sums its terms k = 0, 1, ... in order, as kernel_ does. */
+enum { NARROW_VECS = 4 };
+#define NARROW_COLS (NARROW_VECS * VL)
+
+static inline __attribute__((always_inline)) void
+narrow_rows_(int nv, float *C, int ldc, const float *A, int a_rs, int a_cs,
+	     const float *restrict bp, int M, int N, int kc)
+{
+	for (int i = 0; i < M; i += 2) {
+		/* An odd last row is paired with itself and stored once. */
+		int pair = i + 1 < M;
+		const float *a0 = A + (size_t)i * a_rs, *a1 = pair ? a0 + a_rs : a0;
+		float buf[2][NARROW_COLS] __attribute__((aligned(64))) = {{0}};
+		memcpy(buf[0], C + (size_t)i * ldc, (size_t)N * sizeof *C);
+		if (pair)
+			memcpy(buf[1], C + (size_t)(i + 1) * ldc, (size_t)N * sizeof *C);
+		vf acc0[NARROW_VECS], acc1[NARROW_VECS];
+		for (int v = 0; v < nv; v++) {
+			acc0[v] = load_(buf[0] + v * VL);
+			acc1[v] = load_(buf[1] + v * VL);
+		}
+		for (int k = 0; k < kc; k++) {
+			float x0 = a0[(size_t)k * a_cs], x1 = a1[(size_t)k * a_cs];
+			const float *b = bp + (size_t)k * nv * VL;
+			for (int v = 0; v < nv; v++) {
+				vf bv = load_(b + v * VL);
+				acc0[v] += x0 * bv;
+				acc1[v] += x1 * bv;
+			}
+		}
+		for (int v = 0; v < nv; v++) {
+			store_(buf[0] + v * VL, acc0[v]);
+			store_(buf[1] + v * VL, acc1[v]);
+		}
+		memcpy(C + (size_t)i * ldc, buf[0], (size_t)N * sizeof *C);
+		if (pair)
+			memcpy(C + (size_t)(i + 1) * ldc, buf[1], (size_t)N * sizeof *C);
+	}
+}
+
+static void
+gemm_narrow_(float *C, int ldc, const float *A, int a_rs, int a_cs, const float *B, int b_rs,
+	     int b_cs, int M, int N, int K, float *bp)
+{
+	int nv = (N + VL - 1) / VL;
+	for (int pc = 0; pc < K; pc += KC) {
+		int kc = min_(KC, K - pc);
+		for (int k = 0; k < kc; k++) {
+			float *row = bp + (size_t)k * nv * VL;
+			const float *src = B + (size_t)(pc + k) * b_rs;
+			for (int j = 0; j < nv * VL; j++)
+				row[j] = j < N ? src[(size_t)j * b_cs] : 0.0f;
+		}
+		const float *a = A + (size_t)pc * a_cs;
+		/* A constant nv in each call lets the compiler keep the accumulators in
+		 * registers. */
+		switch (nv) {
+		case 1: narrow_rows_(1, C, ldc, a, a_rs, a_cs, bp, M, N, kc); break;
+		case 2: narrow_rows_(2, C, ldc, a, a_rs, a_cs, bp, M, N, kc); break;
+		case 3: narrow_rows_(3, C, ldc, a, a_rs, a_cs, bp, M, N, kc); break;
+		default: narrow_rows_(4, C, ldc, a, a_rs, a_cs, bp, M, N, kc); break;
+		}
+	}
+}
+
 void
 mm_gemm(float *C, int ldc, const float *A, int a_rs, int a_cs, const float *B, int b_rs,
 	int b_cs, int M, int N, int K, void *scratch)
 {
 	float *pa = scratch, *pb = pa + (size_t)MC * KC;
+	if (N <= NARROW_COLS) {
+		gemm_narrow_(C, ldc, A, a_rs, a_cs, B, b_rs, b_cs, M, N, K, pb);
+		return;
+	}
 	int *ks = (int *)(pb + (size_t)KC * NC), *counts = ks + (size_t)MC / MR * KC;
 	for (int jc = 0; jc < N; jc += NC) {
 		int nc = min_(NC, N - jc);
