@@ -12,7 +12,6 @@
 #include "flags.h"     /* struct config, flags_parse */
 #include "gradcheck.h" /* gradcheck_run, gradcheck_print */
 #include "idx.h"       /* struct dataset, idx_load */
-#include "matmul.h"    /* mm_scratch_bytes */
 #include "net.h"       /* struct net, net_init */
 #include "pool.h"      /* struct pool, pool_create */
 #include "report.h"    /* struct report, report_open, report_begin, report_finish */
@@ -198,7 +197,7 @@ main(int argc, char **argv)
 	rng_seed(&rng, cfg.seed);
 	/* One pool for the whole run, created before the net so a failure leaves nothing to
 	 * undo but the data. */
-	struct pool *pool = pool_create(cfg.threads, mm_scratch_bytes());
+	struct pool *pool = pool_create(cfg.threads, net_scratch_bytes(dims[0]));
 	if (!pool) {
 		dataset_free(&train);
 		dataset_free(&test);

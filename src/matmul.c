@@ -513,9 +513,6 @@ SP_AXPY_PASS(4)
 
 typedef void sp_axpy_fn_(const int *, float *, const float *, size_t, const int *, const float *,
 			 int);
-typedef void sp_scatter_fn_(const int *, float *, size_t, const float *, const int *,
-			    const float *, int);
-
 static sp_axpy_fn_ *const sp_axpy_[SP_VECS + 1] = {NULL, sp_axpy_pass1_, sp_axpy_pass2_,
 						   sp_axpy_pass3_, sp_axpy_pass4_};
 
@@ -529,6 +526,19 @@ sp_axpy_scalar_(int N, float *restrict y, const float *restrict W, size_t ldw,
 		for (int p = 0; p < nnz; p++)
 			acc = MADD_(val[p], W[(size_t)idx[p] * ldw + j], acc);
 		y[j] = acc;
+	}
+}
+
+/* The transposed product's version, one row of dW: see sp_gather_pass. */
+static void
+sp_gather_scalar_(int N, float *restrict dw, const float *restrict dY, size_t ldy,
+		  const int *restrict rows, const float *restrict x, int n)
+{
+	for (int j = 0; j < N; j++) {
+		float acc = dw[j];
+		for (int p = 0; p < n; p++)
+			acc = MADD_(x[p], dY[(size_t)rows[p] * ldy + j], acc);
+		dw[j] = acc;
 	}
 }
 
@@ -675,78 +685,99 @@ mm_sparse_nn(float *Y, int ldy, const struct mm_sparse *sp, int r0, int R, const
 	}
 }
 
-/* dW[idx[p]*ldw + col[v] ...] += val[p] · dy[col[v] ...] for v < nv: the transposed
- * product, scattered into the rows of dW that a sparse row touches. All vectors of a dW row
- * are loaded before any is stored, so where the last vector of a pass overlaps its
- * neighbour (see plan_passes_) both read the old values and store the same sums. */
-#define SP_SCATTER_PASS(nv)                                                                   \
+/* dw[col[v] ...] += Σ_p x[p] · dY[rows[p]*ldy + col[v] ...] for v < nv: one row of the
+ * weight gradient, the samples that have its pixel listed in order. Like the forward pass,
+ * a pass's vectors are loaded, updated and stored once, so an overlapping last vector
+ * (see plan_passes_) ends up holding the same sums as its neighbour. */
+#define SP_GATHER_PASS(nv)                                                                    \
 	static void                                                                            \
-	sp_scatter_pass##nv##_(const int *col, float *dW, size_t ldw, const float *restrict dy, \
-			       const int *restrict idx, const float *restrict val, int nnz)    \
+	sp_gather_pass##nv##_(const int *col, float *restrict dw, const float *restrict dY,     \
+			      size_t ldy, const int *restrict rows, const float *restrict x,   \
+			      int n)                                                           \
 	{                                                                                      \
-		/* Local copies, which the stores into dW cannot alias. */                    \
-		int c[nv];                                                                     \
-		vf d[nv];                                                                      \
-		for (int v = 0; v < nv; v++) {                                                 \
-			c[v] = col[v];                                                         \
-			d[v] = load_(dy + c[v]);                                               \
-		}                                                                              \
-		for (int p = 0; p < nnz; p++) {                                                \
-			float *w = dW + (size_t)idx[p] * ldw;                                  \
-			float x = val[p];                                                      \
-			vf old[nv];                                                            \
+		vf acc[nv];                                                                    \
+		for (int v = 0; v < nv; v++)                                                   \
+			acc[v] = load_(dw + col[v]);                                           \
+		for (int p = 0; p < n; p++) {                                                  \
+			const float *dy = dY + (size_t)rows[p] * ldy;                          \
 			for (int v = 0; v < nv; v++)                                           \
-				old[v] = load_(w + c[v]);                                      \
-			for (int v = 0; v < nv; v++)                                           \
-				store_(w + c[v], old[v] + x * d[v]);                           \
+				acc[v] += x[p] * load_(dy + col[v]);                           \
 		}                                                                              \
+		for (int v = 0; v < nv; v++)                                                   \
+			store_(dw + col[v], acc[v]);                                           \
 	}
-SP_SCATTER_PASS(1)
-SP_SCATTER_PASS(2)
-SP_SCATTER_PASS(3)
-SP_SCATTER_PASS(4)
+SP_GATHER_PASS(1)
+SP_GATHER_PASS(2)
+SP_GATHER_PASS(3)
+SP_GATHER_PASS(4)
 
-static sp_scatter_fn_ *const sp_scatter_[SP_VECS + 1] = {NULL, sp_scatter_pass1_,
-							 sp_scatter_pass2_, sp_scatter_pass3_,
-							 sp_scatter_pass4_};
+/* sp_axpy_fn_ has the same shape: the rows of dY play the part of W's. */
+static sp_axpy_fn_ *const sp_gather_[SP_VECS + 1] = {NULL, sp_gather_pass1_, sp_gather_pass2_,
+						     sp_gather_pass3_, sp_gather_pass4_};
 
-/* The same for N < VL, one column at a time. */
-static void
-sp_scatter_scalar_(int N, float *restrict dW, size_t ldw, const float *restrict dy,
-		   const int *restrict idx, const float *restrict val, int nnz)
+size_t
+mm_sparse_tn_scratch_bytes(int K)
 {
-	for (int p = 0; p < nnz; p++) {
-		float *w = dW + (size_t)idx[p] * ldw;
-		for (int j = 0; j < N; j++)
-			w[j] = MADD_(val[p], dy[j], w[j]);
-	}
+	/* Room for the lists of one sample, however dense. */
+	return ((size_t)K + 1) * sizeof(int) + 2 * (size_t)K * sizeof(int);
 }
 
 void
 mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int r0, int R, const float *dY,
-	     int ldy, int N, int k0, int k1)
+	     int ldy, int N, int k0, int k1, void *scratch, size_t scratch_bytes)
 {
 	if (R <= 0 || N <= 0 || k1 <= k0)
 		return;
-	int c0 = k0 / MM_CHUNK, c1 = (k1 + MM_CHUNK - 1) / MM_CHUNK;
-	/* Column passes outermost, samples inside, in order: a pass's columns of the block of
-	 * dW stay in cache while every sample adds to them. */
+	int c0 = k0 / MM_CHUNK, c1 = (k1 + MM_CHUNK - 1) / MM_CHUNK, cols = k1 - k0;
+	/* The nonzeros of the block are regrouped by column of X (pixel), each pixel's list
+	 * in sample order: then a row of dW sums in registers, as the forward pass does, and
+	 * is stored once, instead of being loaded and stored for every sample. As many
+	 * samples as the lists of the densest case fit in scratch go at a time. */
+	int *start = scratch;
+	int *rows = start + cols + 1;
+	size_t room = scratch_bytes / sizeof(int) - (size_t)cols - 1;
+	int group = (int)(room / (2 * (size_t)cols));
+	float *x = (float *)(rows + (size_t)group * cols);
 	struct passes_ passes;
-	for (int j0 = 0; j0 < N; j0 += SP_MAX_COLS) {
-		int nc = min_(SP_MAX_COLS, N - j0);
-		int vector_ok = plan_passes_(&passes, nc);
-		for (int p = 0; p < (vector_ok ? passes.count : 1); p++) {
-			for (int r = r0; r < r0 + R; r++) {
-				const int *chunk_start = row_chunks_(sp, r);
-				int e0 = chunk_start[c0], nnz = chunk_start[c1] - e0;
-				const int *ri = row_idx_(sp, r) + e0;
-				const float *rv = row_val_(sp, r) + e0;
-				const float *dy = dY + (size_t)r * ldy + j0;
-				if (vector_ok)
-					sp_scatter_[passes.vecs[p]](passes.col[p], dW + j0, ldw, dy,
-								    ri, rv, nnz);
-				else
-					sp_scatter_scalar_(nc, dW + j0, ldw, dy, ri, rv, nnz);
+	for (int g0 = r0; g0 < r0 + R; g0 += group) {
+		int g1 = g0 + group < r0 + R ? g0 + group : r0 + R;
+		/* Counting sort by pixel, which keeps the sample order within a pixel. */
+		memset(start, 0, (size_t)(cols + 1) * sizeof *start);
+		for (int r = g0; r < g1; r++) {
+			const int *chunk_start = row_chunks_(sp, r), *idx = row_idx_(sp, r);
+			for (int e = chunk_start[c0]; e < chunk_start[c1]; e++)
+				start[idx[e] - k0 + 1]++;
+		}
+		for (int k = 0; k < cols; k++)
+			start[k + 1] += start[k];
+		for (int r = g0; r < g1; r++) {
+			const int *chunk_start = row_chunks_(sp, r), *idx = row_idx_(sp, r);
+			const float *val = row_val_(sp, r);
+			for (int e = chunk_start[c0]; e < chunk_start[c1]; e++) {
+				int slot = start[idx[e] - k0]++;
+				rows[slot] = r;
+				x[slot] = val[e];
+			}
+		}
+		/* start[k] is now where pixel k's list ends, and the previous one's where it
+		 * begins. */
+		for (int j0 = 0; j0 < N; j0 += SP_MAX_COLS) {
+			int nc = min_(SP_MAX_COLS, N - j0);
+			int vector_ok = plan_passes_(&passes, nc);
+			for (int p = 0; p < (vector_ok ? passes.count : 1); p++) {
+				for (int k = 0; k < cols; k++) {
+					int e0 = k > 0 ? start[k - 1] : 0, n = start[k] - e0;
+					float *dw = dW + (size_t)(k0 + k) * ldw + j0;
+					if (n == 0)
+						continue;
+					if (vector_ok)
+						sp_gather_[passes.vecs[p]](passes.col[p], dw, dY + j0,
+									   ldy, rows + e0, x + e0,
+									   n);
+					else
+						sp_gather_scalar_(nc, dw, dY + j0, ldy, rows + e0,
+								  x + e0, n);
+				}
 			}
 		}
 	}

@@ -70,9 +70,12 @@ void mm_sparse_nn(float *Y, int ldy, const struct mm_sparse *sp, int r0, int R, 
 /* dW(k, 0..N) (row stride ldw) += Σ_r X(r,k) · dY(r, 0..N) (row stride ldy) for the columns
  * k0 <= k < k1 of X, summing over rows r = r0..r0+R-1 in that order: the weight gradient
  * Xᵀ·dY restricted to a block of dW's rows, so that tasks owning different blocks never
- * share a sum. k0 must be a multiple of MM_CHUNK, and k1 one too or K. */
+ * share a sum. k0 must be a multiple of MM_CHUNK, and k1 one too or K. scratch holds
+ * scratch_bytes >= mm_sparse_tn_scratch_bytes(K), enough for one sample at a time; more
+ * lets more samples go at once. */
+size_t mm_sparse_tn_scratch_bytes(int K);
 void mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int r0, int R, const float *dY,
-		  int ldy, int N, int k0, int k1);
+		  int ldy, int N, int k0, int k1, void *scratch, size_t scratch_bytes);
 /* The plain triple loop, kept as the reference the tests and benchmarks compare against.
  * transpose_a/transpose_b select the same three variants (A is (K,M) when transposed,
  * B is (N,K) when transposed). Accumulates in double, then adds into C. */

@@ -14,6 +14,15 @@ activation_name(enum activation activation)
 	return activation == ACT_SIGMOID ? "sigmoid" : "relu";
 }
 
+size_t
+net_scratch_bytes(int inputs)
+{
+	/* The sparse weight gradient is faster with all of a batch's samples at once, and
+	 * the GEMM's scratch holds a batch of 100 MNIST images at their densest. */
+	size_t sparse = mm_sparse_tn_scratch_bytes(inputs);
+	return sparse > mm_scratch_bytes() ? sparse : mm_scratch_bytes();
+}
+
 int
 net_init(struct net *net, const int *dims, int n_layers, enum activation activation,
 	 int max_batch, float init_std, struct rng *rng)
@@ -44,7 +53,7 @@ net_init(struct net *net, const int *dims, int n_layers, enum activation activat
 	/* The GEMM scratch goes first, where the block is aligned as malloc aligns it; the
 	 * kernels load and store unaligned, so that is enough. */
 	size_t classes_rows = (size_t)max_batch * dims[n_layers];
-	size_t scratch_floats = (mm_scratch_bytes() + sizeof(float) - 1) / sizeof(float);
+	size_t scratch_floats = (net_scratch_bytes(dims[0]) + sizeof(float) - 1) / sizeof(float);
 	size_t sparse_floats = mm_sparse_bytes(max_batch, dims[0]) / sizeof(float);
 	size_t total = scratch_floats + 2 * n_params + 4 * n_acts + classes_rows + max_batch +
 		       sparse_floats;
@@ -314,7 +323,8 @@ grads_task_(void *arg, int task, int thread)
 	if (l == 0 && job->pass.in.rows) {
 		/* Byte inputs are still compacted from the forward pass: each sample adds
 		 * only to the rows of dw of its nonzero pixels. */
-		mm_sparse_tn(net->dw[0], out, &net->sparse, 0, n, net->dz[0], out, out, k0, k1);
+		mm_sparse_tn(net->dw[0], out, &net->sparse, 0, n, net->dz[0], out, out, k0, k1,
+			     scratch, net_scratch_bytes(in));
 	} else {
 		/* The packed GEMM skips the batch rows whose inputs in a strip of the block
 		 * are all zero. */

@@ -51,6 +51,9 @@ struct net {
 	void *block; /* the one allocation everything above points into */
 };
 
+/* Bytes of scratch memory each thread of net->pool needs, for a net with `inputs` inputs. */
+size_t net_scratch_bytes(int inputs);
+
 /* Build a net with layer sizes dims[0..n_layers]: weights from N(0, init_std²) drawn from rng
  * layer by layer, biases zero. Returns 0, or -1 (with a message) if the sizes are invalid. */
 int net_init(struct net *net, const int *dims, int n_layers, enum activation activation,

@@ -160,9 +160,13 @@ check_sparse_(int R, int N, int K, struct rng *rng)
 	fill_(dW0, (size_t)K * N, rng);
 	memcpy(dW, dW0, (size_t)K * N * sizeof *dW);
 	int split = K / 2 / MM_CHUNK * MM_CHUNK;
-	mm_sparse_tn(dW, N, &sp, 0, half, dY, N, N, 0, split);
-	mm_sparse_tn(dW, N, &sp, half, R - half, dY, N, N, 0, split);
-	mm_sparse_tn(dW, N, &sp, 0, R, dY, N, N, split, K);
+	/* The smallest scratch, so that the samples go a few at a time. */
+	size_t tn_bytes = mm_sparse_tn_scratch_bytes(K);
+	void *tn_scratch = malloc(tn_bytes);
+	mm_sparse_tn(dW, N, &sp, 0, half, dY, N, N, 0, split, tn_scratch, tn_bytes);
+	mm_sparse_tn(dW, N, &sp, half, R - half, dY, N, N, 0, split, tn_scratch, tn_bytes);
+	mm_sparse_tn(dW, N, &sp, 0, R, dY, N, N, split, K, tn_scratch, tn_bytes);
+	free(tn_scratch);
 	mm_gemm(dW0, N, X, 1, K, dY, N, 1, K, N, R, scratch);
 	CHECK(memcmp(dW, dW0, (size_t)K * N * sizeof *dW) == 0,
 	      "sparse Xᵀ·dY R=%d N=%d K=%d differs from the dense kernel", R, N, K);

@@ -94,7 +94,7 @@ check_same_bits_(const int *dims, int n_layers, enum activation act)
 		net_sgd_step(&ref, 0.5f);
 	}
 	for (int threads = 1; threads <= 3; threads++) {
-		struct pool *pool = pool_create(threads, mm_scratch_bytes());
+		struct pool *pool = pool_create(threads, net_scratch_bytes(dims[0]));
 		struct net net;
 		rng_seed(&rng, 3);
 		net_init(&net, dims, n_layers, act, ROWS, 0.05f, &rng);
