@@ -530,14 +530,19 @@ sp_axpy_scalar_(int N, float *restrict y, const float *restrict W, size_t ldw,
 }
 
 /* The transposed product's version, one row of dW: see sp_gather_pass. */
+struct sp_entry_ {
+	int row;
+	float x;
+};
+
 static void
 sp_gather_scalar_(int N, float *restrict dw, const float *restrict dY, size_t ldy,
-		  const int *restrict rows, const float *restrict x, int n)
+		  const struct sp_entry_ *restrict list, int n)
 {
 	for (int j = 0; j < N; j++) {
 		float acc = dw[j];
 		for (int p = 0; p < n; p++)
-			acc = MADD_(x[p], dY[(size_t)rows[p] * ldy + j], acc);
+			acc = MADD_(list[p].x, dY[(size_t)list[p].row * ldy + j], acc);
 		dw[j] = acc;
 	}
 }
@@ -692,16 +697,16 @@ mm_sparse_nn(float *Y, int ldy, const struct mm_sparse *sp, int r0, int R, const
 #define SP_GATHER_PASS(nv)                                                                    \
 	static void                                                                            \
 	sp_gather_pass##nv##_(const int *col, float *restrict dw, const float *restrict dY,     \
-			      size_t ldy, const int *restrict rows, const float *restrict x,   \
-			      int n)                                                           \
+			      size_t ldy, const struct sp_entry_ *restrict list, int n)        \
 	{                                                                                      \
 		vf acc[nv];                                                                    \
 		for (int v = 0; v < nv; v++)                                                   \
 			acc[v] = load_(dw + col[v]);                                           \
 		for (int p = 0; p < n; p++) {                                                  \
-			const float *dy = dY + (size_t)rows[p] * ldy;                          \
+			const float *dy = dY + (size_t)list[p].row * ldy;                      \
+			float x = list[p].x;                                                   \
 			for (int v = 0; v < nv; v++)                                           \
-				acc[v] += x[p] * load_(dy + col[v]);                           \
+				acc[v] += x * load_(dy + col[v]);                              \
 		}                                                                              \
 		for (int v = 0; v < nv; v++)                                                   \
 			store_(dw + col[v], acc[v]);                                           \
@@ -711,15 +716,16 @@ SP_GATHER_PASS(2)
 SP_GATHER_PASS(3)
 SP_GATHER_PASS(4)
 
-/* sp_axpy_fn_ has the same shape: the rows of dY play the part of W's. */
-static sp_axpy_fn_ *const sp_gather_[SP_VECS + 1] = {NULL, sp_gather_pass1_, sp_gather_pass2_,
+typedef void sp_gather_fn_(const int *, float *, const float *, size_t, const struct sp_entry_ *,
+			   int);
+static sp_gather_fn_ *const sp_gather_[SP_VECS + 1] = {NULL, sp_gather_pass1_, sp_gather_pass2_,
 						     sp_gather_pass3_, sp_gather_pass4_};
 
 size_t
 mm_sparse_tn_scratch_bytes(int K)
 {
-	/* Room for the lists of one sample, however dense. */
-	return ((size_t)K + 1) * sizeof(int) + 2 * (size_t)K * sizeof(int);
+	/* Room for the counts and the lists of one sample, however dense. */
+	return (size_t)K * sizeof(int) + (size_t)K * sizeof(struct sp_entry_);
 }
 
 void
@@ -731,52 +737,39 @@ mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int r0, int R, cons
 	int c0 = k0 / MM_CHUNK, c1 = (k1 + MM_CHUNK - 1) / MM_CHUNK, cols = k1 - k0;
 	/* The nonzeros of the block are regrouped by column of X (pixel), each pixel's list
 	 * in sample order: then a row of dW sums in registers, as the forward pass does, and
-	 * is stored once, instead of being loaded and stored for every sample. As many
-	 * samples as the lists of the densest case fit in scratch go at a time. */
-	int *start = scratch;
-	int *rows = start + cols + 1;
-	size_t room = scratch_bytes / sizeof(int) - (size_t)cols - 1;
+	 * is stored once, instead of being loaded and stored for every sample. A pixel occurs
+	 * at most once per sample, so with `group` samples at a time each pixel's list gets
+	 * `group` slots and one pass fills them all. */
+	int *count = scratch;
+	size_t room = scratch_bytes / sizeof(int) - (size_t)cols;
 	int group = (int)(room / (2 * (size_t)cols));
-	float *x = (float *)(rows + (size_t)group * cols);
+	struct sp_entry_ *list = (struct sp_entry_ *)(count + cols);
 	struct passes_ passes;
 	for (int g0 = r0; g0 < r0 + R; g0 += group) {
 		int g1 = g0 + group < r0 + R ? g0 + group : r0 + R;
-		/* Counting sort by pixel, which keeps the sample order within a pixel. */
-		memset(start, 0, (size_t)(cols + 1) * sizeof *start);
-		for (int r = g0; r < g1; r++) {
-			const int *chunk_start = row_chunks_(sp, r), *idx = row_idx_(sp, r);
-			for (int e = chunk_start[c0]; e < chunk_start[c1]; e++)
-				start[idx[e] - k0 + 1]++;
-		}
-		for (int k = 0; k < cols; k++)
-			start[k + 1] += start[k];
+		memset(count, 0, (size_t)cols * sizeof *count);
 		for (int r = g0; r < g1; r++) {
 			const int *chunk_start = row_chunks_(sp, r), *idx = row_idx_(sp, r);
 			const float *val = row_val_(sp, r);
 			for (int e = chunk_start[c0]; e < chunk_start[c1]; e++) {
-				int slot = start[idx[e] - k0]++;
-				rows[slot] = r;
-				x[slot] = val[e];
+				int k = idx[e] - k0;
+				list[(size_t)k * group + count[k]++] = (struct sp_entry_){r, val[e]};
 			}
 		}
-		/* start[k] is now where pixel k's list ends, and the previous one's where it
-		 * begins. */
 		for (int j0 = 0; j0 < N; j0 += SP_MAX_COLS) {
 			int nc = min_(SP_MAX_COLS, N - j0);
 			int vector_ok = plan_passes_(&passes, nc);
 			for (int p = 0; p < (vector_ok ? passes.count : 1); p++) {
 				for (int k = 0; k < cols; k++) {
-					int e0 = k > 0 ? start[k - 1] : 0, n = start[k] - e0;
-					float *dw = dW + (size_t)(k0 + k) * ldw + j0;
-					if (n == 0)
+					if (count[k] == 0)
 						continue;
+					const struct sp_entry_ *l = list + (size_t)k * group;
+					float *dw = dW + (size_t)(k0 + k) * ldw + j0;
 					if (vector_ok)
 						sp_gather_[passes.vecs[p]](passes.col[p], dw, dY + j0,
-									   ldy, rows + e0, x + e0,
-									   n);
+									   ldy, l, count[k]);
 					else
-						sp_gather_scalar_(nc, dw, dY + j0, ldy, rows + e0,
-								  x + e0, n);
+						sp_gather_scalar_(nc, dw, dY + j0, ldy, l, count[k]);
 				}
 			}
 		}
