@@ -91,8 +91,15 @@ softmax_xent_forward(float *probs, const float *logits, const uint8_t *labels, i
 void
 softmax_xent_backward(float *dlogits, const float *probs, const uint8_t *labels, int n, int k)
 {
+	softmax_xent_backward_rows(dlogits, probs, labels, n, k, n);
+}
+
+void
+softmax_xent_backward_rows(float *dlogits, const float *probs, const uint8_t *labels, int rows,
+			   int k, int n)
+{
 	float scale = 1.0f / (float)n;
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < rows; i++) {
 		const float *p = probs + (size_t)i * k;
 		float *d = dlogits + (size_t)i * k;
 		for (int j = 0; j < k; j++)

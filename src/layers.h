@@ -36,5 +36,8 @@ float softmax_xent_forward(float *probs, const float *logits, const uint8_t *lab
 /* dlogits(n,k) = (probs - onehot(labels)) / n: softmax and cross-entropy fused, and the /n
  * because the loss is a mean over the batch. */
 void softmax_xent_backward(float *dlogits, const float *probs, const uint8_t *labels, int n, int k);
+/* The same for `rows` rows of a batch of n, so that blocks of rows can go in parallel. */
+void softmax_xent_backward_rows(float *dlogits, const float *probs, const uint8_t *labels,
+				int rows, int k, int n);
 
 #endif

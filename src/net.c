@@ -183,6 +183,26 @@ prefetch_(const uint8_t *bytes, int len)
 		__builtin_prefetch(bytes + i);
 }
 
+/* Backward over rows r0..r0+rows-1, from d logits down to each hidden layer's dz: like the
+ * forward pass, everything a row needs is in that row. */
+static void
+backward_rows_(struct net *net, int r0, int rows, void *scratch)
+{
+	for (int l = net->n_layers - 1; l >= 1; l--) {
+		int in = net->dims[l], out = net->dims[l + 1];
+		float *da = net->da[l - 1] + (size_t)r0 * in;
+		size_t len = (size_t)rows * in;
+		memset(da, 0, len * sizeof *da);
+		mm_gemm(da, in, net->dz[l] + (size_t)r0 * out, out, 1, net->w[l], 1, out, rows, in,
+			out, scratch);
+		float *dz = net->dz[l - 1] + (size_t)r0 * in;
+		if (net->activation == ACT_SIGMOID)
+			sigmoid_backward(dz, da, net->a[l - 1] + (size_t)r0 * in, len);
+		else
+			relu_backward(dz, da, net->z[l - 1] + (size_t)r0 * in, len);
+	}
+}
+
 /* Forward over rows r0..r0+rows-1: everything a row needs is in that row, so blocks of
  * rows run in parallel without sharing any sum. */
 static void
@@ -230,6 +250,13 @@ forward_task_(void *arg, int task, int thread)
 		net->row_loss[i] = softmax_xent_forward(net->probs + (size_t)i * k,
 							 net->z[last] + (size_t)i * k,
 							 job->labels + i, 1, k);
+	if (!job->in.rows)
+		return;
+	/* Training on bytes: go on with the rows' part of the backward pass while they are
+	 * in this core's cache, which also saves the backward pass a round of the pool. */
+	softmax_xent_backward_rows(net->dz[last] + (size_t)r0 * k, net->probs + (size_t)r0 * k,
+				   job->labels + r0, rows, k, job->n);
+	backward_rows_(net, r0, rows, scratch);
 }
 
 static float
@@ -237,6 +264,7 @@ forward_(struct net *net, const struct input_ *in, const uint8_t *labels, int n)
 {
 	struct pass_ job = {net, *in, labels, n, row_block_(net, n)};
 	run_(net, forward_task_, &job, (n + job.block - 1) / job.block);
+	net->rows_backward_done = labels && in->rows;
 	if (!labels)
 		return 0.0f;
 	/* The mean loss, summed in row order whatever the blocks were. */
@@ -266,23 +294,9 @@ static void
 backward_rows_task_(void *arg, int task, int thread)
 {
 	struct pass_ *job = arg;
-	struct net *net = job->net;
 	int r0 = task * job->block;
 	int rows = job->n - r0 < job->block ? job->n - r0 : job->block;
-	void *scratch = scratch_(net, thread);
-	for (int l = net->n_layers - 1; l >= 1; l--) {
-		int in = net->dims[l], out = net->dims[l + 1];
-		float *da = net->da[l - 1] + (size_t)r0 * in;
-		size_t len = (size_t)rows * in;
-		memset(da, 0, len * sizeof *da);
-		mm_gemm(da, in, net->dz[l] + (size_t)r0 * out, out, 1, net->w[l], 1, out, rows, in,
-			out, scratch);
-		float *dz = net->dz[l - 1] + (size_t)r0 * in;
-		if (net->activation == ACT_SIGMOID)
-			sigmoid_backward(dz, da, net->a[l - 1] + (size_t)r0 * in, len);
-		else
-			relu_backward(dz, da, net->z[l - 1] + (size_t)r0 * in, len);
-	}
+	backward_rows_(job->net, r0, rows, scratch_(job->net, thread));
 }
 
 /* Backward, second half: the parameter gradients, each a sum over the batch. A task owns
@@ -351,11 +365,15 @@ backward_(struct net *net, const struct input_ *in, const uint8_t *labels, int n
 	  float lr)
 {
 	int last = net->n_layers - 1;
-	softmax_xent_backward(net->dz[last], net->probs, labels, n, net->dims[last + 1]);
 	struct grads_job_ job = {.pass = {net, *in, labels, n, row_block_(net, n)}, .sgd = sgd,
 				 .lr = lr};
-	if (last > 0)
-		run_(net, backward_rows_task_, &job.pass, (n + job.pass.block - 1) / job.pass.block);
+	if (!net->rows_backward_done) {
+		softmax_xent_backward(net->dz[last], net->probs, labels, n, net->dims[last + 1]);
+		if (last > 0)
+			run_(net, backward_rows_task_, &job.pass,
+			     (n + job.pass.block - 1) / job.pass.block);
+	}
+	net->rows_backward_done = 0;
 
 	/* About four blocks of rows of dw per thread. */
 	int threads = threads_(net);

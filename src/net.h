@@ -47,6 +47,9 @@ struct net {
 	/* Byte inputs (net_forward_bytes) compacted to their nonzero pixels, max_batch rows,
 	 * kept for the weight gradient of the backward pass. */
 	struct mm_sparse sparse;
+	/* Set by net_forward_bytes with labels, which then also runs the backward pass's
+	 * row-by-row part (down to dz[0]); the next backward call skips it. */
+	int rows_backward_done;
 
 	void *block; /* the one allocation everything above points into */
 };
