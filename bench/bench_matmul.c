@@ -11,6 +11,7 @@
 
 #include "idx.h"
 #include "matmul.h"
+#include "net.h" /* net_scratch_bytes */
 #include "pool.h"
 #include "rng.h"
 #include "util.h"
@@ -41,7 +42,7 @@ cmp_double_(const void *a, const void *b)
 /* Median over 5 samples of the seconds per call; each sample repeats the call for at
  * least 0.1 s (or once, if one call is longer). */
 struct call_ {
-	int kind; /* 0 triple loop, 1 mm_pool, 2 sparse */
+	int kind; /* 0 triple loop, 1 mm_pool, 2 sparse X·W, 3 sparse Xᵀ·dY */
 	struct pool *pool;
 	enum mm_op op;
 	float *C;
@@ -49,6 +50,8 @@ struct call_ {
 	int M, N, K;
 	const struct mm_sparse *sp;
 	const uint8_t *const *rows;
+	void *scratch;
+	size_t scratch_bytes;
 };
 
 static void
@@ -58,6 +61,10 @@ call_(const struct call_ *c)
 		triple_loop_(c->op, c->C, c->A, c->B, c->M, c->N, c->K);
 	} else if (c->kind == 1) {
 		mm_pool(c->pool, c->op, c->C, c->A, c->B, c->M, c->N, c->K);
+	} else if (c->kind == 3) {
+		/* dW(K,N) += Xᵀ·dY over the M compacted rows; B is dY. */
+		mm_sparse_tn(c->C, c->N, c->sp, 0, c->M, c->B, c->N, c->N, 0, c->K, c->scratch,
+			     c->scratch_bytes);
 	} else {
 		for (int r = 0; r < c->M; r++)
 			mm_sparse_compact(c->sp, r, c->rows[r]);
@@ -107,7 +114,7 @@ bench_shape_(const char *what, enum mm_op op, int M, int N, int K, struct pool *
 		if (fabs((double)C[i] - C_ref[i]) > 1e-5 * (K + 1) * (1.0 + fabs(C_ref[i])))
 			dief(EXIT_RUNTIME, "%s: GEMM result wrong at %zu", what, i);
 	double flop = 2.0 * M * N * K;
-	struct call_ c = {1, one, op, C, A, B, M, N, K, NULL, NULL};
+	struct call_ c = {1, one, op, C, A, B, M, N, K, NULL, NULL, NULL, 0};
 	double t1 = seconds_per_call_(&c, 5);
 	c.pool = all;
 	double tn = seconds_per_call_(&c, 5);
@@ -140,12 +147,25 @@ bench_sparse_(const struct dataset *ds, int R, int H, struct rng *rng)
 	void *mem = malloc(mm_sparse_bytes(R, K));
 	struct mm_sparse sp;
 	mm_sparse_init(&sp, K, mem);
-	struct call_ c = {2, NULL, MM_NN, Y, NULL, W, R, H, K, &sp, rows};
+	struct call_ c = {2, NULL, MM_NN, Y, NULL, W, R, H, K, &sp, rows, NULL, 0};
 	double t = seconds_per_call_(&c, 5);
-	printf("| sparse X·W, %d MNIST images, H=%d | %.1f%% of pixels nonzero | %.1f µs | "
-	       "%.1f dense-equivalent GFLOP/s (%.1f on the nonzeros) |\n", R, H,
-	       100.0 * nnz / ((double)R * K), t * 1e6, 2.0 * R * H * K / t / 1e9,
+	printf("| sparse X·W (compaction included), %d MNIST images, H=%d | %.1f%% of pixels "
+	       "nonzero | %.1f µs | %.1f dense-equivalent GFLOP/s (%.1f on the nonzeros) |\n", R,
+	       H, 100.0 * nnz / ((double)R * K), t * 1e6, 2.0 * R * H * K / t / 1e9,
 	       2.0 * nnz * H / t / 1e9);
+	/* The weight gradient on the rows the forward pass left compacted, with the scratch
+	 * a thread of bptrain has. */
+	c.kind = 3;
+	c.scratch_bytes = net_scratch_bytes(K);
+	c.scratch = malloc(c.scratch_bytes);
+	c.C = W;
+	c.B = Y;
+	t = seconds_per_call_(&c, 5);
+	printf("| sparse Xᵀ·dY (weight gradient), %d MNIST images, H=%d | %.1f%% of pixels "
+	       "nonzero | %.1f µs | %.1f dense-equivalent GFLOP/s (%.1f on the nonzeros) |\n", R,
+	       H, 100.0 * nnz / ((double)R * K), t * 1e6, 2.0 * R * H * K / t / 1e9,
+	       2.0 * nnz * H / t / 1e9);
+	free(c.scratch);
 	free(rows);
 	free(W);
 	free(Y);
