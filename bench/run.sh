@@ -129,12 +129,12 @@ through the 784-H layer, evaluation uses blocks of 1000 images.
 $(cat "$tmp/gemm")
 
 The dense kernel skips the steps k where a whole strip of A is zero, which the random data
-here never has: these are dense numbers. In training, the first layer's forward product
-is the sparse kernel on the last table (MNIST pixels are about 80% zeros; "dense-equivalent"
-counts the FLOPs a dense product would do, "on the nonzeros" the ones actually done); its
-weight gradient Xᵀ·dY is the dense kernel, which there drops the batch rows whose pixels in
-a strip of 10 inputs are all zero; the first layer's input gradient is never computed; the
-other layers are dense.
+here never has: these are dense numbers. Training does not use the dense kernel for the
+first layer: its forward product and its weight gradient Xᵀ·dY are the sparse kernels of
+the last table (MNIST pixels are about 80% zeros; "dense-equivalent" counts the FLOPs a
+dense product would do, "on the nonzeros" the ones actually done), and its input gradient
+is never computed. The other layers are small and dense; those up to 64 wide (H=50 and the
+10 logits) go through the narrow path, which skips the packed tile.
 
 ## 2. End to end
 
@@ -186,11 +186,13 @@ no source host beyond Debian and npm.
   nonzero pixels (AVX-512 compress, or a word-at-a-time scan in the portable build) and only
   those rows of W1 are read. Bitwise the same result as the dense product, since every
   kernel adds the terms of each output in the same order and adding 0·w is exact.
-- Layer 1 weight gradient (Xᵀ·dY): the dense packed GEMM, which drops the batch rows whose
-  pixels in a 10-input strip are all zero.
+- Layer 1 weight gradient (Xᵀ·dY): sparse, from the same compacted rows: the batch's
+  nonzeros are regrouped by pixel (each pixel's samples in order) and each row of dW1 is
+  summed in registers, then its SGD update applied by the same thread.
 - Layer 1 input gradient: not computed (nothing needs it).
-- Every other product (hidden layers, output layer, their gradients): the dense packed GEMM
-  (which also drops all-zero strips, e.g. of ReLU outputs).
+- Every other product (hidden layers, output layer, their gradients): dense; the packed
+  GEMM (which also drops all-zero strips, e.g. of ReLU outputs), or for outputs at most 64
+  wide the narrow path.
 NOTES
 } >"$out"
 echo "bench: wrote $out" >&2
