@@ -547,12 +547,12 @@ sp_gather_scalar_(int N, float *restrict dw, const float *restrict dY, size_t ld
 	}
 }
 
-/* Row r of the compacted rows: K column indices, K values and chunks+1 chunk starts, one
- * row after another, so each row is written by one task only. */
+/* Row r of the compacted rows: K column indices, K values and the count, one row after
+ * another, so each row is written by one task only. */
 static size_t
 row_ints_(const struct mm_sparse *sp)
 {
-	return 2 * (size_t)sp->K + sp->chunks + 1;
+	return 2 * (size_t)sp->K + 1;
 }
 
 static int *
@@ -568,7 +568,7 @@ row_val_(const struct mm_sparse *sp, int r)
 }
 
 static int *
-row_chunks_(const struct mm_sparse *sp, int r)
+row_nnz_(const struct mm_sparse *sp, int r)
 {
 	return row_idx_(sp, r) + 2 * (size_t)sp->K;
 }
@@ -576,38 +576,35 @@ row_chunks_(const struct mm_sparse *sp, int r)
 size_t
 mm_sparse_bytes(int rows, int K)
 {
-	int chunks = (K + MM_CHUNK - 1) / MM_CHUNK;
-	return (size_t)rows * (2 * (size_t)K + chunks + 1) * sizeof(int);
+	return (size_t)rows * (2 * (size_t)K + 1) * sizeof(int);
 }
 
 void
 mm_sparse_init(struct mm_sparse *sp, int K, void *mem)
 {
 	sp->K = K;
-	sp->chunks = (K + MM_CHUNK - 1) / MM_CHUNK;
 	sp->mem = mem;
 }
 
-void
-mm_sparse_compact(const struct mm_sparse *sp, int r, const uint8_t *bytes)
+/* The nonzero bytes among bytes[k0..k1) as (index k, value p / 255) pairs in k order, into
+ * idx and val, which have room for k1 - k0 entries. Returns how many. */
+static int
+compact_range_(const uint8_t *bytes, int k0, int k1, int *restrict idx, float *restrict val)
 {
-	int K = sp->K;
-	int *idx = row_idx_(sp, r), *chunk_start = row_chunks_(sp, r);
-	float *val = row_val_(sp, r);
-	int n = 0, k = 0, c = 0;
+	int n = 0, k = k0;
 #if defined(__AVX512F__)
 	/* Sixteen pixels at a time: widen to 32 bits, mask the nonzero ones, and compress
 	 * their indices and values to the front of a vector. All 16 lanes are stored, so
-	 * stale entries past n get overwritten by the next chunk; they stay inside the row
-	 * because n + 16 <= k + 16 <= K. The value p / 255 is p times the reciprocal plus one
-	 * Newton correction with fused multiply-adds, which is much cheaper than a vector
-	 * division and gives the correctly rounded quotient, bit for bit (float)p / 255.0f as
-	 * in the portable branch, for every byte p (tests/test_matmul checks all 256). */
+	 * stale entries past n get overwritten by the next chunk; they stay inside the
+	 * buffer because n + 16 <= k - k0 + 16 <= k1 - k0. The value p / 255 is p times the
+	 * reciprocal plus one Newton correction with fused multiply-adds, which is much
+	 * cheaper than a vector division and gives the correctly rounded quotient, bit for
+	 * bit (float)p / 255.0f as in the portable branch, for every byte p
+	 * (tests/test_matmul checks all 256). */
 	const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
 					       15);
 	const __m512 v255 = _mm512_set1_ps(255.0f), inv255 = _mm512_set1_ps(1.0f / 255.0f);
-	for (; k + MM_CHUNK <= K; k += MM_CHUNK, c++) {
-		chunk_start[c] = n;
+	for (; k + MM_CHUNK <= k1; k += MM_CHUNK) {
 		__m512i pix = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(bytes + k)));
 		__mmask16 nonzero = _mm512_test_epi32_mask(pix, pix);
 		__m512 p = _mm512_cvtepi32_ps(pix);
@@ -622,43 +619,32 @@ mm_sparse_compact(const struct mm_sparse *sp, int r, const uint8_t *bytes)
 	/* Eight pixels at a time: skip zero words (most of an MNIST image); in the others,
 	 * store every byte's entry but advance only past the nonzero ones, which avoids
 	 * unpredictable branches. */
-	for (; k + MM_CHUNK <= K; k += MM_CHUNK, c++) {
-		chunk_start[c] = n;
-		for (int w = k; w < k + MM_CHUNK; w += 8) {
-			uint64_t word;
-			memcpy(&word, bytes + w, sizeof word);
-			if (word == 0)
-				continue;
-			for (int b = w; b < w + 8; b++) {
-				idx[n] = b;
-				val[n] = (float)bytes[b] / 255.0f;
-				n += bytes[b] != 0;
-			}
+	for (; k + 8 <= k1; k += 8) {
+		uint64_t word;
+		memcpy(&word, bytes + k, sizeof word);
+		if (word == 0)
+			continue;
+		for (int b = k; b < k + 8; b++) {
+			idx[n] = b;
+			val[n] = (float)bytes[b] / 255.0f;
+			n += bytes[b] != 0;
 		}
 	}
 #endif
-	if (k < K) {
-		chunk_start[c++] = n;
-		for (; k < K; k++) {
-			if (bytes[k]) {
-				idx[n] = k;
-				val[n] = (float)bytes[k] / 255.0f;
-				n++;
-			}
+	for (; k < k1; k++) {
+		if (bytes[k]) {
+			idx[n] = k;
+			val[n] = (float)bytes[k] / 255.0f;
+			n++;
 		}
 	}
-	chunk_start[c] = n;
+	return n;
 }
 
 void
-mm_sparse_expand(const struct mm_sparse *sp, int r, float *x)
+mm_sparse_compact(const struct mm_sparse *sp, int r, const uint8_t *bytes)
 {
-	const int *idx = row_idx_(sp, r);
-	const float *val = row_val_(sp, r);
-	int nnz = row_chunks_(sp, r)[sp->chunks];
-	memset(x, 0, (size_t)sp->K * sizeof *x);
-	for (int e = 0; e < nnz; e++)
-		x[idx[e]] = val[e];
+	*row_nnz_(sp, r) = compact_range_(bytes, 0, sp->K, row_idx_(sp, r), row_val_(sp, r));
 }
 
 void
@@ -678,7 +664,7 @@ mm_sparse_nn(float *Y, int ldy, const struct mm_sparse *sp, int r0, int R, const
 			for (int r = r0; r < r0 + R; r++) {
 				const int *ri = row_idx_(sp, r);
 				const float *rv = row_val_(sp, r);
-				int nnz = row_chunks_(sp, r)[sp->chunks];
+				int nnz = *row_nnz_(sp, r);
 				float *y = Y + (size_t)(r - r0) * ldy + j0;
 				if (vector_ok)
 					sp_axpy_[passes.vecs[p]](passes.col[p], y, W + j0, ldw, ri, rv,
@@ -724,34 +710,37 @@ static sp_gather_fn_ *const sp_gather_[SP_VECS + 1] = {NULL, sp_gather_pass1_, s
 size_t
 mm_sparse_tn_scratch_bytes(int K)
 {
-	/* Room for the counts and the lists of one sample, however dense. */
-	return (size_t)K * sizeof(int) + (size_t)K * sizeof(struct sp_entry_);
+	/* The counts, one row's nonzeros, and the lists of one sample, however dense. */
+	return (size_t)K * (2 * sizeof(int) + sizeof(float)) + (size_t)K * sizeof(struct sp_entry_);
 }
 
 void
-mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int r0, int R, const float *dY,
-	     int ldy, int N, int k0, int k1, void *scratch, size_t scratch_bytes)
+mm_sparse_tn(float *dW, int ldw, const uint8_t *const *rows, int R, const float *dY, int ldy,
+	     int N, int k0, int k1, void *scratch, size_t scratch_bytes)
 {
 	if (R <= 0 || N <= 0 || k1 <= k0)
 		return;
-	int c0 = k0 / MM_CHUNK, c1 = (k1 + MM_CHUNK - 1) / MM_CHUNK, cols = k1 - k0;
-	/* The nonzeros of the block are regrouped by column of X (pixel), each pixel's list
-	 * in sample order: then a row of dW sums in registers, as the forward pass does, and
-	 * is stored once, instead of being loaded and stored for every sample. A pixel occurs
-	 * at most once per sample, so with `group` samples at a time each pixel's list gets
-	 * `group` slots and one pass fills them all. */
-	int *count = scratch;
-	size_t room = scratch_bytes / sizeof(int) - (size_t)cols;
+	int cols = k1 - k0;
+	/* The block's nonzeros are regrouped by column of X (pixel), each pixel's list in
+	 * sample order: then a row of dW sums in registers, as the forward pass does, and is
+	 * stored once, instead of being loaded and stored for every sample. A pixel occurs at
+	 * most once per sample, so with `group` samples at a time each pixel's list gets
+	 * `group` slots and one pass fills them all. The nonzeros are found in the bytes
+	 * again rather than taken from the forward pass's compacted rows: those were written
+	 * by other threads, and reading them here would pull their cache lines over to this
+	 * core and back every step. */
+	int *count = scratch, *idx = count + cols;
+	float *val = (float *)(idx + cols);
+	size_t room = scratch_bytes / sizeof(int) - 3 * (size_t)cols;
 	int group = (int)(room / (2 * (size_t)cols));
-	struct sp_entry_ *list = (struct sp_entry_ *)(count + cols);
+	struct sp_entry_ *list = (struct sp_entry_ *)(val + cols);
 	struct passes_ passes;
-	for (int g0 = r0; g0 < r0 + R; g0 += group) {
-		int g1 = g0 + group < r0 + R ? g0 + group : r0 + R;
+	for (int g0 = 0; g0 < R; g0 += group) {
+		int g1 = g0 + group < R ? g0 + group : R;
 		memset(count, 0, (size_t)cols * sizeof *count);
 		for (int r = g0; r < g1; r++) {
-			const int *chunk_start = row_chunks_(sp, r), *idx = row_idx_(sp, r);
-			const float *val = row_val_(sp, r);
-			for (int e = chunk_start[c0]; e < chunk_start[c1]; e++) {
+			int nnz = compact_range_(rows[r], k0, k1, idx, val);
+			for (int e = 0; e < nnz; e++) {
 				int k = idx[e] - k0;
 				list[(size_t)k * group + count[k]++] = (struct sp_entry_){r, val[e]};
 			}

@@ -44,14 +44,13 @@ void mm_gemm(float *C, int ldc, const float *A, int a_rs, int a_cs, const float 
 	     int b_cs, int M, int N, int K, void *scratch);
 
 /* Sparse rows compacted from byte images: X(r,k) = bytes_r[k] / 255, the value
- * dataset_gather gives. Each row keeps its nonzero entries (column, value) in column order,
- * and where each MM_CHUNK-column chunk starts among them, so the entries of a chunk of
- * columns can be found without a search. */
+ * dataset_gather gives. Each row keeps its nonzero entries (column, value) in column order.
+ * Images are scanned MM_CHUNK pixels at a time. */
 #define MM_CHUNK 16
 
 struct mm_sparse {
-	int K, chunks; /* chunks = ceil(K / MM_CHUNK) */
-	int *mem;      /* rows one after another, see matmul.c */
+	int K;
+	int *mem; /* rows one after another, see matmul.c */
 };
 
 /* Bytes of memory for `rows` compacted rows of K columns; mm_sparse_init carves it. */
@@ -61,21 +60,20 @@ void mm_sparse_init(struct mm_sparse *sp, int K, void *mem);
 /* Compact the K bytes at `bytes` into row r. */
 void mm_sparse_compact(const struct mm_sparse *sp, int r, const uint8_t *bytes);
 
-/* x(K) = row r as dense floats (zeros included). */
-void mm_sparse_expand(const struct mm_sparse *sp, int r, float *x);
-
 /* Y(R,N) (row stride ldy) += X(r0..r0+R-1, K) · W(K,N) (row stride ldw). */
 void mm_sparse_nn(float *Y, int ldy, const struct mm_sparse *sp, int r0, int R, const float *W,
 		  int ldw, int N);
+
 /* dW(k, 0..N) (row stride ldw) += Σ_r X(r,k) · dY(r, 0..N) (row stride ldy) for the columns
- * k0 <= k < k1 of X, summing over rows r = r0..r0+R-1 in that order: the weight gradient
- * Xᵀ·dY restricted to a block of dW's rows, so that tasks owning different blocks never
- * share a sum. k0 must be a multiple of MM_CHUNK, and k1 one too or K. scratch holds
- * scratch_bytes >= mm_sparse_tn_scratch_bytes(K), enough for one sample at a time; more
- * lets more samples go at once. */
+ * k0 <= k < k1 of X, X's row r being the byte image rows[r], summing over r = 0..R-1 in
+ * that order: the weight gradient Xᵀ·dY restricted to a block of dW's rows, so that tasks
+ * owning different blocks never share a sum. scratch holds scratch_bytes >=
+ * mm_sparse_tn_scratch_bytes(K), enough for one sample at a time; more lets more samples
+ * go at once. */
 size_t mm_sparse_tn_scratch_bytes(int K);
-void mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int r0, int R, const float *dY,
-		  int ldy, int N, int k0, int k1, void *scratch, size_t scratch_bytes);
+void mm_sparse_tn(float *dW, int ldw, const uint8_t *const *rows, int R, const float *dY, int ldy,
+		  int N, int k0, int k1, void *scratch, size_t scratch_bytes);
+
 /* The plain triple loop, kept as the reference the tests and benchmarks compare against.
  * transpose_a/transpose_b select the same three variants (A is (K,M) when transposed,
  * B is (N,K) when transposed). Accumulates in double, then adds into C. */

@@ -131,7 +131,7 @@ static void
 run_(struct net *net, pool_task_fn *fn, void *arg, int n_tasks)
 {
 	if (net->pool) {
-		pool_run(net->pool, fn, arg, n_tasks);
+		pool_run_fixed(net->pool, fn, arg, n_tasks);
 		return;
 	}
 	for (int task = 0; task < n_tasks; task++)
@@ -337,7 +337,7 @@ grads_task_(void *arg, int task, int thread)
 	if (l == 0 && job->pass.in.rows) {
 		/* Byte inputs are still compacted from the forward pass: each sample adds
 		 * only to the rows of dw of its nonzero pixels. */
-		mm_sparse_tn(net->dw[0], out, &net->sparse, 0, n, net->dz[0], out, out, k0, k1,
+		mm_sparse_tn(net->dw[0], out, job->pass.in.rows, n, net->dz[0], out, out, k0, k1,
 			     scratch, net_scratch_bytes(in));
 	} else {
 		/* The packed GEMM skips the batch rows whose inputs in a strip of the block

@@ -47,6 +47,7 @@ struct pool {
 	pool_task_fn *fn;
 	void *arg;
 	int n_tasks;
+	int fixed; /* pool_run_fixed: task i runs on thread i % threads, nothing is claimed */
 
 	pthread_mutex_t lock;
 	pthread_cond_t wake;     /* sleeping workers wait here for a new job */
@@ -72,6 +73,19 @@ generation_(uint64_t job)
 	return (uint32_t)(job >> 32);
 }
 
+/* Count `tasks` more tasks of the current job as done, and wake a sleeping caller if that
+ * was the last of them. */
+static void
+finish_(struct pool *pool, int tasks, int n_tasks)
+{
+	if (atomic_fetch_add_explicit(&pool->done, tasks, memory_order_acq_rel) + tasks != n_tasks)
+		return;
+	pthread_mutex_lock(&pool->lock);
+	if (pool->caller_sleeping)
+		pthread_cond_signal(&pool->finished);
+	pthread_mutex_unlock(&pool->lock);
+}
+
 /* Claim and run tasks of job generation gen until none are left or the job changed. The
  * job word counts the tasks not yet claimed, so whether one is left is decided by the word
  * alone, in the same compare-and-swap that claims it. */
@@ -79,6 +93,15 @@ static void
 run_tasks_(struct pool *pool, uint32_t gen, int thread)
 {
 	uint64_t job = atomic_load_explicit(&pool->job, memory_order_acquire);
+	if (generation_(job) == gen && pool->fixed) {
+		/* Every thread has at least one task (see pool_run_fixed), so the job cannot
+		 * end, nor the fields change, before this thread's tasks are counted. */
+		int n_tasks = pool->n_tasks, mine = 0;
+		for (int task = thread; task < n_tasks; task += pool->threads, mine++)
+			pool->fn(pool->arg, task, thread);
+		finish_(pool, mine, n_tasks);
+		return;
+	}
 	for (;;) {
 		uint32_t left = (uint32_t)job;
 		if (generation_(job) != gen || left == 0)
@@ -91,12 +114,7 @@ run_tasks_(struct pool *pool, uint32_t gen, int thread)
 		 * put until this task is counted as done. */
 		int n_tasks = pool->n_tasks;
 		pool->fn(pool->arg, n_tasks - (int)left, thread);
-		if (atomic_fetch_add_explicit(&pool->done, 1, memory_order_acq_rel) + 1 == n_tasks) {
-			pthread_mutex_lock(&pool->lock);
-			if (pool->caller_sleeping)
-				pthread_cond_signal(&pool->finished);
-			pthread_mutex_unlock(&pool->lock);
-		}
+		finish_(pool, 1, n_tasks);
 		job = atomic_load_explicit(&pool->job, memory_order_acquire);
 	}
 }
@@ -200,8 +218,8 @@ pool_free(struct pool *pool)
 	free(pool);
 }
 
-void
-pool_run(struct pool *pool, pool_task_fn *fn, void *arg, int n_tasks)
+static void
+run_(struct pool *pool, pool_task_fn *fn, void *arg, int n_tasks, int fixed)
 {
 	if (n_tasks <= 0)
 		return;
@@ -214,10 +232,12 @@ pool_run(struct pool *pool, pool_task_fn *fn, void *arg, int n_tasks)
 	pool->fn = fn;
 	pool->arg = arg;
 	pool->n_tasks = n_tasks;
+	pool->fixed = fixed;
 	atomic_store_explicit(&pool->done, 0, memory_order_relaxed);
 	uint32_t gen = generation_(atomic_load_explicit(&pool->job, memory_order_relaxed)) + 1;
-	/* The release store publishes fn, arg, n_tasks and done along with the new job. */
-	atomic_store_explicit(&pool->job, (uint64_t)gen << 32 | (uint32_t)n_tasks,
+	/* The release store publishes fn, arg, n_tasks, fixed and done along with the new
+	 * job; a fixed job has nothing to claim. */
+	atomic_store_explicit(&pool->job, (uint64_t)gen << 32 | (uint32_t)(fixed ? 0 : n_tasks),
 			      memory_order_release);
 	pthread_mutex_lock(&pool->lock);
 	if (pool->sleepers)
@@ -237,6 +257,20 @@ pool_run(struct pool *pool, pool_task_fn *fn, void *arg, int n_tasks)
 		pthread_cond_wait(&pool->finished, &pool->lock);
 	pool->caller_sleeping = 0;
 	pthread_mutex_unlock(&pool->lock);
+}
+
+void
+pool_run(struct pool *pool, pool_task_fn *fn, void *arg, int n_tasks)
+{
+	run_(pool, fn, arg, n_tasks, 0);
+}
+
+void
+pool_run_fixed(struct pool *pool, pool_task_fn *fn, void *arg, int n_tasks)
+{
+	/* With fewer tasks than threads some thread would have none, and the job could end
+	 * while that thread still reads it: claim them instead. */
+	run_(pool, fn, arg, n_tasks, n_tasks >= pool->threads);
 }
 
 int

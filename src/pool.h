@@ -22,8 +22,13 @@ typedef void pool_task_fn(void *arg, int task, int thread);
 struct pool *pool_create(int threads, size_t scratch_bytes);
 void pool_free(struct pool *pool);
 
-/* Run fn(arg, task, thread) for every task in 0..n_tasks-1 and wait for all of them. */
+/* Run fn(arg, task, thread) for every task in 0..n_tasks-1 and wait for all of them. Tasks
+ * go to whichever thread asks first. */
 void pool_run(struct pool *pool, pool_task_fn *fn, void *arg, int n_tasks);
+/* The same, but task i always runs on thread i % threads (when n_tasks >= threads): a pass
+ * that runs every step keeps its blocks of data in the same core's cache from one step to
+ * the next, at the price of waiting for a thread that is late. */
+void pool_run_fixed(struct pool *pool, pool_task_fn *fn, void *arg, int n_tasks);
 
 int pool_threads(const struct pool *pool);
 void *pool_scratch(const struct pool *pool, int thread);

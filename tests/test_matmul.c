@@ -163,9 +163,10 @@ check_sparse_(int R, int N, int K, struct rng *rng)
 	/* The smallest scratch, so that the samples go a few at a time. */
 	size_t tn_bytes = mm_sparse_tn_scratch_bytes(K);
 	void *tn_scratch = malloc(tn_bytes);
-	mm_sparse_tn(dW, N, &sp, 0, half, dY, N, N, 0, split, tn_scratch, tn_bytes);
-	mm_sparse_tn(dW, N, &sp, half, R - half, dY, N, N, 0, split, tn_scratch, tn_bytes);
-	mm_sparse_tn(dW, N, &sp, 0, R, dY, N, N, split, K, tn_scratch, tn_bytes);
+	mm_sparse_tn(dW, N, rows, half, dY, N, N, 0, split, tn_scratch, tn_bytes);
+	mm_sparse_tn(dW, N, rows + half, R - half, dY + (size_t)half * N, N, N, 0, split,
+		     tn_scratch, tn_bytes);
+	mm_sparse_tn(dW, N, rows, R, dY, N, N, split, K, tn_scratch, tn_bytes);
 	free(tn_scratch);
 	mm_gemm(dW0, N, X, 1, K, dY, N, 1, K, N, R, scratch);
 	CHECK(memcmp(dW, dW0, (size_t)K * N * sizeof *dW) == 0,
