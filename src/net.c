@@ -138,19 +138,16 @@ run_(struct net *net, pool_task_fn *fn, void *arg, int n_tasks)
 		fn(arg, task, 0);
 }
 
-/* Rows per task for the row-parallel passes: a few tasks per thread, so a thread that
- * wakes up late still finds work. Each row is computed the same way whatever block it is
- * in, so this may depend on the thread count without changing any result. */
+/* Rows per task for the row-parallel passes: one block per thread. Tasks are placed on
+ * threads by number (pool_run_fixed), so equal blocks are equal shares, and each thread
+ * finds its rows' buffers in its own cache from one step to the next. Each row is computed
+ * the same way whatever block it is in, so this may depend on the thread count without
+ * changing any result. */
 static int
 row_block_(const struct net *net, int n)
 {
 	int threads = threads_(net);
-	if (threads == 1)
-		return n;
-	/* A wide first layer streams all of w[0] from L3 once per block of rows: then take
-	 * one block per thread. */
-	int tasks = net->dims[1] >= 256 ? threads : 4 * threads;
-	int block = (n + tasks - 1) / tasks;
+	int block = (n + threads - 1) / threads;
 	return block < 16 ? 16 : block;
 }
 
@@ -375,16 +372,13 @@ backward_(struct net *net, const struct input_ *in, const uint8_t *labels, int n
 	}
 	net->rows_backward_done = 0;
 
-	/* About four blocks of rows of dw per thread. */
+	/* One block of rows of each dw per thread, as for the rows above: the block's share of
+	 * w and dw stays in that thread's cache from step to step. */
 	int threads = threads_(net);
 	job.tasks_before[0] = 0;
 	for (int l = 0; l <= last; l++) {
 		int rows = net->dims[l];
-		int block;
-		if (threads == 1)
-			block = rows;
-		else
-			block = (rows + 4 * threads - 1) / (4 * threads);
+		int block = (rows + threads - 1) / threads;
 		/* Whole tiles of the GEMM (10 rows with AVX-512, 6 otherwise), or whole
 		 * chunks of the compacted byte rows. */
 		int unit = l == 0 && in->rows ? MM_CHUNK : 30;
