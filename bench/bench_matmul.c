@@ -63,12 +63,12 @@ call_(const struct call_ *c)
 		mm_pool(c->pool, c->op, c->C, c->A, c->B, c->M, c->N, c->K);
 	} else if (c->kind == 3) {
 		/* dW(K,N) += Xᵀ·dY over the M compacted rows; B is dY. */
-		mm_sparse_tn(c->C, c->N, c->rows, c->M, c->B, c->N, c->N, 0, c->K, c->scratch,
+		mm_sparse_tn(c->C, c->N, c->sp, c->M, c->B, c->N, c->N, 0, c->scratch,
 			     c->scratch_bytes);
 	} else {
 		for (int r = 0; r < c->M; r++)
-			mm_sparse_compact(c->sp, r, c->rows[r]);
-		mm_sparse_nn(c->C, c->N, c->sp, 0, c->M, c->B, c->N, c->N);
+			mm_sparse_compact(c->sp, r, c->rows[r], 0);
+		mm_sparse_nn(c->C, c->N, c->sp, 1, 0, c->M, c->B, c->N, c->N);
 	}
 }
 
@@ -153,8 +153,8 @@ bench_sparse_(const struct dataset *ds, int R, int H, struct rng *rng)
 	       "nonzero | %.1f µs | %.1f dense-equivalent GFLOP/s (%.1f on the nonzeros) |\n", R,
 	       H, 100.0 * nnz / ((double)R * K), t * 1e6, 2.0 * R * H * K / t / 1e9,
 	       2.0 * nnz * H / t / 1e9);
-	/* The weight gradient from the same images (it finds their nonzeros itself), with
-	 * the scratch a thread of bptrain has. */
+	/* The weight gradient on the rows the forward pass left compacted, with the scratch
+	 * a thread of bptrain has. */
 	c.kind = 3;
 	c.scratch_bytes = net_scratch_bytes(K);
 	c.scratch = malloc(c.scratch_bytes);

@@ -486,22 +486,38 @@ plan_passes_(struct passes_ *p, int N)
 /* Columns handled per call of the pass planner. */
 #define SP_MAX_COLS (64 * SP_VECS * VL - 2 * VL)
 
-/* y[col[v] ...] += Σ_p val[p] · w[idx[p]*ldw + col[v] ...] for v < nv. Each vector count
- * gets its own small function so that the accumulators stay in registers. */
+/* One row's nonzeros in one block of columns. */
+struct sp_segment_ {
+	const int *idx;
+	const float *val;
+	int nnz;
+};
+
+/* y[col[v] ...] += Σ_p val[p] · w[idx[p]*ldw + col[v] ...] for v < nv, over the segments of a
+ * row: the first segment's terms are added to y one by one, each later segment's are summed
+ * from zero and the sum added (see mm_sparse_nn). Each vector count gets its own small
+ * function so that the accumulators stay in registers. */
 #define SP_AXPY_PASS(nv)                                                                      \
 	static void                                                                            \
 	sp_axpy_pass##nv##_(const int *col, float *restrict y, const float *restrict W,         \
-			    size_t ldw, const int *restrict idx, const float *restrict val,    \
-			    int nnz)                                                           \
+			    size_t ldw, const struct sp_segment_ *seg, int n_seg)              \
 	{                                                                                      \
-		vf acc[nv];                                                                    \
+		vf acc[nv], sum[nv];                                                           \
 		for (int v = 0; v < nv; v++)                                                   \
 			acc[v] = load_(y + col[v]);                                            \
-		for (int p = 0; p < nnz; p++) {                                                \
-			const float *w = W + (size_t)idx[p] * ldw;                             \
-			float x = val[p];                                                      \
+		for (int s = 0; s < n_seg; s++) {                                              \
+			const int *idx = seg[s].idx;                                           \
+			const float *val = seg[s].val;                                         \
 			for (int v = 0; v < nv; v++)                                           \
-				acc[v] += x * load_(w + col[v]);                               \
+				sum[v] = s == 0 ? acc[v] : (vf){0};                            \
+			for (int p = 0; p < seg[s].nnz; p++) {                                 \
+				const float *w = W + (size_t)idx[p] * ldw;                     \
+				float x = val[p];                                              \
+				for (int v = 0; v < nv; v++)                                   \
+					sum[v] += x * load_(w + col[v]);                       \
+			}                                                                      \
+			for (int v = 0; v < nv; v++)                                           \
+				acc[v] = s == 0 ? sum[v] : acc[v] + sum[v];                    \
 		}                                                                              \
 		for (int v = 0; v < nv; v++)                                                   \
 			store_(y + col[v], acc[v]);                                            \
@@ -511,7 +527,7 @@ SP_AXPY_PASS(2)
 SP_AXPY_PASS(3)
 SP_AXPY_PASS(4)
 
-typedef void sp_axpy_fn_(const int *, float *, const float *, size_t, const int *, const float *,
+typedef void sp_axpy_fn_(const int *, float *, const float *, size_t, const struct sp_segment_ *,
 			 int);
 static sp_axpy_fn_ *const sp_axpy_[SP_VECS + 1] = {NULL, sp_axpy_pass1_, sp_axpy_pass2_,
 						   sp_axpy_pass3_, sp_axpy_pass4_};
@@ -519,12 +535,16 @@ static sp_axpy_fn_ *const sp_axpy_[SP_VECS + 1] = {NULL, sp_axpy_pass1_, sp_axpy
 /* The same for N < VL, one column at a time. */
 static void
 sp_axpy_scalar_(int N, float *restrict y, const float *restrict W, size_t ldw,
-		const int *restrict idx, const float *restrict val, int nnz)
+		const struct sp_segment_ *seg, int n_seg)
 {
 	for (int j = 0; j < N; j++) {
 		float acc = y[j];
-		for (int p = 0; p < nnz; p++)
-			acc = MADD_(val[p], W[(size_t)idx[p] * ldw + j], acc);
+		for (int s = 0; s < n_seg; s++) {
+			float sum = s == 0 ? acc : 0.0f;
+			for (int p = 0; p < seg[s].nnz; p++)
+				sum = MADD_(seg[s].val[p], W[(size_t)seg[s].idx[p] * ldw + j], sum);
+			acc = s == 0 ? sum : acc + sum;
+		}
 		y[j] = acc;
 	}
 }
@@ -642,35 +662,39 @@ compact_range_(const uint8_t *bytes, int k0, int k1, int *restrict idx, float *r
 }
 
 void
-mm_sparse_compact(const struct mm_sparse *sp, int r, const uint8_t *bytes)
+mm_sparse_compact(const struct mm_sparse *sp, int r, const uint8_t *bytes, int k0)
 {
-	*row_nnz_(sp, r) = compact_range_(bytes, 0, sp->K, row_idx_(sp, r), row_val_(sp, r));
+	*row_nnz_(sp, r) = compact_range_(bytes, k0, k0 + sp->K, row_idx_(sp, r), row_val_(sp, r));
 }
 
 void
-mm_sparse_nn(float *Y, int ldy, const struct mm_sparse *sp, int r0, int R, const float *W,
-	     int ldw, int N)
+mm_sparse_nn(float *Y, int ldy, const struct mm_sparse *blocks, int n_blocks, int r0, int R,
+	     const float *W, int ldw, int N)
 {
-	if (R <= 0 || N <= 0)
+	if (R <= 0 || N <= 0 || n_blocks <= 0)
 		return;
+	if (n_blocks > MM_MAX_BLOCKS)
+		dief(EXIT_RUNTIME, "mm_sparse_nn: %d blocks, at most %d", n_blocks, MM_MAX_BLOCKS);
 	/* Column passes outermost, rows inside: a pass's columns of W (K x 64 floats, 200 KiB
 	 * for MNIST) are reused by every row while they sit in L2. Cutting K into blocks that
 	 * fit L1 measured slower: it adds a call and a load and store of y per block. */
 	struct passes_ passes;
+	struct sp_segment_ seg[MM_MAX_BLOCKS];
 	for (int j0 = 0; j0 < N; j0 += SP_MAX_COLS) {
 		int nc = min_(SP_MAX_COLS, N - j0);
 		int vector_ok = plan_passes_(&passes, nc);
 		for (int p = 0; p < (vector_ok ? passes.count : 1); p++) {
 			for (int r = r0; r < r0 + R; r++) {
-				const int *ri = row_idx_(sp, r);
-				const float *rv = row_val_(sp, r);
-				int nnz = *row_nnz_(sp, r);
+				for (int b = 0; b < n_blocks; b++)
+					seg[b] = (struct sp_segment_){row_idx_(&blocks[b], r),
+								      row_val_(&blocks[b], r),
+								      *row_nnz_(&blocks[b], r)};
 				float *y = Y + (size_t)(r - r0) * ldy + j0;
 				if (vector_ok)
-					sp_axpy_[passes.vecs[p]](passes.col[p], y, W + j0, ldw, ri, rv,
-								 nnz);
+					sp_axpy_[passes.vecs[p]](passes.col[p], y, W + j0, ldw, seg,
+								 n_blocks);
 				else
-					sp_axpy_scalar_(nc, y, W + j0, ldw, ri, rv, nnz);
+					sp_axpy_scalar_(nc, y, W + j0, ldw, seg, n_blocks);
 			}
 		}
 	}
@@ -710,36 +734,34 @@ static sp_gather_fn_ *const sp_gather_[SP_VECS + 1] = {NULL, sp_gather_pass1_, s
 size_t
 mm_sparse_tn_scratch_bytes(int K)
 {
-	/* The counts, one row's nonzeros, and the lists of one sample, however dense. */
-	return (size_t)K * (2 * sizeof(int) + sizeof(float)) + (size_t)K * sizeof(struct sp_entry_);
+	/* The counts and the lists of one sample, however dense. */
+	return (size_t)K * sizeof(int) + (size_t)K * sizeof(struct sp_entry_);
 }
 
 void
-mm_sparse_tn(float *dW, int ldw, const uint8_t *const *rows, int R, const float *dY, int ldy,
-	     int N, int k0, int k1, void *scratch, size_t scratch_bytes)
+mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float *dY, int ldy,
+	     int N, int k0, void *scratch, size_t scratch_bytes)
 {
-	if (R <= 0 || N <= 0 || k1 <= k0)
+	int cols = sp->K;
+	if (R <= 0 || N <= 0 || cols <= 0)
 		return;
-	int cols = k1 - k0;
-	/* The block's nonzeros are regrouped by column of X (pixel), each pixel's list in
-	 * sample order: then a row of dW sums in registers, as the forward pass does, and is
-	 * stored once, instead of being loaded and stored for every sample. A pixel occurs at
-	 * most once per sample, so with `group` samples at a time each pixel's list gets
-	 * `group` slots and one pass fills them all. The nonzeros are found in the bytes
-	 * again rather than taken from the forward pass's compacted rows: those were written
-	 * by other threads, and reading them here would pull their cache lines over to this
-	 * core and back every step. */
-	int *count = scratch, *idx = count + cols;
-	float *val = (float *)(idx + cols);
-	size_t room = scratch_bytes / sizeof(int) - 3 * (size_t)cols;
+	/* The nonzeros are regrouped by column of X (pixel), each pixel's list in sample
+	 * order: then a row of dW sums in registers, as the forward pass does, and is stored
+	 * once, instead of being loaded and stored for every sample. A pixel occurs at most
+	 * once per sample, so with `group` samples at a time each pixel's list gets `group`
+	 * slots and one pass fills them all. */
+	int *count = scratch;
+	size_t room = scratch_bytes / sizeof(int) - (size_t)cols;
 	int group = (int)(room / (2 * (size_t)cols));
-	struct sp_entry_ *list = (struct sp_entry_ *)(val + cols);
+	struct sp_entry_ *list = (struct sp_entry_ *)(count + cols);
 	struct passes_ passes;
 	for (int g0 = 0; g0 < R; g0 += group) {
 		int g1 = g0 + group < R ? g0 + group : R;
 		memset(count, 0, (size_t)cols * sizeof *count);
 		for (int r = g0; r < g1; r++) {
-			int nnz = compact_range_(rows[r], k0, k1, idx, val);
+			const int *idx = row_idx_(sp, r);
+			const float *val = row_val_(sp, r);
+			int nnz = *row_nnz_(sp, r);
 			for (int e = 0; e < nnz; e++) {
 				int k = idx[e] - k0;
 				list[(size_t)k * group + count[k]++] = (struct sp_entry_){r, val[e]};

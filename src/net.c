@@ -54,9 +54,18 @@ net_init(struct net *net, const int *dims, int n_layers, enum activation activat
 	 * kernels load and store unaligned, so that is enough. */
 	size_t classes_rows = (size_t)max_batch * dims[n_layers];
 	size_t scratch_floats = (net_scratch_bytes(dims[0]) + sizeof(float) - 1) / sizeof(float);
-	size_t sparse_floats = mm_sparse_bytes(max_batch, dims[0]) / sizeof(float);
+	size_t sparse_floats = 0;
+	/* Whole chunks of pixels per block, so that compacting a block needs no scalar tail. */
+	for (int j = 0; j <= NET_INPUT_BLOCKS; j++)
+		net->in_block[j] = (int)((long long)dims[0] * j / NET_INPUT_BLOCKS / MM_CHUNK *
+					 MM_CHUNK);
+	net->in_block[NET_INPUT_BLOCKS] = dims[0];
+	for (int j = 0; j < NET_INPUT_BLOCKS; j++)
+		sparse_floats += mm_sparse_bytes(max_batch, net->in_block[j + 1] - net->in_block[j]) /
+				 sizeof(float);
+	size_t part_floats = (size_t)max_batch * dims[1];
 	size_t total = scratch_floats + 2 * n_params + 4 * n_acts + classes_rows + max_batch +
-		       sparse_floats;
+		       sparse_floats + (NET_INPUT_BLOCKS - 1) * part_floats;
 	float *p = xmalloc(total * sizeof(float));
 	net->block = p;
 	net->scratch = p;
@@ -90,7 +99,15 @@ net_init(struct net *net, const int *dims, int n_layers, enum activation activat
 	p += classes_rows;
 	net->row_loss = p;
 	p += max_batch;
-	mm_sparse_init(&net->sparse, dims[0], p);
+	for (int j = 0; j < NET_INPUT_BLOCKS; j++) {
+		int width = net->in_block[j + 1] - net->in_block[j];
+		mm_sparse_init(&net->sparse[j], width, p);
+		p += mm_sparse_bytes(max_batch, width) / sizeof(float);
+	}
+	for (int j = 0; j < NET_INPUT_BLOCKS - 1; j++) {
+		net->part[j] = p;
+		p += part_floats;
+	}
 
 	for (int l = 0; l < n_layers; l++) {
 		size_t wsize = (size_t)dims[l] * dims[l + 1];
@@ -200,8 +217,80 @@ backward_rows_(struct net *net, int r0, int rows, void *scratch)
 	}
 }
 
-/* Forward over rows r0..r0+rows-1: everything a row needs is in that row, so blocks of
- * rows run in parallel without sharing any sum. */
+/* The first layer's partial product over input block j for rows r0..r0+rows-1: block 0
+ * starts from the bias and goes straight into z[0], the others into part[j-1]. */
+static void
+first_layer_(struct net *net, const struct input_ *x, int j, int r0, int rows, void *scratch)
+{
+	int in = net->dims[0], out = net->dims[1];
+	int k0 = net->in_block[j], width = net->in_block[j + 1] - k0;
+	float *y = (j == 0 ? net->z[0] : net->part[j - 1]) + (size_t)r0 * out;
+	if (j == 0) {
+		/* Starting C at the broadcast bias lets the accumulating product add it. */
+		for (int i = 0; i < rows; i++)
+			memcpy(y + (size_t)i * out, net->b[0], (size_t)out * sizeof *y);
+	} else {
+		memset(y, 0, (size_t)rows * out * sizeof *y);
+	}
+	if (width == 0)
+		return;
+	if (!x->rows) {
+		mm_gemm(y, out, x->x + (size_t)r0 * in + k0, in, 1, net->w[0] + (size_t)k0 * out,
+			out, 1, rows, out, width, scratch);
+		return;
+	}
+	/* A few rows at a time, so the compacted rows are still in cache when the product
+	 * reads them. */
+	const struct mm_sparse *sp = &net->sparse[j];
+	for (int g = r0; g < r0 + rows; g += SPARSE_GROUP) {
+		int group = r0 + rows - g < SPARSE_GROUP ? r0 + rows - g : SPARSE_GROUP;
+		for (int i = g; i < g + group; i++) {
+			/* Training samples are scattered over the data set: fetch the next
+			 * image while this one is compacted. */
+			if (i + 1 < r0 + rows)
+				prefetch_(x->rows[i + 1] + k0, width);
+			mm_sparse_compact(sp, i, x->rows[i], k0);
+		}
+		mm_sparse_nn(y + (size_t)(g - r0) * out, out, sp, 1, g, group, net->w[0], out, out);
+	}
+}
+
+/* The first layer for rows r0..r0+rows-1 of byte images, all input blocks at once: the
+ * same sums as first_layer_ block by block and the blocks added in order, without the
+ * partial products ever leaving registers. */
+static void
+first_layer_rows_(struct net *net, const struct input_ *x, int r0, int rows)
+{
+	int out = net->dims[1];
+	float *z = net->z[0] + (size_t)r0 * out;
+	for (int i = 0; i < rows; i++)
+		memcpy(z + (size_t)i * out, net->b[0], (size_t)out * sizeof *z);
+	for (int g = r0; g < r0 + rows; g += SPARSE_GROUP) {
+		int group = r0 + rows - g < SPARSE_GROUP ? r0 + rows - g : SPARSE_GROUP;
+		for (int i = g; i < g + group; i++) {
+			if (i + 1 < r0 + rows)
+				prefetch_(x->rows[i + 1], net->dims[0]);
+			for (int j = 0; j < NET_INPUT_BLOCKS; j++)
+				mm_sparse_compact(&net->sparse[j], i, x->rows[i], net->in_block[j]);
+		}
+		mm_sparse_nn(z + (size_t)(g - r0) * out, out, net->sparse, NET_INPUT_BLOCKS, g, group,
+			     net->w[0], out, out);
+	}
+}
+
+/* Forward, first layer, when training: one task per input block, over all n rows. The
+ * block's rows of w[0] are only ever read and written by the thread that runs task j
+ * (see pool_run_fixed), in this pass and in the backward one, so the weights, which change
+ * every step, never have to travel between cores. */
+static void
+first_layer_task_(void *arg, int task, int thread)
+{
+	struct pass_ *job = arg;
+	first_layer_(job->net, &job->in, task, 0, job->n, scratch_(job->net, thread));
+}
+
+/* Forward over rows r0..r0+rows-1 from the first layer's partial products on: everything a
+ * row needs is in that row, so blocks of rows run in parallel without sharing any sum. */
 static void
 forward_task_(void *arg, int task, int thread)
 {
@@ -214,31 +303,29 @@ forward_task_(void *arg, int task, int thread)
 	for (int l = 0; l <= last; l++) {
 		int in = net->dims[l], out = net->dims[l + 1];
 		float *z = net->z[l] + (size_t)r0 * out;
-		/* Starting C at the broadcast bias lets the accumulating GEMM add the bias. */
-		for (int i = 0; i < rows; i++)
-			memcpy(z + (size_t)i * out, net->b[l], (size_t)out * sizeof *z);
-		if (l == 0 && job->in.rows) {
-			/* A few rows at a time, so the compacted rows are still in L1 when
-			 * the product reads them. */
-			for (int g = 0; g < rows; g += SPARSE_GROUP) {
-				int group = rows - g < SPARSE_GROUP ? rows - g : SPARSE_GROUP;
-				for (int i = r0 + g; i < r0 + g + group; i++) {
-					/* Training samples are scattered over the data set:
-					 * fetch the next image while this one is compacted. */
-					if (i + 1 < r0 + rows)
-						prefetch_(job->in.rows[i + 1], in);
-					mm_sparse_compact(&net->sparse, i, job->in.rows[i]);
-				}
-				mm_sparse_nn(z + (size_t)g * out, out, &net->sparse, r0 + g, group,
-					     net->w[0], out, out);
+		size_t len = (size_t)rows * out;
+		if (l == 0 && !job->labels && job->in.rows) {
+			/* Evaluation: the weights stay put, so the row's task does the first
+			 * layer too, all input blocks in one pass over each row. */
+			first_layer_rows_(net, &job->in, r0, rows);
+		} else if (l == 0) {
+			if (!job->labels)
+				for (int j = 0; j < NET_INPUT_BLOCKS; j++)
+					first_layer_(net, &job->in, j, r0, rows, scratch);
+			/* The input blocks' sums, added in block order. */
+			for (int j = 0; j < NET_INPUT_BLOCKS - 1; j++) {
+				const float *part = net->part[j] + (size_t)r0 * out;
+				for (size_t i = 0; i < len; i++)
+					z[i] += part[i];
 			}
 		} else {
-			const float *x = l == 0 ? job->in.x : net->a[l - 1];
-			mm_gemm(z, out, x + (size_t)r0 * in, in, 1, net->w[l], out, 1, rows, out, in,
-				scratch);
+			for (int i = 0; i < rows; i++)
+				memcpy(z + (size_t)i * out, net->b[l], (size_t)out * sizeof *z);
+			mm_gemm(z, out, net->a[l - 1] + (size_t)r0 * in, in, 1, net->w[l], out, 1,
+				rows, out, in, scratch);
 		}
 		if (l < last)
-			activation_forward_(net, net->a[l] + (size_t)r0 * out, z, (size_t)rows * out);
+			activation_forward_(net, net->a[l] + (size_t)r0 * out, z, len);
 	}
 	if (!job->labels)
 		return;
@@ -260,6 +347,8 @@ static float
 forward_(struct net *net, const struct input_ *in, const uint8_t *labels, int n)
 {
 	struct pass_ job = {net, *in, labels, n, row_block_(net, n)};
+	if (labels)
+		run_(net, first_layer_task_, &job, NET_INPUT_BLOCKS);
 	run_(net, forward_task_, &job, (n + job.block - 1) / job.block);
 	net->rows_backward_done = labels && in->rows;
 	if (!labels)
@@ -327,14 +416,20 @@ grads_task_(void *arg, int task, int thread)
 	int in = net->dims[l], out = net->dims[l + 1];
 	int k0 = (task - job->tasks_before[l]) * job->block[l];
 	int k1 = in - k0 < job->block[l] ? in : k0 + job->block[l];
+	if (l == 0) {
+		/* The first layer's blocks are its input blocks, on the threads that ran
+		 * them forward. */
+		k0 = net->in_block[task];
+		k1 = net->in_block[task + 1];
+	}
 	void *scratch = scratch_(net, thread);
 	float *dw = net->dw[l] + (size_t)k0 * out;
 	size_t len = (size_t)(k1 - k0) * out;
 	memset(dw, 0, len * sizeof *dw);
 	if (l == 0 && job->pass.in.rows) {
-		/* Byte inputs are still compacted from the forward pass: each sample adds
-		 * only to the rows of dw of its nonzero pixels. */
-		mm_sparse_tn(net->dw[0], out, job->pass.in.rows, n, net->dz[0], out, out, k0, k1,
+		/* The block's rows are still compacted from the forward pass, by this
+		 * thread: each sample adds only to the rows of dw of its nonzero pixels. */
+		mm_sparse_tn(net->dw[0], out, &net->sparse[task], n, net->dz[0], out, out, k0,
 			     scratch, net_scratch_bytes(in));
 	} else {
 		/* The packed GEMM skips the batch rows whose inputs in a strip of the block
@@ -344,7 +439,8 @@ grads_task_(void *arg, int task, int thread)
 	}
 	if (job->sgd)
 		sgd_(net->w[l] + (size_t)k0 * out, dw, len, job->lr);
-	if (k0 != 0)
+	/* One task per layer does db: the first one (an input block may be empty). */
+	if (task != job->tasks_before[l])
 		return;
 	/* b was broadcast to every row, so its gradient sums the rows of dz. */
 	float *db = net->db[l];
@@ -372,17 +468,17 @@ backward_(struct net *net, const struct input_ *in, const uint8_t *labels, int n
 	}
 	net->rows_backward_done = 0;
 
-	/* One block of rows of each dw per thread, as for the rows above: the block's share of
-	 * w and dw stays in that thread's cache from step to step. */
+	/* The first layer's dw by input block (see first_layer_task_), the others one block
+	 * of rows per thread: each block's share of w and dw stays in one thread's cache from
+	 * step to step. */
 	int threads = threads_(net);
 	job.tasks_before[0] = 0;
-	for (int l = 0; l <= last; l++) {
+	job.tasks_before[1] = NET_INPUT_BLOCKS;
+	for (int l = 1; l <= last; l++) {
 		int rows = net->dims[l];
 		int block = (rows + threads - 1) / threads;
-		/* Whole tiles of the GEMM (10 rows with AVX-512, 6 otherwise), or whole
-		 * chunks of the compacted byte rows. */
-		int unit = l == 0 && in->rows ? MM_CHUNK : 30;
-		block = (block + unit - 1) / unit * unit;
+		/* Whole tiles of the GEMM (10 rows with AVX-512, 6 otherwise). */
+		block = (block + 29) / 30 * 30;
 		job.block[l] = block;
 		job.tasks_before[l + 1] = job.tasks_before[l] + (rows + block - 1) / block;
 	}

@@ -13,6 +13,13 @@
 
 #define NET_MAX_LAYERS 8 /* affine layers, so up to 7 hidden layers */
 
+/* The first layer's product X·W sums over its inputs in this many fixed blocks of inputs:
+ * each block's sum is a chain of its own (the first one starting from the bias), and the
+ * blocks are then added in order. A thread owns a block's rows of W for the forward and
+ * the backward pass, so they never move between cores; as the blocks do not depend on the
+ * thread count, neither do the results. Up to this many threads share that product. */
+#define NET_INPUT_BLOCKS 4
+
 enum activation { ACT_RELU, ACT_SIGMOID };
 
 struct net {
@@ -37,6 +44,10 @@ struct net {
 	float *dz[NET_MAX_LAYERS]; /* d loss / d z[l] */
 	float *da[NET_MAX_LAYERS]; /* d loss / d a[l], hidden layers only */
 	float *row_loss;           /* (max_batch) loss of each row, summed in row order */
+	/* The first layer's input blocks: block j is inputs in_block[j] .. in_block[j+1]-1,
+	 * and its partial product goes to z[0] (j = 0) or part[j-1] (max_batch, dims[1]). */
+	int in_block[NET_INPUT_BLOCKS + 1];
+	float *part[NET_INPUT_BLOCKS - 1];
 
 	/* Threads for forward and backward, owned by the caller: set it after net_init, or
 	 * leave it NULL to run everything on the calling thread (using `scratch`). Every
@@ -44,9 +55,9 @@ struct net {
 	struct pool *pool;
 	void *scratch;             /* mm_scratch_bytes() for the single-threaded case */
 
-	/* Byte inputs (net_forward_bytes) compacted to their nonzero pixels, max_batch rows,
-	 * kept for the weight gradient of the backward pass. */
-	struct mm_sparse sparse;
+	/* Byte inputs (net_forward_bytes) compacted to their nonzero pixels, one set of
+	 * max_batch rows per input block, kept for the weight gradient of the backward pass. */
+	struct mm_sparse sparse[NET_INPUT_BLOCKS];
 	/* Set by net_forward_bytes with labels, which then also runs the backward pass's
 	 * row-by-row part (down to dz[0]); the next backward call skips it. */
 	int rows_backward_done;

@@ -143,31 +143,60 @@ check_sparse_(int R, int N, int K, struct rng *rng)
 	struct mm_sparse sp;
 	mm_sparse_init(&sp, K, mem);
 	for (int r = 0; r < R; r++)
-		mm_sparse_compact(&sp, r, rows[r]);
+		mm_sparse_compact(&sp, r, rows[r], 0);
 	/* In two calls, to check the row offset. */
 	int half = R / 2;
-	mm_sparse_nn(Y, N, &sp, 0, half, W, N, N);
-	mm_sparse_nn(Y + (size_t)half * N, N, &sp, half, R - half, W, N, N);
+	mm_sparse_nn(Y, N, &sp, 1, 0, half, W, N, N);
+	mm_sparse_nn(Y + (size_t)half * N, N, &sp, 1, half, R - half, W, N, N);
 	mm_gemm(Y0, N, X, K, 1, W, N, 1, R, N, K, scratch);
 	CHECK(memcmp(Y, Y0, (size_t)R * N * sizeof *Y) == 0,
 	      "sparse R=%d N=%d K=%d differs from the dense kernel", R, N, K);
 
-	/* The weight gradient dW(K,N) += Xᵀ·dY the same way, in two blocks of dW's rows split
-	 * at a chunk boundary and the samples in two calls, as training's tasks would. */
+	/* The weight gradient dW(K,N) += Xᵀ·dY the same way, in two blocks of columns of X
+	 * (rows of dW), as training's tasks do, the second one starting inside a chunk. */
 	float *dY = malloc((size_t)R * N * sizeof *dY), *dW0 = malloc((size_t)K * N * sizeof *dW0);
 	float *dW = malloc((size_t)K * N * sizeof *dW);
 	fill_(dY, (size_t)R * N, rng);
 	fill_(dW0, (size_t)K * N, rng);
 	memcpy(dW, dW0, (size_t)K * N * sizeof *dW);
-	int split = K / 2 / MM_CHUNK * MM_CHUNK;
-	/* The smallest scratch, so that the samples go a few at a time. */
+	int split = K / 2 + 3 < K ? K / 2 + 3 : K / 2;
+	struct mm_sparse blocks[2];
+	void *block_mem[2] = {malloc(mm_sparse_bytes(R, split)), malloc(mm_sparse_bytes(R, K - split))};
+	mm_sparse_init(&blocks[0], split, block_mem[0]);
+	mm_sparse_init(&blocks[1], K - split, block_mem[1]);
+	for (int r = 0; r < R; r++) {
+		mm_sparse_compact(&blocks[0], r, rows[r], 0);
+		mm_sparse_compact(&blocks[1], r, rows[r], split);
+	}
+	/* The smallest scratch, so that the samples go one at a time. */
 	size_t tn_bytes = mm_sparse_tn_scratch_bytes(K);
 	void *tn_scratch = malloc(tn_bytes);
-	mm_sparse_tn(dW, N, rows, half, dY, N, N, 0, split, tn_scratch, tn_bytes);
-	mm_sparse_tn(dW, N, rows + half, R - half, dY + (size_t)half * N, N, N, 0, split,
-		     tn_scratch, tn_bytes);
-	mm_sparse_tn(dW, N, rows, R, dY, N, N, split, K, tn_scratch, tn_bytes);
+	mm_sparse_tn(dW, N, &blocks[0], R, dY, N, N, 0, tn_scratch, tn_bytes);
+	mm_sparse_tn(dW, N, &blocks[1], R, dY, N, N, split, tn_scratch, tn_bytes);
 	free(tn_scratch);
+	/* And the forward product block after block is the whole chain, as the dense one
+	 * (both start from the dense result above). */
+	memcpy(Y, Y0, (size_t)R * N * sizeof *Y);
+	mm_sparse_nn(Y, N, &blocks[0], 1, 0, R, W, N, N);
+	mm_sparse_nn(Y, N, &blocks[1], 1, 0, R, W, N, N);
+	mm_gemm(Y0, N, X, K, 1, W, N, 1, R, N, K, scratch);
+	CHECK(memcmp(Y, Y0, (size_t)R * N * sizeof *Y) == 0,
+	      "sparse R=%d N=%d K=%d in two column blocks differs from the dense kernel", R, N, K);
+	/* Both blocks in one call: the second block's sum is added to the first's result,
+	 * which is the dense kernel on each block into its own buffer, added afterwards. */
+	float *part = calloc((size_t)R * N, sizeof *part);
+	memcpy(Y, Y0, (size_t)R * N * sizeof *Y);
+	mm_sparse_nn(Y, N, blocks, 2, 0, R, W, N, N);
+	mm_gemm(Y0, N, X, K, 1, W, N, 1, R, N, split, scratch);
+	mm_gemm(part, N, X + split, K, 1, W + (size_t)split * N, N, 1, R, N, K - split, scratch);
+	for (size_t i = 0; i < (size_t)R * N; i++)
+		Y0[i] += part[i];
+	CHECK(memcmp(Y, Y0, (size_t)R * N * sizeof *Y) == 0,
+	      "sparse R=%d N=%d K=%d, two blocks summed apart, differs from the dense kernel", R,
+	      N, K);
+	free(part);
+	free(block_mem[0]);
+	free(block_mem[1]);
 	mm_gemm(dW0, N, X, 1, K, dY, N, 1, K, N, R, scratch);
 	CHECK(memcmp(dW, dW0, (size_t)K * N * sizeof *dW) == 0,
 	      "sparse Xᵀ·dY R=%d N=%d K=%d differs from the dense kernel", R, N, K);
@@ -201,7 +230,7 @@ main(void)
 	void *mem = malloc(mm_sparse_bytes(1, 256));
 	struct mm_sparse sp;
 	mm_sparse_init(&sp, 256, mem);
-	mm_sparse_compact(&sp, 0, all);
+	mm_sparse_compact(&sp, 0, all, 0);
 	float ones[256], y[16] = {0};
 	for (int p = 0; p < 256; p++)
 		ones[p] = 0.0f;
@@ -210,7 +239,7 @@ main(void)
 		/* Y = X · e_p picks out the compacted value of pixel p. */
 		ones[p] = 1.0f;
 		y[0] = 0.0f;
-		mm_sparse_nn(y, 1, &sp, 0, 1, ones, 1, 1);
+		mm_sparse_nn(y, 1, &sp, 1, 0, 1, ones, 1, 1);
 		exact &= y[0] == (float)p / 255.0f;
 		ones[p] = 0.0f;
 	}
