@@ -448,14 +448,21 @@ mm_pool(struct pool *pool, enum mm_op op, float *C, const float *A, const float 
 /* ---- sparse products over byte images ---- */
 
 /* The column passes over a row of N floats: up to SP_VECS vectors each. When N is not a
- * multiple of VL the last vector is shifted left to end at N, overlapping its neighbour in
- * the same pass; both compute the shared columns identically from the same initial values,
- * so storing both is harmless, and no scalar tail or mask is needed. The last pass is given
- * at least two vectors so that the shifted one never reaches into an earlier pass. */
+ * multiple of VL, the last columns are covered by a vector that ends at N and overlaps its
+ * neighbour in the same pass; both compute the shared columns identically from the same
+ * initial values, so storing both is harmless, and no scalar tail or mask is needed. That
+ * vector is a half vector (VL/2 floats, half the work on targets that split full vectors
+ * in two) when half a vector covers the rest, as with the 50 of a hidden layer of 50 and
+ * AVX-512 (3 vectors and a half instead of 4); otherwise the last full vector is shifted
+ * left to end at N, and the last pass is given at least two vectors so that it never
+ * reaches into an earlier pass. */
+typedef float vh __attribute__((vector_size(VL / 2 * sizeof(float))));
+
 struct passes_ {
 	int count;
 	int vecs[64];
-	int col[64][SP_VECS];
+	int half[64];                /* col[p][vecs[p]] is the column of a half vector */
+	int col[64][SP_VECS + 1];
 };
 
 static int
@@ -464,7 +471,8 @@ plan_passes_(struct passes_ *p, int N)
 	p->count = 0;
 	if (N < VL)
 		return 0;
-	int left = (N + VL - 1) / VL, j = 0;
+	int rem = N % VL, use_half = VL >= 8 && rem != 0 && rem <= VL / 2;
+	int left = use_half ? N / VL : (N + VL - 1) / VL, j = 0;
 	while (left > 0) {
 		int nv = left > SP_VECS ? SP_VECS : left;
 		if (left > SP_VECS && left - SP_VECS == 1)
@@ -473,14 +481,31 @@ plan_passes_(struct passes_ *p, int N)
 		/* Very wide rows (N > 64 * SP_VECS * VL) would overflow the table: the caller
 		 * handles columns in groups of at most SP_MAX_COLS. */
 		p->vecs[p->count] = nv;
+		p->half[p->count] = use_half && left == 0;
 		for (int v = 0; v < nv; v++)
 			p->col[p->count][v] = j + v * VL;
-		if (left == 0)
+		if (left == 0 && use_half)
+			p->col[p->count][nv] = N - VL / 2;
+		else if (left == 0)
 			p->col[p->count][nv - 1] = N - VL;
 		j += nv * VL;
 		p->count++;
 	}
 	return 1;
+}
+
+static inline vh
+load_half_(const float *p)
+{
+	vh v;
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+static inline void
+store_half_(float *p, vh v)
+{
+	memcpy(p, &v, sizeof v);
 }
 
 /* Columns handled per call of the pass planner. */
@@ -497,40 +522,55 @@ struct sp_segment_ {
  * row: the first segment's terms are added to y one by one, each later segment's are summed
  * from zero and the sum added (see mm_sparse_nn). Each vector count gets its own small
  * function so that the accumulators stay in registers. */
-#define SP_AXPY_PASS(nv)                                                                      \
+#define SP_AXPY_PASS(nv, nh)                                                                  \
 	static void                                                                            \
-	sp_axpy_pass##nv##_(const int *col, float *restrict y, const float *restrict W,         \
-			    size_t ldw, const struct sp_segment_ *seg, int n_seg)              \
+	sp_axpy_pass##nv##_##nh##_(const int *col, float *restrict y, const float *restrict W,  \
+				   size_t ldw, const struct sp_segment_ *seg, int n_seg)       \
 	{                                                                                      \
 		vf acc[nv], sum[nv];                                                           \
+		vh hacc = {0}, hsum = {0};                                                     \
 		for (int v = 0; v < nv; v++)                                                   \
 			acc[v] = load_(y + col[v]);                                            \
+		if (nh)                                                                        \
+			hacc = load_half_(y + col[nv]);                                        \
 		for (int s = 0; s < n_seg; s++) {                                              \
 			const int *idx = seg[s].idx;                                           \
 			const float *val = seg[s].val;                                         \
 			for (int v = 0; v < nv; v++)                                           \
 				sum[v] = s == 0 ? acc[v] : (vf){0};                            \
+			hsum = s == 0 ? hacc : (vh){0};                                        \
 			for (int p = 0; p < seg[s].nnz; p++) {                                 \
 				const float *w = W + (size_t)idx[p] * ldw;                     \
 				float x = val[p];                                              \
 				for (int v = 0; v < nv; v++)                                   \
 					sum[v] += x * load_(w + col[v]);                       \
+				if (nh)                                                        \
+					hsum += x * load_half_(w + col[nv]);                   \
 			}                                                                      \
 			for (int v = 0; v < nv; v++)                                           \
 				acc[v] = s == 0 ? sum[v] : acc[v] + sum[v];                    \
+			hacc = s == 0 ? hsum : hacc + hsum;                                    \
 		}                                                                              \
 		for (int v = 0; v < nv; v++)                                                   \
 			store_(y + col[v], acc[v]);                                            \
+		if (nh)                                                                        \
+			store_half_(y + col[nv], hacc);                                        \
 	}
-SP_AXPY_PASS(1)
-SP_AXPY_PASS(2)
-SP_AXPY_PASS(3)
-SP_AXPY_PASS(4)
+SP_AXPY_PASS(1, 0)
+SP_AXPY_PASS(2, 0)
+SP_AXPY_PASS(3, 0)
+SP_AXPY_PASS(4, 0)
+SP_AXPY_PASS(1, 1)
+SP_AXPY_PASS(2, 1)
+SP_AXPY_PASS(3, 1)
+SP_AXPY_PASS(4, 1)
 
 typedef void sp_axpy_fn_(const int *, float *, const float *, size_t, const struct sp_segment_ *,
 			 int);
-static sp_axpy_fn_ *const sp_axpy_[SP_VECS + 1] = {NULL, sp_axpy_pass1_, sp_axpy_pass2_,
-						   sp_axpy_pass3_, sp_axpy_pass4_};
+static sp_axpy_fn_ *const sp_axpy_[2][SP_VECS + 1] = {
+	{NULL, sp_axpy_pass1_0_, sp_axpy_pass2_0_, sp_axpy_pass3_0_, sp_axpy_pass4_0_},
+	{NULL, sp_axpy_pass1_1_, sp_axpy_pass2_1_, sp_axpy_pass3_1_, sp_axpy_pass4_1_},
+};
 
 /* The same for N < VL, one column at a time. */
 static void
@@ -691,8 +731,8 @@ mm_sparse_nn(float *Y, int ldy, const struct mm_sparse *blocks, int n_blocks, in
 								      *row_nnz_(&blocks[b], r)};
 				float *y = Y + (size_t)(r - r0) * ldy + j0;
 				if (vector_ok)
-					sp_axpy_[passes.vecs[p]](passes.col[p], y, W + j0, ldw, seg,
-								 n_blocks);
+					sp_axpy_[passes.half[p]][passes.vecs[p]](
+						passes.col[p], y, W + j0, ldw, seg, n_blocks);
 				else
 					sp_axpy_scalar_(nc, y, W + j0, ldw, seg, n_blocks);
 			}
@@ -704,32 +744,46 @@ mm_sparse_nn(float *Y, int ldy, const struct mm_sparse *blocks, int n_blocks, in
  * weight gradient, the samples that have its pixel listed in order. Like the forward pass,
  * a pass's vectors are loaded, updated and stored once, so an overlapping last vector
  * (see plan_passes_) ends up holding the same sums as its neighbour. */
-#define SP_GATHER_PASS(nv)                                                                    \
+#define SP_GATHER_PASS(nv, nh)                                                                \
 	static void                                                                            \
-	sp_gather_pass##nv##_(const int *col, float *restrict dw, const float *restrict dY,     \
-			      size_t ldy, const struct sp_entry_ *restrict list, int n)        \
+	sp_gather_pass##nv##_##nh##_(const int *col, float *restrict dw,                        \
+				     const float *restrict dY, size_t ldy,                     \
+				     const struct sp_entry_ *restrict list, int n)             \
 	{                                                                                      \
 		vf acc[nv];                                                                    \
+		vh hacc = {0};                                                                 \
 		for (int v = 0; v < nv; v++)                                                   \
 			acc[v] = load_(dw + col[v]);                                           \
+		if (nh)                                                                        \
+			hacc = load_half_(dw + col[nv]);                                       \
 		for (int p = 0; p < n; p++) {                                                  \
 			const float *dy = dY + (size_t)list[p].row * ldy;                      \
 			float x = list[p].x;                                                   \
 			for (int v = 0; v < nv; v++)                                           \
 				acc[v] += x * load_(dy + col[v]);                              \
+			if (nh)                                                                \
+				hacc += x * load_half_(dy + col[nv]);                          \
 		}                                                                              \
 		for (int v = 0; v < nv; v++)                                                   \
 			store_(dw + col[v], acc[v]);                                           \
+		if (nh)                                                                        \
+			store_half_(dw + col[nv], hacc);                                       \
 	}
-SP_GATHER_PASS(1)
-SP_GATHER_PASS(2)
-SP_GATHER_PASS(3)
-SP_GATHER_PASS(4)
+SP_GATHER_PASS(1, 0)
+SP_GATHER_PASS(2, 0)
+SP_GATHER_PASS(3, 0)
+SP_GATHER_PASS(4, 0)
+SP_GATHER_PASS(1, 1)
+SP_GATHER_PASS(2, 1)
+SP_GATHER_PASS(3, 1)
+SP_GATHER_PASS(4, 1)
 
 typedef void sp_gather_fn_(const int *, float *, const float *, size_t, const struct sp_entry_ *,
 			   int);
-static sp_gather_fn_ *const sp_gather_[SP_VECS + 1] = {NULL, sp_gather_pass1_, sp_gather_pass2_,
-						     sp_gather_pass3_, sp_gather_pass4_};
+static sp_gather_fn_ *const sp_gather_[2][SP_VECS + 1] = {
+	{NULL, sp_gather_pass1_0_, sp_gather_pass2_0_, sp_gather_pass3_0_, sp_gather_pass4_0_},
+	{NULL, sp_gather_pass1_1_, sp_gather_pass2_1_, sp_gather_pass3_1_, sp_gather_pass4_1_},
+};
 
 size_t
 mm_sparse_tn_scratch_bytes(int K)
@@ -777,7 +831,7 @@ mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float 
 					const struct sp_entry_ *l = list + (size_t)k * group;
 					float *dw = dW + (size_t)(k0 + k) * ldw + j0;
 					if (vector_ok)
-						sp_gather_[passes.vecs[p]](passes.col[p], dw, dY + j0,
+						sp_gather_[passes.half[p]][passes.vecs[p]](passes.col[p], dw, dY + j0,
 									   ldy, l, count[k]);
 					else
 						sp_gather_scalar_(nc, dw, dY + j0, ldy, l, count[k]);
