@@ -173,6 +173,9 @@ row_block_(const struct net *net, int n)
  * stay in L2. */
 enum { SPARSE_GROUP = 128 };
 
+/* Evaluation hands all input blocks to one mm_sparse_nn call. */
+_Static_assert(NET_INPUT_BLOCKS <= MM_MAX_BLOCKS, "too many input blocks for mm_sparse_nn");
+
 struct pass_ {
 	struct net *net;
 	struct input_ in;
