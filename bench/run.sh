@@ -184,11 +184,14 @@ no source host beyond Debian and npm.
 
 - Layer 1 forward (X·W1, training and evaluation): sparse. Each image is compacted to its
   nonzero pixels (AVX-512 compress, or a word-at-a-time scan in the portable build) and only
-  those rows of W1 are read. Bitwise the same result as the dense product, since every
-  kernel adds the terms of each output in the same order and adding 0·w is exact.
-- Layer 1 weight gradient (Xᵀ·dY): sparse, from the same compacted rows: the batch's
-  nonzeros are regrouped by pixel (each pixel's samples in order) and each row of dW1 is
-  summed in registers, then its SGD update applied by the same thread.
+  those rows of W1 are read. The sum over pixels runs in four fixed blocks of pixels, each
+  owned by one thread in training (docs/design.md). Bitwise the same result as the dense
+  float path, which sums the same blocks, since every kernel adds the terms of each output
+  in the same order and adding 0·w is exact.
+- Layer 1 weight gradient (Xᵀ·dY): sparse, from the same compacted rows, block by block on
+  the thread that compacted them: the batch's nonzeros are regrouped by pixel (each pixel's
+  samples in order) and each row of dW1 is summed in registers, then its SGD update applied
+  by the same thread.
 - Layer 1 input gradient: not computed (nothing needs it).
 - Every other product (hidden layers, output layer, their gradients): dense; the packed
   GEMM (which also drops all-zero strips, e.g. of ReLU outputs), or for outputs at most 64
