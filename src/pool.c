@@ -12,7 +12,9 @@
  * The job word holds the job's generation in its high half and the number of unclaimed
  * tasks in its low half, so a worker claims a task with one compare-and-swap that fails if
  * the job has already changed: a worker that wakes up late can never run a task of the
- * wrong job, and the caller never waits for a worker that took no task. */
+ * wrong job, and the caller never waits for a worker that took no task. A fixed job
+ * (pool_run_fixed) has a marker in place of the count, and each thread runs its own tasks
+ * without claiming them. */
 #include "pool.h"
 
 #include <pthread.h>
@@ -47,7 +49,6 @@ struct pool {
 	pool_task_fn *fn;
 	void *arg;
 	int n_tasks;
-	int fixed; /* pool_run_fixed: task i runs on thread i % threads, nothing is claimed */
 
 	pthread_mutex_t lock;
 	pthread_cond_t wake;     /* sleeping workers wait here for a new job */
@@ -66,6 +67,10 @@ pause_(void)
 	__builtin_ia32_pause();
 #endif
 }
+
+/* The low half of the job word of a fixed job (pool_run_fixed), in place of a count of
+ * unclaimed tasks: larger than any count, as n_tasks is an int. */
+#define FIXED_JOB UINT32_MAX
 
 static uint32_t
 generation_(uint64_t job)
@@ -93,7 +98,9 @@ static void
 run_tasks_(struct pool *pool, uint32_t gen, int thread)
 {
 	uint64_t job = atomic_load_explicit(&pool->job, memory_order_acquire);
-	if (generation_(job) == gen && pool->fixed) {
+	/* Whether the job is fixed is read from the same word as its generation: a plain
+	 * field could already belong to the next job by the time it is read. */
+	if (generation_(job) == gen && (uint32_t)job == FIXED_JOB) {
 		/* Every thread has at least one task (see pool_run_fixed), so the job cannot
 		 * end, nor the fields change, before this thread's tasks are counted. */
 		int n_tasks = pool->n_tasks, mine = 0;
@@ -232,12 +239,12 @@ run_(struct pool *pool, pool_task_fn *fn, void *arg, int n_tasks, int fixed)
 	pool->fn = fn;
 	pool->arg = arg;
 	pool->n_tasks = n_tasks;
-	pool->fixed = fixed;
 	atomic_store_explicit(&pool->done, 0, memory_order_relaxed);
 	uint32_t gen = generation_(atomic_load_explicit(&pool->job, memory_order_relaxed)) + 1;
-	/* The release store publishes fn, arg, n_tasks, fixed and done along with the new
-	 * job; a fixed job has nothing to claim. */
-	atomic_store_explicit(&pool->job, (uint64_t)gen << 32 | (uint32_t)(fixed ? 0 : n_tasks),
+	/* The release store publishes fn, arg, n_tasks and done along with the new job; a
+	 * fixed job has nothing to claim, and says so in place of the count. */
+	atomic_store_explicit(&pool->job,
+			      (uint64_t)gen << 32 | (fixed ? FIXED_JOB : (uint32_t)n_tasks),
 			      memory_order_release);
 	pthread_mutex_lock(&pool->lock);
 	if (pool->sleepers)
