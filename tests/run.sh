@@ -1,15 +1,20 @@
 #!/bin/sh
 # run.sh: run each test program (C binaries or shell scripts), add up the
 # "name: N passed, M failed" lines they print, and end with the total line CI reads.
-# A test that exits non-zero without reporting a failure (a crash) counts as one failure.
+# A test that exits non-zero without reporting a failure (a crash) counts as one failure,
+# and so does one that runs past TEST_TIMEOUT seconds (default 1200; a hang, say a lost
+# wake-up in the thread pool), which is then killed so the run still ends with its line.
+limit=${TEST_TIMEOUT:-1200}
 total_pass=0
 total_fail=0
 for t in "$@"; do
 	case "$t" in
-	*.sh) out=$(sh "$t" 2>&1) ;;
-	*) out=$("./$t" 2>&1) ;;
+	*.sh) out=$(timeout -k 10 "$limit" sh "$t" 2>&1) ;;
+	*) out=$(timeout -k 10 "$limit" "./$t" 2>&1) ;;
 	esac
 	status=$?
+	[ "$status" -eq 124 ] && out="$out
+$t: killed after $limit seconds"
 	printf '%s\n' "$out"
 	line=$(printf '%s\n' "$out" | grep -E '^[A-Za-z0-9_.-]+: [0-9]+ passed, [0-9]+ failed$' | tail -n 1)
 	pass=$(printf '%s\n' "$line" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
