@@ -408,7 +408,7 @@ backward_rows_task_(void *arg, int task, int thread)
 struct grads_job_ {
 	struct pass_ pass;
 	int tasks_before[NET_MAX_LAYERS + 1]; /* tasks of layers < l */
-	int block[NET_MAX_LAYERS];            /* rows of dw[l] per task */
+	int block[NET_MAX_LAYERS];            /* rows of dw[l] per task, l >= 1 */
 	int sgd;                              /* also apply params -= lr * grads */
 	float lr;
 };
@@ -431,16 +431,11 @@ grads_task_(void *arg, int task, int thread)
 	while (task >= job->tasks_before[l + 1])
 		l++;
 	int in = net->dims[l], out = net->dims[l + 1];
-	int k0 = (task - job->tasks_before[l]) * job->block[l];
-	int k1 = in - k0 < job->block[l] ? in : k0 + job->block[l];
-	int block = 0;
-	if (l == 0) {
-		/* The first layer's blocks are its input blocks, on the threads that ran
-		 * them forward. */
-		block = input_block_(net, task);
-		k0 = net->in_block[block];
-		k1 = net->in_block[block + 1];
-	}
+	/* The first layer's blocks are its input blocks, on the threads that ran them
+	 * forward; the other layers' are job->block[l] rows of dw each. */
+	int block = l == 0 ? input_block_(net, task) : task - job->tasks_before[l];
+	int k0 = l == 0 ? net->in_block[block] : block * job->block[l];
+	int k1 = l == 0 ? net->in_block[block + 1] : k0 + job->block[l] < in ? k0 + job->block[l] : in;
 	void *scratch = scratch_(net, thread);
 	float *dw = net->dw[l] + (size_t)k0 * out;
 	size_t len = (size_t)(k1 - k0) * out;
