@@ -13,10 +13,12 @@ BINDIR = $(PREFIX)/bin
 # EXTRA_CFLAGS is for one-off builds, e.g. make EXTRA_CFLAGS=-fsanitize=address,undefined
 ALL_CFLAGS = $(CFLAGS) $(EXTRA_CFLAGS)
 
-HDR = src/util.h src/rng.h src/idx.h src/pool.h src/matmul.h src/layers.h src/net.h \
-	src/train.h src/flags.h src/report.h src/plot.h src/gradcheck.h
-LIB_OBJ = src/util.o src/rng.o src/idx.o src/pool.o src/matmul.o src/layers.o src/net.o \
-	src/train.o src/flags.o src/report.o src/plot.o src/gradcheck.o
+HDR = src/util.h src/rng.h src/idx.h src/pool.h src/vec.h src/gemm.h src/sparse.h src/layers.h \
+	src/net.h src/optim.h src/fast.h src/train.h src/flags.h src/report.h src/plot.h \
+	src/gradcheck.h
+LIB_OBJ = src/util.o src/rng.o src/idx.o src/pool.o src/gemm.o src/sparse.o src/layers.o \
+	src/net.o src/optim.o src/fast.o src/train.o src/flags.o src/report.o src/plot.o \
+	src/gradcheck.o
 OBJ = $(LIB_OBJ) src/main.o
 BIN = bptrain
 
@@ -53,9 +55,9 @@ $(OBJ): $(HDR)
 
 # The kernels rely on fused multiply-add where the target has it (c += a*b as one rounding);
 # ISO C mode turns contraction off by default. This is not -ffast-math: nothing is
-# reordered, and every element is still one fixed chain of operations (see src/matmul.h).
+# reordered, and every element is still one fixed chain of operations (see src/gemm.h).
 # (The same for the hardening builds, below.)
-src/matmul.o: ALL_CFLAGS += -ffp-contract=fast
+src/gemm.o src/sparse.o: ALL_CFLAGS += -ffp-contract=fast
 
 tests/%: tests/%.c $(LIB_OBJ) $(HDR) $(TEST_HDR)
 	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) -Isrc -o $@ $< $(LIB_OBJ) $(LDFLAGS) $(LDLIBS)
@@ -143,9 +145,9 @@ $(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB_OBJ) $(HDR)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(CPPFLAGS) -Isrc -Itests/fuzz -o $@ $< \
 		$(FUZZ_LIB_OBJ) $(LDLIBS)
 
-# The GEMM kernels' fused multiply-add, as for src/matmul.o.
-$(ASAN)/matmul.o $(VG)/matmul.o: ALL_CFLAGS += -ffp-contract=fast
-$(FUZZ)/matmul.o: FUZZ_CFLAGS += -ffp-contract=fast
+# The GEMM kernels' fused multiply-add, as for src/gemm.o and src/sparse.o.
+$(ASAN)/gemm.o $(ASAN)/sparse.o $(VG)/gemm.o $(VG)/sparse.o: ALL_CFLAGS += -ffp-contract=fast
+$(FUZZ)/gemm.o $(FUZZ)/sparse.o: FUZZ_CFLAGS += -ffp-contract=fast
 
 # Objects built only through pattern rules would otherwise be deleted as intermediates.
 .SECONDARY: $(ASAN_LIB_OBJ) $(VG_OBJ) $(FUZZ_LIB_OBJ)

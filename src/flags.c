@@ -163,8 +163,8 @@ parse_hidden_(const char *text, struct config *cfg)
 			warnf("--hidden: '%s' is not a comma-separated list of sizes", text);
 			return -1;
 		}
-		if (count == NET_MAX_LAYERS - 1) {
-			warnf("--hidden: at most %d hidden layers", NET_MAX_LAYERS - 1);
+		if (count == NET_MAX_AFFINE - 1) {
+			warnf("--hidden: at most %d hidden layers", NET_MAX_AFFINE - 1);
 			return -1;
 		}
 		memcpy(item, p, len);

@@ -11,7 +11,7 @@
 enum format { FORMAT_TEXT, FORMAT_CSV, FORMAT_JSON };
 
 struct config {
-	int hidden[NET_MAX_LAYERS - 1]; /* hidden layer sizes, input side first */
+	int hidden[NET_MAX_AFFINE - 1]; /* hidden layer sizes, input side first */
 	int n_hidden;
 	enum activation activation;
 	float lr;

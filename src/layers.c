@@ -4,15 +4,34 @@
 #include <math.h>
 #include <string.h>
 
-#include "matmul.h"
+#include "gemm.h"
+
+int
+affine_block_start(int in, int blocks, int j)
+{
+	if (j >= blocks)
+		return in;
+	return (int)((long long)in * j / blocks / AFFINE_BLOCK_ALIGN * AFFINE_BLOCK_ALIGN);
+}
 
 void
-affine_forward(float *y, const float *x, const float *w, const float *b, int n, int in, int out)
+affine_forward(float *y, float *part, const float *x, const float *w, const float *b, int n,
+	       int in, int out, int blocks)
 {
 	/* Starting C at the broadcast bias lets the accumulating GEMM add the bias for free. */
 	for (int i = 0; i < n; i++)
 		memcpy(y + (size_t)i * out, b, (size_t)out * sizeof *y);
-	mm_nn(y, x, w, n, out, in);
+	for (int j = 0; j < blocks; j++) {
+		int k0 = affine_block_start(in, blocks, j);
+		int width = affine_block_start(in, blocks, j + 1) - k0;
+		float *sum = j == 0 ? y : part;
+		if (j > 0)
+			memset(part, 0, (size_t)n * out * sizeof *part);
+		mm_serial(MM_NN, sum, out, x + k0, in, w + (size_t)k0 * out, out, n, out, width);
+		if (j > 0)
+			for (size_t i = 0; i < (size_t)n * out; i++)
+				y[i] += part[i];
+	}
 }
 
 void
@@ -25,6 +44,22 @@ affine_backward(float *dx, const float *dy, float *dw, float *db, const float *x
 	}
 	memset(dw, 0, (size_t)in * out * sizeof *dw);
 	mm_tn(dw, x, dy, in, out, n);
+	affine_backward_bias(db, dy, n, out);
+}
+
+void
+affine_backward_weight(float *dw, const float *dy, const float *x, int n, int in, int out,
+		       int k0, int k1, void *scratch)
+{
+	float *rows = dw + (size_t)k0 * out;
+	memset(rows, 0, (size_t)(k1 - k0) * out * sizeof *rows);
+	/* op(A) = xᵀ restricted to its rows k0..k1-1: x's columns k0.., read down the batch. */
+	mm_gemm(rows, out, x + k0, 1, in, dy, out, 1, k1 - k0, out, n, scratch);
+}
+
+void
+affine_backward_bias(float *db, const float *dy, int n, int out)
+{
 	/* b was broadcast to every row, so its gradient sums the rows of dy. */
 	memset(db, 0, (size_t)out * sizeof *db);
 	for (int i = 0; i < n; i++) {
@@ -62,30 +97,43 @@ sigmoid_backward(float *dx, const float *dy, const float *y, size_t len)
 		dx[i] = dy[i] * y[i] * (1.0f - y[i]);
 }
 
+/* One row's softmax into p, and its cross-entropy. */
+static double
+softmax_xent_row_(float *p, const float *z, int label, int k)
+{
+	/* exp of the largest logit is exp(0) = 1: nothing overflows, and the sum is >= 1 so
+	 * the log below is finite for any finite logits. */
+	float max = z[0];
+	for (int j = 1; j < k; j++)
+		if (z[j] > max)
+			max = z[j];
+	float sum = 0.0f;
+	for (int j = 0; j < k; j++) {
+		p[j] = expf(z[j] - max);
+		sum += p[j];
+	}
+	for (int j = 0; j < k; j++)
+		p[j] /= sum;
+	/* log p[label] from the logits rather than from p, which may underflow to 0. */
+	return log((double)sum) - (double)(z[label] - max);
+}
+
 float
 softmax_xent_forward(float *probs, const float *logits, const uint8_t *labels, int n, int k)
 {
 	double loss = 0.0;
-	for (int i = 0; i < n; i++) {
-		const float *z = logits + (size_t)i * k;
-		float *p = probs + (size_t)i * k;
-		/* exp of the largest logit is exp(0) = 1: nothing overflows, and the sum is >= 1 so
-		 * the log below is finite for any finite logits. */
-		float max = z[0];
-		for (int j = 1; j < k; j++)
-			if (z[j] > max)
-				max = z[j];
-		float sum = 0.0f;
-		for (int j = 0; j < k; j++) {
-			p[j] = expf(z[j] - max);
-			sum += p[j];
-		}
-		for (int j = 0; j < k; j++)
-			p[j] /= sum;
-		/* log p[label] from the logits rather than from p, which may underflow to 0. */
-		loss -= (double)(z[labels[i]] - max) - log((double)sum);
-	}
+	for (int i = 0; i < n; i++)
+		loss += softmax_xent_row_(probs + (size_t)i * k, logits + (size_t)i * k, labels[i], k);
 	return (float)(loss / n);
+}
+
+void
+softmax_xent_forward_rows(float *probs, double *loss, const float *logits, const uint8_t *labels,
+			  int rows, int k)
+{
+	for (int i = 0; i < rows; i++)
+		loss[i] = softmax_xent_row_(probs + (size_t)i * k, logits + (size_t)i * k, labels[i],
+					    k);
 }
 
 void

@@ -12,13 +12,29 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* y(n,out) = x(n,in) · w(in,out) + b(out) */
-void affine_forward(float *y, const float *x, const float *w, const float *b, int n, int in,
-		    int out);
+/* y(n,out) = x(n,in) · w(in,out) + b(out).
+ * The sum over the inputs is taken in `blocks` fixed blocks of inputs (affine_block_start):
+ * each block's sum is a chain of its own, the first starting from the bias, and the block
+ * sums are then added in order. With blocks = 1 it is the plain product. The blocks are
+ * part of the layer's arithmetic, not of how it is run: they let the fast path (src/fast.c)
+ * give each block's rows of w to one thread and still produce these bits. part(n,out) is
+ * scratch for the later blocks' sums; it may be NULL when blocks is 1. */
+void affine_forward(float *y, float *part, const float *x, const float *w, const float *b, int n,
+		    int in, int out, int blocks);
+/* The first input of block j of `blocks` (j = blocks gives in). Blocks start at multiples of
+ * AFFINE_BLOCK_ALIGN inputs, so that the fast path compacts a block of a byte image in whole
+ * chunks of pixels (a multiple of MM_CHUNK, src/sparse.h). */
+#define AFFINE_BLOCK_ALIGN 16
+int affine_block_start(int in, int blocks, int j);
 /* dx(n,in) = dy·wᵀ, dw(in,out) = xᵀ·dy, db(out) = column sums of dy.
  * dx may be NULL when nothing upstream needs it (the first layer). */
 void affine_backward(float *dx, const float *dy, float *dw, float *db, const float *x,
 		     const float *w, int n, int in, int out);
+/* Two parts of affine_backward for callers that split the work over threads (src/fast.c):
+ * rows k0..k1-1 of dw = xᵀ·dy, with scratch of mm_scratch_bytes(); and db. Same bits. */
+void affine_backward_weight(float *dw, const float *dy, const float *x, int n, int in, int out,
+			    int k0, int k1, void *scratch);
+void affine_backward_bias(float *db, const float *dy, int n, int out);
 
 /* y = max(0, x), elementwise over len values. */
 void relu_forward(float *y, const float *x, size_t len);
@@ -33,10 +49,15 @@ void sigmoid_backward(float *dx, const float *dy, const float *y, size_t len);
 /* probs(n,k) = softmax of each row of logits(n,k), computed stably (row max subtracted).
  * Returns the mean cross-entropy -1/n Σ log probs[i, labels[i]]. */
 float softmax_xent_forward(float *probs, const float *logits, const uint8_t *labels, int n, int k);
+/* The same for `rows` rows of a batch, so that blocks of rows can go in parallel: each row's
+ * cross-entropy goes to loss(rows), in double. Their sum in row order, divided by the batch
+ * size, is softmax_xent_forward's value, bit for bit. */
+void softmax_xent_forward_rows(float *probs, double *loss, const float *logits,
+			       const uint8_t *labels, int rows, int k);
 /* dlogits(n,k) = (probs - onehot(labels)) / n: softmax and cross-entropy fused, and the /n
  * because the loss is a mean over the batch. */
 void softmax_xent_backward(float *dlogits, const float *probs, const uint8_t *labels, int n, int k);
-/* The same for `rows` rows of a batch of n, so that blocks of rows can go in parallel. */
+/* The same for `rows` rows of a batch of n. */
 void softmax_xent_backward_rows(float *dlogits, const float *probs, const uint8_t *labels,
 				int rows, int k, int n);
 

@@ -13,10 +13,11 @@
 #include "gradcheck.h" /* gradcheck_run, gradcheck_print */
 #include "idx.h"       /* struct dataset, idx_load */
 #include "net.h"       /* struct net, net_init */
+#include "optim.h"     /* struct optim */
 #include "pool.h"      /* struct pool, pool_create */
 #include "report.h"    /* struct report, report_open, report_begin, report_finish */
 #include "rng.h"       /* struct rng */
-#include "train.h"     /* train_run, EVAL_CHUNK */
+#include "train.h"     /* struct trainer, train_run, EVAL_CHUNK */
 #include "util.h"      /* warnf, now_sec, exit statuses */
 
 /* The signal that asked training to stop, or 0. The one mutable global: a signal handler
@@ -99,12 +100,34 @@ fail:
 static void
 print_dims_(FILE *out, const struct net *net)
 {
-	for (int l = 0; l <= net->n_layers; l++)
-		fprintf(out, "%s%d", l ? "-" : "", net->dims[l]);
+	for (int a = 0; a <= net->n_affine; a++)
+		fprintf(out, "%s%d", a ? "-" : "", net->dims[a]);
 }
 
-/* --gradcheck: the net exactly as training would build it, its backprop gradients on the
- * first cfg->batch training images, and central differences to compare them with. */
+static void
+print_gradcheck_(const struct config *cfg, const struct net *net,
+		 const struct gradcheck_report *rep, int pass, double seconds, double start)
+{
+	printf("batch: the first %d training images; loss %.9f (float32), %.9f (float64)\n",
+	       cfg->batch, rep->loss32, rep->loss64);
+	printf("numerical: float64 central differences, h %g; checked %zu of %zu parameters%s\n",
+	       GRADCHECK_STEP, rep->checked, net->n_params,
+	       rep->all ? "" : " (a sample with each tensor's largest gradient; --gradcheck-all "
+			       "checks every one)");
+	printf("pass: |diff| <= max(%g x (|backprop| + |numerical|), floor), floor = %g x "
+	       "FLT_EPSILON x the terms' magnitudes + %.1e\n", GRADCHECK_REL_TOL,
+	       GRADCHECK_F32_MARGIN, rep->noise_floor);
+	gradcheck_print(stdout, rep);
+	printf("gradcheck=%s params=%d checked=%zu kinks=%zu weak=%d max_rel_err=%.3e "
+	       "max_score=%.3f batch=%d activation=%s seconds=%.3f total_s=%.3f\n",
+	       pass ? "pass" : "fail", rep->n_tensors, rep->checked, rep->kinks, rep->n_weak,
+	       rep->max_rel_err, rep->max_score, cfg->batch, activation_name(cfg->activation),
+	       seconds, now_sec() - start);
+}
+
+/* --gradcheck: the net exactly as training would build it, the gradients a training step
+ * computes on the first cfg->batch training images, and central differences to compare
+ * them with. */
 static int
 gradcheck_(const struct config *cfg, const struct dataset *train, const int *dims, double start)
 {
@@ -119,35 +142,24 @@ gradcheck_(const struct config *cfg, const struct dataset *train, const int *dim
 	if (net_init(&net, dims, cfg->n_hidden + 1, cfg->activation, cfg->batch, cfg->init_std,
 		     &rng) != 0)
 		return EXIT_RUNTIME;
-	float *x = xmalloc((size_t)cfg->batch * train->input_size * sizeof *x);
-	uint8_t *labels = xmalloc((size_t)cfg->batch);
-	dataset_gather(x, labels, train, 0, NULL, cfg->batch);
+	struct trainer t;
+	trainer_init(&t, &net, NULL);
+	const uint8_t **images = xmalloc((size_t)cfg->batch * sizeof *images);
+	for (int i = 0; i < cfg->batch; i++)
+		images[i] = train->pixels + (size_t)i * train->input_size;
 
 	printf("bptrain %s gradcheck: net ", BPTRAIN_VERSION);
 	print_dims_(stdout, &net);
-	printf(" %s, %zu parameters, init-std %g, seed %llu\n", activation_name(cfg->activation),
-	       net.n_params, (double)cfg->init_std, (unsigned long long)cfg->seed);
+	printf(" %s, %zu parameters, init-std %g, seed %llu; the %s path\n",
+	       activation_name(cfg->activation), net.n_params, (double)cfg->init_std,
+	       (unsigned long long)cfg->seed, t.use_fast ? "fast" : "reference");
 	double check_start = now_sec();
 	struct gradcheck_options opt = {.all = cfg->gradcheck == 2, .seed = cfg->seed};
 	struct gradcheck_report rep;
-	int pass = gradcheck_run(&rep, &net, x, labels, cfg->batch, &opt);
-	double seconds = now_sec() - check_start;
-	printf("batch: the first %d training images; loss %.9f (float32), %.9f (float64)\n",
-	       cfg->batch, (double)rep.loss32, rep.loss64);
-	printf("numerical: float64 central differences, h %g; checked %zu of %zu parameters%s\n",
-	       GRADCHECK_STEP, rep.checked, net.n_params,
-	       rep.all ? "" : " (a sample; --gradcheck-all checks every one)");
-	printf("pass: mean_abs_diff <= %g, max_rel_err <= %g "
-	       "(floor %g x largest |grad|, >= %.1e)\n",
-	       GRADCHECK_MEAN_TOL, GRADCHECK_REL_TOL, GRADCHECK_REL_FLOOR, rep.noise_floor);
-	gradcheck_print(stdout, &rep);
-	printf("gradcheck=%s params=%d checked=%zu kinks=%zu weak=%d max_mean_abs_diff=%.3e "
-	       "max_rel_err=%.3e batch=%d activation=%s seconds=%.3f total_s=%.3f\n",
-	       pass ? "pass" : "fail", rep.n_tensors, rep.checked, rep.kinks, rep.n_weak,
-	       rep.max_mean_abs_diff, rep.max_rel_err, cfg->batch,
-	       activation_name(cfg->activation), seconds, now_sec() - start);
-	free(x);
-	free(labels);
+	int pass = gradcheck_run(&rep, &t, images, train->labels, cfg->batch, &opt);
+	print_gradcheck_(cfg, &net, &rep, pass, now_sec() - check_start, start);
+	free(images);
+	trainer_free(&t);
 	net_free(&net);
 	return pass ? EXIT_OK : EXIT_RUNTIME;
 }
@@ -163,6 +175,71 @@ close_stdout_(void)
 	return EXIT_OK;
 }
 
+/* The training loop and its final record; returns the exit status. */
+static int
+run_(const struct config *cfg, struct trainer *t, const struct dataset *train,
+     const struct dataset *test, struct rng *rng, struct report *rep)
+{
+	struct train_options opt = {.iters = cfg->iters, .batch = cfg->batch,
+				    .optim = {.kind = OPTIM_SGD, .lr = cfg->lr},
+				    .stop = &stop_signal_};
+	struct train_result result;
+	/* Only now: before this, being killed outright loses nothing worth reporting. */
+	catch_stop_signals_();
+	enum train_status trained = train_run(t, train, test, &opt, rng, rep, &result);
+	static const char *const status_names[] = {
+		[TRAIN_OK] = "ok", [TRAIN_DIVERGED] = "diverged", [TRAIN_INTERRUPTED] = "interrupted",
+	};
+	int status = trained == TRAIN_OK ? EXIT_OK
+		     : trained == TRAIN_DIVERGED ? EXIT_RUNTIME
+		     : 128 + stop_signal_; /* the shell's code for "killed by signal" */
+	if (trained == TRAIN_INTERRUPTED)
+		warnf("interrupted by %s after iteration %d", stop_signal_ == SIGINT ? "SIGINT"
+			: "SIGTERM", result.iters_done);
+	struct report_final fin = {.iter = result.iters_done, .loss = result.loss,
+				   .train_acc = result.train_acc, .test_acc = result.test_acc,
+				   .train_s = result.train_s, .status = status_names[trained]};
+	if (report_finish(rep, &fin) != 0 && status == EXIT_OK)
+		status = EXIT_RUNTIME;
+	return status;
+}
+
+/* Train with cfg, report, and return the exit status. */
+static int
+train_(const struct config *cfg, const struct dataset *train, const struct dataset *test,
+       const int *dims, double start)
+{
+	struct rng rng;
+	rng_seed(&rng, cfg->seed);
+	/* One pool for the whole run, created before the net so a failure leaves nothing to
+	 * undo. */
+	struct pool *pool = pool_create(cfg->threads, trainer_scratch_bytes(dims[0]));
+	if (!pool)
+		return EXIT_RUNTIME;
+	struct net net;
+	int max_batch = cfg->batch > EVAL_CHUNK ? cfg->batch : EVAL_CHUNK;
+	if (net_init(&net, dims, cfg->n_hidden + 1, cfg->activation, max_batch, cfg->init_std,
+		     &rng) != 0) {
+		pool_free(pool);
+		return EXIT_RUNTIME;
+	}
+	struct trainer t;
+	trainer_init(&t, &net, pool);
+	/* The log opens only now, so a run that never starts leaves no empty log behind. */
+	struct report rep;
+	int status = EXIT_RUNTIME;
+	if (report_open(&rep, cfg, start) == 0) {
+		int epoch_iters = train->count / (size_t)cfg->batch > 0
+					  ? (int)(train->count / cfg->batch) : 1;
+		report_begin(&rep, &net, train, test, epoch_iters);
+		status = run_(cfg, &t, train, test, &rng, &rep);
+	}
+	trainer_free(&t);
+	net_free(&net);
+	pool_free(pool);
+	return status;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -176,81 +253,16 @@ main(int argc, char **argv)
 	case FLAGS_RUN:
 		break;
 	}
-
 	struct dataset train, test;
 	if (load_data_(&train, &test, cfg.data_dir) != 0)
 		return EXIT_RUNTIME;
-
-	int dims[NET_MAX_LAYERS + 1];
+	int dims[NET_MAX_AFFINE + 1];
 	dims[0] = train.input_size;
 	for (int l = 0; l < cfg.n_hidden; l++)
 		dims[l + 1] = cfg.hidden[l];
 	dims[cfg.n_hidden + 1] = train.classes;
-	if (cfg.gradcheck) {
-		dataset_free(&test);
-		int status = gradcheck_(&cfg, &train, dims, start);
-		dataset_free(&train);
-		int close_status = close_stdout_();
-		return status != EXIT_OK ? status : close_status;
-	}
-	struct rng rng;
-	rng_seed(&rng, cfg.seed);
-	/* One pool for the whole run, created before the net so a failure leaves nothing to
-	 * undo but the data. */
-	struct pool *pool = pool_create(cfg.threads, net_scratch_bytes(dims[0]));
-	if (!pool) {
-		dataset_free(&train);
-		dataset_free(&test);
-		return EXIT_RUNTIME;
-	}
-	struct net net;
-	int max_batch = cfg.batch > EVAL_CHUNK ? cfg.batch : EVAL_CHUNK;
-	if (net_init(&net, dims, cfg.n_hidden + 1, cfg.activation, max_batch, cfg.init_std,
-		     &rng) != 0) {
-		pool_free(pool);
-		dataset_free(&train);
-		dataset_free(&test);
-		return EXIT_RUNTIME;
-	}
-
-	net.pool = pool;
-
-	/* The log opens only now, so a run that never starts leaves no empty log behind. */
-	struct report rep;
-	if (report_open(&rep, &cfg, start) != 0) {
-		net_free(&net);
-		pool_free(pool);
-		dataset_free(&train);
-		dataset_free(&test);
-		return EXIT_RUNTIME;
-	}
-	int epoch_iters = train.count / (size_t)cfg.batch > 0 ? (int)(train.count / cfg.batch) : 1;
-	report_begin(&rep, &net, &train, &test, epoch_iters);
-
-	struct train_options opt = {.iters = cfg.iters, .batch = cfg.batch, .lr = cfg.lr,
-				    .stop = &stop_signal_};
-	struct train_result result;
-	/* Only now: before this, being killed outright loses nothing worth reporting. */
-	catch_stop_signals_();
-	enum train_status trained = train_run(&net, &train, &test, &opt, &rng, &rep, &result);
-	static const char *const status_names[] = {
-		[TRAIN_OK] = "ok", [TRAIN_DIVERGED] = "diverged", [TRAIN_INTERRUPTED] = "interrupted",
-	};
-	int status = trained == TRAIN_OK ? EXIT_OK
-		     : trained == TRAIN_DIVERGED ? EXIT_RUNTIME
-		     : 128 + stop_signal_; /* the shell's code for "killed by signal" */
-	if (trained == TRAIN_INTERRUPTED)
-		warnf("interrupted by %s after iteration %d", stop_signal_ == SIGINT ? "SIGINT"
-			: "SIGTERM", result.iters_done);
-
-	struct report_final fin = {.iter = result.iters_done, .loss = result.loss,
-				   .train_acc = result.train_acc, .test_acc = result.test_acc,
-				   .train_s = result.train_s, .status = status_names[trained]};
-	if (report_finish(&rep, &fin) != 0 && status == EXIT_OK)
-		status = EXIT_RUNTIME;
-
-	net_free(&net);
-	pool_free(pool);
+	int status = cfg.gradcheck ? gradcheck_(&cfg, &train, dims, start)
+				   : train_(&cfg, &train, &test, dims, start);
 	dataset_free(&train);
 	dataset_free(&test);
 	int close_status = close_stdout_();

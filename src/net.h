@@ -1,105 +1,92 @@
-/* net.h: a feed-forward classifier built as a chain of layers:
+/* net.h: a feed-forward classifier as a list of the book's layer units:
  * Affine -> act -> Affine -> act -> ... -> Affine -> Softmax-with-Loss.
- * The book's two-layer net is dims = {784, 50, 10}. */
+ * The book's two-layer net is dims = {784, 50, 10}: Affine, ReLU, Affine, Softmax-with-Loss.
+ *
+ * This is the reference: forward and backward are one loop over the list, each unit run by
+ * its layer functions (src/layers.c) on the whole batch, on the calling thread. The fast path
+ * (src/fast.c) runs the same list its own way and must produce the same bits. */
 #ifndef BPTRAIN_NET_H
 #define BPTRAIN_NET_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "matmul.h"
-#include "pool.h"
 #include "rng.h"
 
-#define NET_MAX_LAYERS 8 /* affine layers, so up to 7 hidden layers */
+#define NET_MAX_AFFINE 8                   /* affine layers, so up to 7 hidden layers */
+#define NET_MAX_LAYERS (2 * NET_MAX_AFFINE) /* an activation after each hidden affine, and the loss */
 
-/* The first layer's product X·W sums over its inputs in this many fixed blocks of inputs:
- * each block's sum is a chain of its own (the first one starting from the bias), and the
- * blocks are then added in order. A thread owns a block's rows of W for the forward and
- * the backward pass, so they never move between cores; as the blocks do not depend on the
- * thread count, neither do the results. Up to this many threads share that product. */
+/* The first affine layer sums over its inputs in this many fixed blocks (affine_forward in
+ * src/layers.h): the fast path gives each block's rows of W to one thread, for the forward
+ * and the backward pass, so they never move between cores. Up to this many threads share
+ * that layer. */
 #define NET_INPUT_BLOCKS 4
 
 enum activation { ACT_RELU, ACT_SIGMOID };
 
-struct net {
-	int n_layers;                 /* affine layers = hidden layers + 1 */
-	int dims[NET_MAX_LAYERS + 1]; /* dims[0] inputs, dims[n_layers] classes */
-	int max_batch;                /* the most rows forward/backward accept */
-	enum activation activation;
+enum layer_kind { LAYER_AFFINE, LAYER_RELU, LAYER_SIGMOID, LAYER_SOFTMAX_XENT };
 
-	/* Parameters and gradients are two flat arrays with the same layout (w0 b0 w1 b1 ...),
-	 * so the SGD step is one loop; w[l], b[l], dw[l], db[l] point into them. */
-	size_t n_params;
-	float *params, *grads;
-	float *w[NET_MAX_LAYERS];  /* (dims[l], dims[l+1]) */
-	float *b[NET_MAX_LAYERS];  /* (dims[l+1]) */
-	float *dw[NET_MAX_LAYERS];
-	float *db[NET_MAX_LAYERS];
+/* Training or evaluation. Today's layer kinds compute the same in both; backward needs a
+ * forward pass in training mode (dropout and batch normalization will differ). */
+enum net_mode { NET_TRAIN, NET_EVAL };
 
-	/* Activations saved by forward for backward, each (max_batch, dims[l+1]). */
-	float *z[NET_MAX_LAYERS];  /* affine outputs; z[n_layers-1] are the logits */
-	float *a[NET_MAX_LAYERS];  /* activation outputs, hidden layers only */
-	float *probs;              /* softmax of the logits */
-	float *dz[NET_MAX_LAYERS]; /* d loss / d z[l] */
-	float *da[NET_MAX_LAYERS]; /* d loss / d a[l], hidden layers only */
-	float *row_loss;           /* (max_batch) loss of each row, summed in row order */
-	/* The first layer's input blocks: block j is inputs in_block[j] .. in_block[j+1]-1,
-	 * and its partial product goes to z[0] (j = 0) or part[j-1] (max_batch, dims[1]). */
-	int in_block[NET_INPUT_BLOCKS + 1];
-	float *part[NET_INPUT_BLOCKS - 1];
-
-	/* Threads for forward and backward, owned by the caller: set it after net_init, or
-	 * leave it NULL to run everything on the calling thread (using `scratch`). Every
-	 * result is bitwise the same for any number of threads. */
-	struct pool *pool;
-	void *scratch;             /* mm_scratch_bytes() for the single-threaded case */
-
-	/* Byte inputs (net_forward_bytes) compacted to their nonzero pixels, one set of
-	 * max_batch rows per input block, kept for the weight gradient of the backward pass. */
-	struct mm_sparse sparse[NET_INPUT_BLOCKS];
-	/* Set by net_forward_bytes with labels, which then also runs the backward pass's
-	 * row-by-row part (down to dz[0]); the next backward call skips it. */
-	int rows_backward_done;
-
-	void *block; /* the one allocation everything above points into */
+struct layer {
+	enum layer_kind kind;
+	int in, out; /* features per row, from the layer before and to the next */
+	float *y;    /* (max_batch, out): the output, which backward reads back; for
+	              * softmax-xent the probabilities */
+	float *dx;   /* (max_batch, in): d loss / d input; NULL for the first layer */
+	/* LAYER_AFFINE: views into net->params and net->grads. */
+	float *w, *b;   /* (in, out), (out) */
+	float *dw, *db; /* the same shapes */
+	int in_blocks;  /* the inputs are summed in this many blocks (affine_forward) */
+	float *part;    /* (max_batch, out): affine_forward's scratch when in_blocks > 1 */
 };
 
-/* Bytes of scratch memory each thread of net->pool needs, for a net with `inputs` inputs. */
-size_t net_scratch_bytes(int inputs);
+struct net {
+	int n_layers;
+	struct layer layer[NET_MAX_LAYERS];
 
-/* Build a net with layer sizes dims[0..n_layers]: weights from N(0, init_std²) drawn from rng
- * layer by layer, biases zero. Returns 0, or -1 (with a message) if the sizes are invalid. */
-int net_init(struct net *net, const int *dims, int n_layers, enum activation activation,
+	/* The shape it was built from: dims[0] inputs, dims[n_affine] classes. */
+	int n_affine;
+	int dims[NET_MAX_AFFINE + 1];
+	enum activation activation;
+	int max_batch; /* the most rows a pass accepts */
+
+	/* Parameters and gradients are two flat arrays with the same layout (W1 b1 W2 b2 ...),
+	 * so an update is one loop (src/optim.h); the layers' w, b, dw, db point into them. */
+	size_t n_params;
+	float *params, *grads;
+
+	enum net_mode mode; /* of the last forward pass */
+	void *block;        /* the one allocation everything above points into */
+};
+
+/* Build a net with layer sizes dims[0..n_affine]: weights from N(0, init_std²) drawn from
+ * rng layer by layer, biases zero. Returns 0, or -1 (with a message) if the sizes are
+ * invalid. */
+int net_init(struct net *net, const int *dims, int n_affine, enum activation activation,
 	     int max_batch, float init_std, struct rng *rng);
 void net_free(struct net *net);
 
-/* Forward pass on x(n, dims[0]), n <= max_batch. With labels, also computes the softmax and
- * returns the mean cross-entropy loss; with labels NULL, stops at the logits and returns 0. */
-float net_forward(struct net *net, const float *x, const uint8_t *labels, int n);
+/* Forward pass on x(n, dims[0]), n <= max_batch. With labels, the last unit computes the
+ * softmax and the mean cross-entropy, which is returned; without, the pass stops at the
+ * logits and returns 0 (NET_TRAIN needs labels). */
+float net_forward(struct net *net, const float *x, const uint8_t *labels, int n,
+		  enum net_mode mode);
 
-/* Backward pass filling net->grads; call it right after net_forward with the same x, labels,
- * n. This float path runs the whole-batch layer functions on the calling thread. */
+/* Backward pass filling net->grads (and every layer's dx); call it right after a NET_TRAIN
+ * net_forward with the same x, labels and n. */
 void net_backward(struct net *net, const float *x, const uint8_t *labels, int n);
 
-/* The same two passes with the input given as byte images, row i being the dims[0] bytes at
- * rows[i], scaled to p / 255 as dataset_gather does. The first layer visits only nonzero
- * pixels (for MNIST about 80% are zero), and the work is split over net->pool; results are
- * the same bits as net_forward and net_backward on the gathered floats. */
-float net_forward_bytes(struct net *net, const uint8_t *const *rows, const uint8_t *labels,
-			int n);
-void net_backward_bytes(struct net *net, const uint8_t *const *rows, const uint8_t *labels,
-			int n);
-/* net_backward_bytes then net_sgd_step(lr), fused: each block of gradients is applied by
- * the thread that computed it, while it is still in that core's cache. Same results. */
-void net_backward_sgd_bytes(struct net *net, const uint8_t *const *rows, const uint8_t *labels,
-			    int n, float lr);
-
-/* params -= lr * grads */
-void net_sgd_step(struct net *net, float lr);
+/* The logits of the last forward pass, (n, classes). */
+const float *net_logits(const struct net *net);
 
 /* predicted(n) = argmax of each row of the logits of the last forward pass. */
 void net_argmax(const struct net *net, uint8_t *predicted, int n);
+
+/* Affine layer a (0 .. n_affine-1), whose parameters the book calls W(a+1) and b(a+1). */
+const struct layer *net_affine(const struct net *net, int a);
 
 const char *activation_name(enum activation activation);
 

@@ -226,7 +226,7 @@ report_begin(struct report *rep, const struct net *net, const struct dataset *tr
 {
 	const struct config *cfg = rep->cfg;
 	size_t used = 0;
-	for (int l = 0; l <= net->n_layers && used < sizeof rep->net_desc; l++)
+	for (int l = 0; l <= net->n_affine && used < sizeof rep->net_desc; l++)
 		used += (size_t)snprintf(rep->net_desc + used, sizeof rep->net_desc - used, "%s%d",
 					 l ? "-" : "", net->dims[l]);
 	rep->n_params = net->n_params;

@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "util.h"
 
@@ -30,8 +31,59 @@ dataset_gather(float *x, uint8_t *labels, const struct dataset *ds, size_t first
 	}
 }
 
+size_t
+trainer_scratch_bytes(int inputs)
+{
+	return fast_scratch_bytes(inputs);
+}
+
+void
+trainer_init(struct trainer *t, struct net *net, struct pool *pool)
+{
+	memset(t, 0, sizeof *t);
+	t->net = net;
+	t->use_fast = fast_supports(net);
+	if (t->use_fast)
+		fast_init(&t->fast, net, pool);
+	else
+		t->x = xmalloc((size_t)net->max_batch * net->dims[0] * sizeof *t->x);
+}
+
+void
+trainer_free(struct trainer *t)
+{
+	if (t->use_fast)
+		fast_free(&t->fast);
+	free(t->x);
+	memset(t, 0, sizeof *t);
+}
+
+/* The reference path's input: images[0..n) as floats p / 255, as dataset_gather makes them. */
+static void
+gather_images_(float *x, const uint8_t *const *images, int n, int in)
+{
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < in; j++)
+			x[(size_t)i * in + j] = (float)images[i][j] / 255.0f;
+}
+
+float
+trainer_step(struct trainer *t, const uint8_t *const *images, const uint8_t *labels, int n,
+	     const struct optim *opt)
+{
+	if (t->use_fast)
+		return fast_step(&t->fast, images, labels, n, opt);
+	struct net *net = t->net;
+	gather_images_(t->x, images, n, net->dims[0]);
+	float loss = net_forward(net, t->x, labels, n, NET_TRAIN);
+	net_backward(net, t->x, labels, n);
+	if (opt)
+		optim_update(opt, net->params, net->grads, 0, net->n_params);
+	return loss;
+}
+
 double
-evaluate(struct net *net, const struct dataset *ds)
+evaluate(struct trainer *t, const struct dataset *ds)
 {
 	uint8_t predicted[EVAL_CHUNK];
 	const uint8_t *images[EVAL_CHUNK];
@@ -40,32 +92,59 @@ evaluate(struct net *net, const struct dataset *ds)
 		int n = ds->count - first < EVAL_CHUNK ? (int)(ds->count - first) : EVAL_CHUNK;
 		for (int i = 0; i < n; i++)
 			images[i] = ds->pixels + (first + i) * in;
-		net_forward_bytes(net, images, NULL, n);
-		net_argmax(net, predicted, n);
+		if (t->use_fast) {
+			fast_logits(&t->fast, images, n);
+		} else {
+			gather_images_(t->x, images, n, (int)in);
+			net_forward(t->net, t->x, NULL, n, NET_EVAL);
+		}
+		net_argmax(t->net, predicted, n);
 		for (int i = 0; i < n; i++)
 			correct += predicted[i] == ds->labels[first + i];
 	}
 	return (double)correct / (double)ds->count;
 }
 
+/* The running sums of one epoch. */
+struct epoch_ {
+	int number, steps;
+	double loss, train_s, start;
+};
+
+/* The end of an epoch: evaluate on both sets and hand the record to the report. */
+static void
+end_epoch_(struct trainer *t, const struct dataset *train, const struct dataset *test,
+	   struct epoch_ *e, int iter, int batch, struct report *rep, struct train_result *result)
+{
+	e->number++;
+	result->train_s += e->train_s;
+	result->loss = e->loss / e->steps;
+	result->train_acc = evaluate(t, train);
+	result->test_acc = evaluate(t, test);
+	double rate = e->train_s > 0 ? e->steps * (double)batch / e->train_s : 0.0;
+	struct report_epoch rec = {.epoch = e->number, .iter = iter, .loss = result->loss,
+		.train_acc = result->train_acc, .test_acc = result->test_acc,
+		.time_s = now_sec() - e->start, .samples_per_s = rate,
+		.train_s = result->train_s};
+	report_epoch(rep, &rec);
+	*e = (struct epoch_){.number = e->number, .start = now_sec()};
+}
+
 enum train_status
-train_run(struct net *net, const struct dataset *train, const struct dataset *test,
+train_run(struct trainer *t, const struct dataset *train, const struct dataset *test,
 	  const struct train_options *opt, struct rng *rng, struct report *rep,
 	  struct train_result *result)
 {
 	int batch = opt->batch;
 	/* The book's epoch: as many steps as it takes to draw train->count samples. */
 	int epoch_iters = train->count / (size_t)batch > 0 ? (int)(train->count / batch) : 1;
-	/* The batch stays bytes: the net reads the sampled images in place and converts only
-	 * their nonzero pixels. */
+	/* The batch stays bytes: the fast path reads the sampled images in place. */
 	size_t in = (size_t)train->input_size;
 	const uint8_t **images = xmalloc((size_t)batch * sizeof *images);
 	uint8_t *labels = xmalloc((size_t)batch);
 	enum train_status status = TRAIN_OK;
-
 	*result = (struct train_result){0};
-	double epoch_loss = 0.0, epoch_train_s = 0.0, epoch_start = now_sec();
-	int epoch_steps = 0, epoch = 0;
+	struct epoch_ epoch = {.start = now_sec()};
 	for (int it = 1; it <= opt->iters; it++) {
 		report_progress(rep, it);
 		double step_start = now_sec();
@@ -74,38 +153,22 @@ train_run(struct net *net, const struct dataset *train, const struct dataset *te
 			images[i] = train->pixels + row * in;
 			labels[i] = train->labels[row];
 		}
-		float loss = net_forward_bytes(net, images, labels, batch);
+		float loss = trainer_step(t, images, labels, batch, &opt->optim);
 		if (!isfinite(loss) || loss > DIVERGED_LOSS) {
 			warnf("training diverged: loss is %g at iteration %d (try a smaller --lr)",
 			      (double)loss, it);
 			status = TRAIN_DIVERGED;
 			break;
 		}
-		net_backward_sgd_bytes(net, images, labels, batch, opt->lr);
 		result->iters_done = it;
-		epoch_loss += loss;
-		epoch_steps++;
-		epoch_train_s += now_sec() - step_start;
-
+		epoch.loss += loss;
+		epoch.steps++;
+		epoch.train_s += now_sec() - step_start;
 		/* Checked only between steps, so an interrupt never leaves a half-applied update. */
 		int stop = opt->stop && *opt->stop;
 		if (it % epoch_iters != 0 && it != opt->iters && !stop)
 			continue;
-		epoch++;
-		result->train_s += epoch_train_s;
-		result->loss = epoch_loss / epoch_steps;
-		result->train_acc = evaluate(net, train);
-		result->test_acc = evaluate(net, test);
-		double rate = epoch_train_s > 0 ? epoch_steps * (double)batch / epoch_train_s : 0.0;
-		struct report_epoch rec = {.epoch = epoch, .iter = it, .loss = result->loss,
-			.train_acc = result->train_acc, .test_acc = result->test_acc,
-			.time_s = now_sec() - epoch_start, .samples_per_s = rate,
-			.train_s = result->train_s};
-		report_epoch(rep, &rec);
-		epoch_loss = 0.0;
-		epoch_train_s = 0.0;
-		epoch_steps = 0;
-		epoch_start = now_sec();
+		end_epoch_(t, train, test, &epoch, it, batch, rep, result);
 		if (stop) {
 			status = TRAIN_INTERRUPTED;
 			break;

@@ -7,7 +7,9 @@
 #include <stdio.h>
 
 #include "idx.h"
+#include "fast.h"
 #include "net.h"
+#include "optim.h"
 #include "report.h"
 #include "rng.h"
 
@@ -15,10 +17,34 @@
  * several blocks of rows, small enough that activations stay a few MB. */
 #define EVAL_CHUNK 1000
 
+/* How a net is run: by the fast path when it covers the net (src/fast.h), else by the
+ * reference layer loop (src/net.h) on the batch gathered into floats. Both give the same
+ * bits; training, evaluation and --gradcheck all go through here, so the gradient checked is
+ * the one training uses. */
+struct trainer {
+	struct net *net;
+	int use_fast;
+	struct fast fast; /* when use_fast */
+	float *x;         /* (max_batch, inputs) for the reference path, else NULL */
+};
+
+/* Bytes of scratch memory each thread of the pool needs, for a net with `inputs` inputs. */
+size_t trainer_scratch_bytes(int inputs);
+
+/* Set t up for net, on pool (NULL: the calling thread only). */
+void trainer_init(struct trainer *t, struct net *net, struct pool *pool);
+void trainer_free(struct trainer *t);
+
+/* One step's forward and backward on n images (pointers to their bytes) with labels: the
+ * gradients land in net->grads, and, when opt is not NULL, the parameters are updated.
+ * Returns the mean loss. */
+float trainer_step(struct trainer *t, const uint8_t *const *images, const uint8_t *labels,
+		   int n, const struct optim *opt);
+
 struct train_options {
-	int iters;  /* SGD steps */
-	int batch;  /* samples per step, drawn uniformly with replacement */
-	float lr;
+	int iters;          /* steps */
+	int batch;          /* samples per step, drawn uniformly with replacement */
+	struct optim optim; /* the update after each step */
 	/* Set non-zero (by a signal handler) to stop after the current step; NULL: never. */
 	volatile sig_atomic_t *stop;
 };
@@ -43,13 +69,13 @@ struct train_result {
 void dataset_gather(float *x, uint8_t *labels, const struct dataset *ds, size_t first,
 		    const size_t *rows, int n);
 
-/* Fraction of ds that net classifies correctly, evaluated EVAL_CHUNK images at a time
- * straight from the bytes; the net must have max_batch >= EVAL_CHUNK (or >= ds->count). */
-double evaluate(struct net *net, const struct dataset *ds);
+/* Fraction of ds that the net classifies correctly, evaluated EVAL_CHUNK images at a time;
+ * the net must have max_batch >= EVAL_CHUNK (or >= ds->count). */
+double evaluate(struct trainer *t, const struct dataset *ds);
 
-/* Train net, handing rep a record per epoch (and one for the state at an interrupt) and a
+/* Train t's net, handing rep a record per epoch (and one for the state at an interrupt) and a
  * progress tick per iteration. The result is filled whatever the status. */
-enum train_status train_run(struct net *net, const struct dataset *train,
+enum train_status train_run(struct trainer *t, const struct dataset *train,
 			    const struct dataset *test, const struct train_options *opt,
 			    struct rng *rng, struct report *rep, struct train_result *result);
 

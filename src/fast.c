@@ -1,0 +1,433 @@
+/* fast.c: the fast path over a net's layer list; see fast.h for what it does and why. */
+#include "fast.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "gemm.h"
+#include "layers.h"
+#include "util.h"
+
+/* Evaluation hands all input blocks to one mm_sparse_nn call, and the blocks are cut in
+ * whole compaction chunks. */
+_Static_assert(NET_INPUT_BLOCKS <= MM_MAX_BLOCKS, "too many input blocks for mm_sparse_nn");
+_Static_assert(AFFINE_BLOCK_ALIGN % MM_CHUNK == 0, "input blocks must be whole chunks");
+
+/* Rows compacted and multiplied together in the sparse first layer: the product reads all
+ * of W1 once per group, and the group's compacted rows (about 1.5 KiB each for MNIST) stay
+ * in L2. */
+enum { SPARSE_GROUP = 128 };
+
+int
+fast_supports(const struct net *net)
+{
+	if (net->n_layers < 2 || net->layer[0].kind != LAYER_AFFINE)
+		return 0;
+	for (int i = 0; i < net->n_layers; i++) {
+		const struct layer *layer = &net->layer[i];
+		switch (layer->kind) {
+		case LAYER_AFFINE:
+			/* Only the first layer reads bytes, in input blocks. */
+			if (layer->in_blocks != (i == 0 ? NET_INPUT_BLOCKS : 1))
+				return 0;
+			break;
+		case LAYER_RELU:
+		case LAYER_SIGMOID:
+			break;
+		case LAYER_SOFTMAX_XENT:
+			if (i != net->n_layers - 1)
+				return 0;
+			break;
+		}
+	}
+	return 1;
+}
+
+size_t
+fast_scratch_bytes(int inputs)
+{
+	/* The sparse weight gradient is faster with all of a batch's samples at once, and
+	 * the GEMM's scratch holds a batch of 100 MNIST images at their densest. */
+	size_t sparse = mm_sparse_tn_scratch_bytes(inputs);
+	return sparse > mm_scratch_bytes() ? sparse : mm_scratch_bytes();
+}
+
+void
+fast_init(struct fast *f, struct net *net, struct pool *pool)
+{
+	memset(f, 0, sizeof *f);
+	f->net = net;
+	f->pool = pool;
+	const struct layer *first = &net->layer[0];
+	size_t rows = (size_t)net->max_batch;
+	size_t scratch = pool ? 0 : fast_scratch_bytes(first->in);
+	size_t sparse = 0;
+	for (int j = 0; j <= NET_INPUT_BLOCKS; j++)
+		f->in_block[j] = affine_block_start(first->in, NET_INPUT_BLOCKS, j);
+	for (int j = 0; j < NET_INPUT_BLOCKS; j++)
+		sparse += mm_sparse_bytes(net->max_batch, f->in_block[j + 1] - f->in_block[j]);
+	size_t parts = (NET_INPUT_BLOCKS - 1) * rows * first->out * sizeof(float);
+	/* The doubles first, where malloc's alignment is; the kernels load unaligned. */
+	char *p = xmalloc(rows * sizeof(double) + scratch + sparse + parts);
+	f->block = p;
+	f->row_loss = (double *)p;
+	p += rows * sizeof(double);
+	f->scratch = scratch ? p : NULL;
+	p += scratch;
+	for (int j = 0; j < NET_INPUT_BLOCKS; j++) {
+		int width = f->in_block[j + 1] - f->in_block[j];
+		mm_sparse_init(&f->sparse[j], width, p);
+		p += mm_sparse_bytes(net->max_batch, width);
+	}
+	for (int j = 0; j < NET_INPUT_BLOCKS - 1; j++) {
+		f->part[j] = (float *)p;
+		p += rows * first->out * sizeof(float);
+	}
+}
+
+void
+fast_free(struct fast *f)
+{
+	free(f->block);
+	memset(f, 0, sizeof *f);
+}
+
+static void *
+scratch_(const struct fast *f, int thread)
+{
+	return f->pool ? pool_scratch(f->pool, thread) : f->scratch;
+}
+
+static int
+threads_(const struct fast *f)
+{
+	return f->pool ? pool_threads(f->pool) : 1;
+}
+
+static void
+run_(const struct fast *f, pool_task_fn *fn, void *arg, int n_tasks)
+{
+	if (f->pool) {
+		pool_run_fixed(f->pool, fn, arg, n_tasks);
+		return;
+	}
+	for (int task = 0; task < n_tasks; task++)
+		fn(arg, task, 0);
+}
+
+/* Rows per task for the row-parallel passes: one block of rows per thread. Tasks are placed
+ * on threads by number (pool_run_fixed), so equal blocks are equal shares, and each thread
+ * finds its rows' buffers in its own cache from one step to the next. Each row is computed
+ * the same way whatever block it is in, so this may depend on the thread count without
+ * changing any result. */
+static int
+row_block_(const struct fast *f, int n)
+{
+	int threads = threads_(f);
+	int block = (n + threads - 1) / threads;
+	return block < 16 ? 16 : block;
+}
+
+/* The input block of first-layer task `task`. Task i runs on thread i mod threads; when the
+ * blocks divide evenly, each thread gets neighbouring blocks (with two threads, blocks 0-1
+ * and 2-3: MNIST's ink is spread more evenly over the top and bottom halves than over
+ * alternate quarters). Any mapping gives the same results. */
+static int
+input_block_(const struct fast *f, int task)
+{
+	int threads = threads_(f);
+	if (threads > NET_INPUT_BLOCKS || NET_INPUT_BLOCKS % threads != 0)
+		return task;
+	return task % threads * (NET_INPUT_BLOCKS / threads) + task / threads;
+}
+
+/* One pass over a batch. */
+struct pass_ {
+	struct fast *f;
+	const uint8_t *const *images;
+	const uint8_t *labels; /* NULL in evaluation */
+	int n, rows_per_task;
+};
+
+/* Ask for the cache lines of len bytes ahead of their use. */
+static void
+prefetch_(const uint8_t *bytes, int len)
+{
+	for (int i = 0; i < len; i += 64)
+		__builtin_prefetch(bytes + i);
+}
+
+/* Broadcast the bias b(out) to rows of y, so that the accumulating products add it. */
+static void
+bias_rows_(float *y, const float *b, int rows, int out)
+{
+	for (int i = 0; i < rows; i++)
+		memcpy(y + (size_t)i * out, b, (size_t)out * sizeof *y);
+}
+
+/* Training, first layer: input block j's sum over all n rows, block 0 from the bias into the
+ * layer's output, the others from zero into part[j-1]. The block's rows of W1 are only ever
+ * read and written by the thread that runs this task (see pool_run_fixed), here and in the
+ * weight gradient, so the weights, which change every step, never travel between cores. */
+static void
+first_layer_task_(void *arg, int task, int thread)
+{
+	(void)thread;
+	const struct pass_ *pass = arg;
+	struct fast *f = pass->f;
+	const struct layer *layer = &f->net->layer[0];
+	int j = input_block_(f, task), n = pass->n, out = layer->out;
+	int k0 = f->in_block[j], width = f->in_block[j + 1] - k0;
+	float *y = j == 0 ? layer->y : f->part[j - 1];
+	if (j == 0)
+		bias_rows_(y, layer->b, n, out);
+	else
+		memset(y, 0, (size_t)n * out * sizeof *y);
+	if (width == 0)
+		return;
+	/* A group of rows at a time, so the compacted rows are still in cache when the
+	 * product reads them. */
+	const struct mm_sparse *sp = &f->sparse[j];
+	for (int g = 0; g < n; g += SPARSE_GROUP) {
+		int group = n - g < SPARSE_GROUP ? n - g : SPARSE_GROUP;
+		for (int i = g; i < g + group; i++) {
+			/* Training samples are scattered over the data set: fetch the next
+			 * image while this one is compacted. */
+			if (i + 1 < n)
+				prefetch_(pass->images[i + 1] + k0, width);
+			mm_sparse_compact(sp, i, pass->images[i], k0);
+		}
+		mm_sparse_nn(y + (size_t)g * out, out, sp, 1, g, group, layer->w, out, out);
+	}
+}
+
+/* Evaluation, first layer, rows r0..r0+rows-1: all input blocks at once, the same sums as
+ * first_layer_task_ block by block added in order, without the block sums ever leaving
+ * registers. The weights stay put, so any thread may read them. */
+static void
+first_layer_rows_(struct fast *f, const uint8_t *const *images, int r0, int rows)
+{
+	const struct layer *layer = &f->net->layer[0];
+	int out = layer->out;
+	bias_rows_(layer->y + (size_t)r0 * out, layer->b, rows, out);
+	for (int g = r0; g < r0 + rows; g += SPARSE_GROUP) {
+		int group = r0 + rows - g < SPARSE_GROUP ? r0 + rows - g : SPARSE_GROUP;
+		for (int i = g; i < g + group; i++) {
+			if (i + 1 < r0 + rows)
+				prefetch_(images[i + 1], layer->in);
+			for (int j = 0; j < NET_INPUT_BLOCKS; j++)
+				mm_sparse_compact(&f->sparse[j], i, images[i], f->in_block[j]);
+		}
+		mm_sparse_nn(layer->y + (size_t)g * out, out, f->sparse, NET_INPUT_BLOCKS, g, group,
+			     layer->w, out, out);
+	}
+}
+
+/* Layers 1.. forward for rows r0..r0+rows-1: everything a row needs is in that row. The
+ * loss unit runs only with labels. */
+static void
+forward_rows_(const struct net *net, double *row_loss, const uint8_t *labels, int r0, int rows,
+	      void *scratch)
+{
+	for (int i = 1; i < net->n_layers; i++) {
+		const struct layer *layer = &net->layer[i];
+		int in = layer->in, out = layer->out;
+		const float *x = net->layer[i - 1].y + (size_t)r0 * in;
+		float *y = layer->y + (size_t)r0 * out;
+		size_t len = (size_t)rows * out;
+		switch (layer->kind) {
+		case LAYER_AFFINE:
+			bias_rows_(y, layer->b, rows, out);
+			mm_gemm(y, out, x, in, 1, layer->w, out, 1, rows, out, in, scratch);
+			break;
+		case LAYER_RELU:
+			relu_forward(y, x, len);
+			break;
+		case LAYER_SIGMOID:
+			sigmoid_forward(y, x, len);
+			break;
+		case LAYER_SOFTMAX_XENT:
+			if (labels)
+				softmax_xent_forward_rows(y, row_loss + r0, x, labels + r0, rows, out);
+			break;
+		}
+	}
+}
+
+/* Backward for rows r0..r0+rows-1 of a batch of n, from the loss down to the input gradient
+ * of layer 1 (d loss / d the first layer's output): like the forward pass, row-local. */
+static void
+backward_rows_(const struct net *net, const uint8_t *labels, int n, int r0, int rows,
+	       void *scratch)
+{
+	for (int i = net->n_layers - 1; i >= 1; i--) {
+		const struct layer *layer = &net->layer[i];
+		int in = layer->in, out = layer->out;
+		float *dx = layer->dx + (size_t)r0 * in;
+		const float *x = net->layer[i - 1].y + (size_t)r0 * in;
+		const float *dy = i + 1 < net->n_layers ? net->layer[i + 1].dx + (size_t)r0 * out
+							: NULL;
+		size_t len = (size_t)rows * in;
+		switch (layer->kind) {
+		case LAYER_AFFINE:
+			/* dx = dy · wᵀ */
+			memset(dx, 0, len * sizeof *dx);
+			mm_gemm(dx, in, dy, out, 1, layer->w, 1, out, rows, in, out, scratch);
+			break;
+		case LAYER_RELU:
+			relu_backward(dx, dy, x, len);
+			break;
+		case LAYER_SIGMOID:
+			sigmoid_backward(dx, dy, layer->y + (size_t)r0 * in, len);
+			break;
+		case LAYER_SOFTMAX_XENT:
+			softmax_xent_backward_rows(dx, layer->y + (size_t)r0 * in, labels + r0, rows,
+						   in, n);
+			break;
+		}
+	}
+}
+
+/* Training, rows of the batch: the first layer's block sums added in block order, the rest
+ * of the forward pass, and the row-local part of the backward pass while the rows are still
+ * in this core's cache. */
+static void
+train_rows_task_(void *arg, int task, int thread)
+{
+	const struct pass_ *pass = arg;
+	struct fast *f = pass->f;
+	const struct net *net = f->net;
+	int r0 = task * pass->rows_per_task;
+	int rows = pass->n - r0 < pass->rows_per_task ? pass->n - r0 : pass->rows_per_task;
+	int out = net->layer[0].out;
+	float *y = net->layer[0].y + (size_t)r0 * out;
+	size_t len = (size_t)rows * out;
+	for (int j = 0; j < NET_INPUT_BLOCKS - 1; j++) {
+		const float *part = f->part[j] + (size_t)r0 * out;
+		for (size_t i = 0; i < len; i++)
+			y[i] += part[i];
+	}
+	void *scratch = scratch_(f, thread);
+	forward_rows_(net, f->row_loss, pass->labels, r0, rows, scratch);
+	backward_rows_(net, pass->labels, pass->n, r0, rows, scratch);
+}
+
+static void
+eval_rows_task_(void *arg, int task, int thread)
+{
+	const struct pass_ *pass = arg;
+	int r0 = task * pass->rows_per_task;
+	int rows = pass->n - r0 < pass->rows_per_task ? pass->n - r0 : pass->rows_per_task;
+	first_layer_rows_(pass->f, pass->images, r0, rows);
+	forward_rows_(pass->f->net, NULL, NULL, r0, rows, scratch_(pass->f, thread));
+}
+
+void
+fast_logits(struct fast *f, const uint8_t *const *images, int n)
+{
+	struct pass_ pass = {f, images, NULL, n, row_block_(f, n)};
+	run_(f, eval_rows_task_, &pass, (n + pass.rows_per_task - 1) / pass.rows_per_task);
+	f->net->mode = NET_EVAL;
+}
+
+/* The parameter gradients, each a sum over the batch. A task owns a block of rows of one
+ * layer's dW (inputs) and sums over all n samples in order, so no partial sums from
+ * different threads are ever combined; then, with an optimizer, it updates those rows. */
+struct grads_job_ {
+	struct pass_ pass;
+	const struct optim *opt;      /* NULL: gradients only */
+	int index[NET_MAX_AFFINE];    /* of affine layer a in the list */
+	int tasks_before[NET_MAX_AFFINE + 1];
+	int rows_per_task[NET_MAX_AFFINE]; /* rows of dW per task, a >= 1 */
+};
+
+/* Update params[i0 .. i1) from the gradients just computed, if there is an optimizer. */
+static void
+update_(const struct grads_job_ *job, const float *param, size_t len)
+{
+	if (!job->opt)
+		return;
+	const struct net *net = job->pass.f->net;
+	size_t i0 = (size_t)(param - net->params);
+	optim_update(job->opt, net->params, net->grads, i0, i0 + len);
+}
+
+static void
+grads_task_(void *arg, int task, int thread)
+{
+	const struct grads_job_ *job = arg;
+	struct fast *f = job->pass.f;
+	const struct net *net = f->net;
+	int n = job->pass.n, a = 0;
+	while (task >= job->tasks_before[a + 1])
+		a++;
+	int i = job->index[a];
+	const struct layer *layer = &net->layer[i];
+	const float *dy = net->layer[i + 1].dx;
+	int in = layer->in, out = layer->out, k0, k1;
+	void *scratch = scratch_(f, thread);
+	if (a == 0) {
+		/* The input block this thread ran forward: its rows of the batch are still
+		 * compacted, and each sample adds only to the rows of dW of its nonzero
+		 * pixels. */
+		int j = input_block_(f, task);
+		k0 = f->in_block[j], k1 = f->in_block[j + 1];
+		memset(layer->dw + (size_t)k0 * out, 0, (size_t)(k1 - k0) * out * sizeof(float));
+		mm_sparse_tn(layer->dw, out, &f->sparse[j], n, dy, out, out, k0, scratch,
+			     fast_scratch_bytes(in));
+	} else {
+		k0 = (task - job->tasks_before[a]) * job->rows_per_task[a];
+		k1 = k0 + job->rows_per_task[a] < in ? k0 + job->rows_per_task[a] : in;
+		affine_backward_weight(layer->dw, dy, net->layer[i - 1].y, n, in, out, k0, k1,
+				       scratch);
+	}
+	update_(job, layer->w + (size_t)k0 * out, (size_t)(k1 - k0) * out);
+	/* The layer's first task also does db (an input block may be empty). */
+	if (task != job->tasks_before[a])
+		return;
+	affine_backward_bias(layer->db, dy, n, out);
+	update_(job, layer->b, (size_t)out);
+}
+
+/* The first layer's dW by input block (see first_layer_task_), the others one block of rows
+ * per thread: each block's share of W and dW stays in one thread's cache from step to
+ * step. */
+static void
+grads_(struct fast *f, const struct pass_ *pass, const struct optim *opt)
+{
+	const struct net *net = f->net;
+	struct grads_job_ job = {.pass = *pass, .opt = opt};
+	int threads = threads_(f), a = 0;
+	for (int i = 0; i < net->n_layers; i++) {
+		const struct layer *layer = &net->layer[i];
+		if (layer->kind != LAYER_AFFINE)
+			continue;
+		int tasks = NET_INPUT_BLOCKS;
+		if (a > 0) {
+			int rows = (layer->in + threads - 1) / threads;
+			/* Whole tiles of the GEMM (10 rows with AVX-512, 6 otherwise). */
+			job.rows_per_task[a] = (rows + 29) / 30 * 30;
+			tasks = (layer->in + job.rows_per_task[a] - 1) / job.rows_per_task[a];
+		}
+		job.index[a] = i;
+		job.tasks_before[a + 1] = job.tasks_before[a] + tasks;
+		a++;
+	}
+	run_(f, grads_task_, &job, job.tasks_before[a]);
+}
+
+float
+fast_step(struct fast *f, const uint8_t *const *images, const uint8_t *labels, int n,
+	  const struct optim *opt)
+{
+	struct pass_ pass = {f, images, labels, n, row_block_(f, n)};
+	run_(f, first_layer_task_, &pass, NET_INPUT_BLOCKS);
+	run_(f, train_rows_task_, &pass, (n + pass.rows_per_task - 1) / pass.rows_per_task);
+	grads_(f, &pass, opt);
+	f->net->mode = NET_TRAIN;
+	/* The mean loss, summed in row order whatever the blocks were. */
+	double loss = 0.0;
+	for (int i = 0; i < n; i++)
+		loss += f->row_loss[i];
+	return (float)(loss / n);
+}

@@ -1,0 +1,59 @@
+/* fast.h: the fast path, which runs a net's layer list (src/net.h) on byte images with the
+ * tricks that make training fast, and produces the reference path's bits:
+ *  - the first layer reads the images' nonzero pixels only (src/sparse.h), forward and for
+ *    its weight gradient, with no float copy of the batch;
+ *  - that layer's input blocks (NET_INPUT_BLOCKS) are placed on fixed threads, so each
+ *    block of W1 stays in one core's cache, forward and backward;
+ *  - the rest of the forward pass and the row-local part of the backward pass run per block
+ *    of rows, in one round of the thread pool;
+ *  - each block of gradients is handed to the optimizer by the thread that computed it,
+ *    while it is still in that core's cache.
+ * Each element of every result is computed by the same chain of operations as in the
+ * reference, whatever the thread count; tests/test_fast.c compares them bit for bit. */
+#ifndef BPTRAIN_FAST_H
+#define BPTRAIN_FAST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net.h"
+#include "optim.h"
+#include "pool.h"
+#include "sparse.h"
+
+struct fast {
+	struct net *net;
+	struct pool *pool; /* NULL: everything runs on the calling thread, with `scratch` */
+	void *scratch;
+	/* Input block j of the first layer is inputs in_block[j] .. in_block[j+1]-1. */
+	int in_block[NET_INPUT_BLOCKS + 1];
+	/* The batch's images compacted to their nonzero pixels, per input block: written by
+	 * the forward pass, read again for the weight gradient. */
+	struct mm_sparse sparse[NET_INPUT_BLOCKS];
+	float *part[NET_INPUT_BLOCKS - 1]; /* (max_batch, dims[1]): blocks 1.. of the first layer */
+	double *row_loss;                  /* (max_batch): each row's loss, summed in row order */
+	void *block;                       /* the one allocation the pointers above are in */
+};
+
+/* Whether the fast path can run this net (1) or the reference path must (0). */
+int fast_supports(const struct net *net);
+
+/* Bytes of scratch memory each thread of the pool needs, for a net with `inputs` inputs. */
+size_t fast_scratch_bytes(int inputs);
+
+/* Set up the fast path for net (which must be supported) on pool, or on the calling thread
+ * alone when pool is NULL. Batches may have up to net->max_batch rows. */
+void fast_init(struct fast *f, struct net *net, struct pool *pool);
+void fast_free(struct fast *f);
+
+/* One training step on n images, row i being the dims[0] bytes at images[i] (pixel p is the
+ * input p / 255, as dataset_gather makes it), with labels(n): the forward pass in training
+ * mode, the backward pass into net->grads (and every layer's y and dx, as the reference
+ * leaves them), and, when opt is not NULL, the parameter update. Returns the mean loss. */
+float fast_step(struct fast *f, const uint8_t *const *images, const uint8_t *labels, int n,
+		const struct optim *opt);
+
+/* The forward pass in evaluation mode up to the logits (net_logits), for n images. */
+void fast_logits(struct fast *f, const uint8_t *const *images, int n);
+
+#endif

@@ -1,0 +1,398 @@
+/* sparse.c: the first layer's products over byte images, which visit only the nonzero
+ * pixels (about 80% of MNIST's are zero). Same vector helpers as gemm.c (vec.h). */
+#include "sparse.h"
+
+#include <stdlib.h>
+#include <string.h>
+#if defined(__AVX512F__)
+#include <immintrin.h> /* only for compacting sparse rows; see compact_range_ */
+#endif
+
+#include "util.h"
+#include "vec.h"
+
+/* Columns per sparse pass: four vectors of Y (or dW) stay in registers while the nonzeros
+ * stream by. */
+enum { SP_VECS = 4 };
+
+/* ---- sparse products over byte images ---- */
+
+/* The column passes over a row of N floats: up to SP_VECS vectors each. When N is not a
+ * multiple of VL, the last columns are covered by a vector that ends at N and overlaps its
+ * neighbour in the same pass; both compute the shared columns identically from the same
+ * initial values, so storing both is harmless, and no scalar tail or mask is needed. That
+ * vector is a half vector (VL/2 floats, half the work on targets that split full vectors
+ * in two) when half a vector covers the rest, as with the 50 of a hidden layer of 50 and
+ * AVX-512 (3 vectors and a half instead of 4); otherwise the last full vector is shifted
+ * left to end at N, and the last pass is given at least two vectors so that it never
+ * reaches into an earlier pass. */
+
+struct passes_ {
+	int count;
+	int vecs[64];
+	int half[64];                /* col[p][vecs[p]] is the column of a half vector */
+	int col[64][SP_VECS + 1];
+};
+
+static int
+plan_passes_(struct passes_ *p, int N)
+{
+	p->count = 0;
+	if (N < VL)
+		return 0;
+	int rem = N % VL, use_half = VL >= 8 && rem != 0 && rem <= VL / 2;
+	int left = use_half ? N / VL : (N + VL - 1) / VL, j = 0;
+	while (left > 0) {
+		int nv = left > SP_VECS ? SP_VECS : left;
+		if (left > SP_VECS && left - SP_VECS == 1)
+			nv = SP_VECS - 1;
+		left -= nv;
+		/* Very wide rows (N > 64 * SP_VECS * VL) would overflow the table: the caller
+		 * handles columns in groups of at most SP_MAX_COLS. */
+		p->vecs[p->count] = nv;
+		p->half[p->count] = use_half && left == 0;
+		for (int v = 0; v < nv; v++)
+			p->col[p->count][v] = j + v * VL;
+		if (left == 0 && use_half)
+			p->col[p->count][nv] = N - VL / 2;
+		else if (left == 0)
+			p->col[p->count][nv - 1] = N - VL;
+		j += nv * VL;
+		p->count++;
+	}
+	return 1;
+}
+
+/* Columns handled per call of the pass planner. */
+#define SP_MAX_COLS (64 * SP_VECS * VL - 2 * VL)
+
+/* One row's nonzeros in one block of columns. */
+struct sp_segment_ {
+	const int *idx;
+	const float *val;
+	int nnz;
+};
+
+/* y[col[v] ...] += Σ_p val[p] · w[idx[p]*ldw + col[v] ...] for v < nv, over the segments of a
+ * row: the first segment's terms are added to y one by one, each later segment's are summed
+ * from zero and the sum added (see mm_sparse_nn). Each vector count gets its own small
+ * function so that the accumulators stay in registers. */
+#define SP_AXPY_PASS(nv, nh)                                                                  \
+	static void                                                                            \
+	sp_axpy_pass##nv##_##nh##_(const int *col, float *restrict y, const float *restrict W,  \
+				   size_t ldw, const struct sp_segment_ *seg, int n_seg)       \
+	{                                                                                      \
+		vf acc[nv], sum[nv];                                                           \
+		vh hacc = {0}, hsum = {0};                                                     \
+		for (int v = 0; v < nv; v++)                                                   \
+			acc[v] = vec_load(y + col[v]);                                            \
+		if (nh)                                                                        \
+			hacc = vec_load_half(y + col[nv]);                                        \
+		for (int s = 0; s < n_seg; s++) {                                              \
+			const int *idx = seg[s].idx;                                           \
+			const float *val = seg[s].val;                                         \
+			for (int v = 0; v < nv; v++)                                           \
+				sum[v] = s == 0 ? acc[v] : (vf){0};                            \
+			hsum = s == 0 ? hacc : (vh){0};                                        \
+			for (int p = 0; p < seg[s].nnz; p++) {                                 \
+				const float *w = W + (size_t)idx[p] * ldw;                     \
+				float x = val[p];                                              \
+				for (int v = 0; v < nv; v++)                                   \
+					sum[v] += x * vec_load(w + col[v]);                       \
+				if (nh)                                                        \
+					hsum += x * vec_load_half(w + col[nv]);                   \
+			}                                                                      \
+			for (int v = 0; v < nv; v++)                                           \
+				acc[v] = s == 0 ? sum[v] : acc[v] + sum[v];                    \
+			hacc = s == 0 ? hsum : hacc + hsum;                                    \
+		}                                                                              \
+		for (int v = 0; v < nv; v++)                                                   \
+			vec_store(y + col[v], acc[v]);                                            \
+		if (nh)                                                                        \
+			vec_store_half(y + col[nv], hacc);                                        \
+	}
+SP_AXPY_PASS(1, 0)
+SP_AXPY_PASS(2, 0)
+SP_AXPY_PASS(3, 0)
+SP_AXPY_PASS(4, 0)
+SP_AXPY_PASS(1, 1)
+SP_AXPY_PASS(2, 1)
+SP_AXPY_PASS(3, 1)
+SP_AXPY_PASS(4, 1)
+
+typedef void sp_axpy_fn_(const int *, float *, const float *, size_t, const struct sp_segment_ *,
+			 int);
+static sp_axpy_fn_ *const sp_axpy_[2][SP_VECS + 1] = {
+	{NULL, sp_axpy_pass1_0_, sp_axpy_pass2_0_, sp_axpy_pass3_0_, sp_axpy_pass4_0_},
+	{NULL, sp_axpy_pass1_1_, sp_axpy_pass2_1_, sp_axpy_pass3_1_, sp_axpy_pass4_1_},
+};
+
+/* The same for N < VL, one column at a time. */
+static void
+sp_axpy_scalar_(int N, float *restrict y, const float *restrict W, size_t ldw,
+		const struct sp_segment_ *seg, int n_seg)
+{
+	for (int j = 0; j < N; j++) {
+		float acc = y[j];
+		for (int s = 0; s < n_seg; s++) {
+			float sum = s == 0 ? acc : 0.0f;
+			for (int p = 0; p < seg[s].nnz; p++)
+				sum = VEC_MADD(seg[s].val[p], W[(size_t)seg[s].idx[p] * ldw + j], sum);
+			acc = s == 0 ? sum : acc + sum;
+		}
+		y[j] = acc;
+	}
+}
+
+/* The transposed product's version, one row of dW: see sp_gather_pass. */
+struct sp_entry_ {
+	int row;
+	float x;
+};
+
+static void
+sp_gather_scalar_(int N, float *restrict dw, const float *restrict dY, size_t ldy,
+		  const struct sp_entry_ *restrict list, int n)
+{
+	for (int j = 0; j < N; j++) {
+		float acc = dw[j];
+		for (int p = 0; p < n; p++)
+			acc = VEC_MADD(list[p].x, dY[(size_t)list[p].row * ldy + j], acc);
+		dw[j] = acc;
+	}
+}
+
+/* Row r of the compacted rows: K column indices, K values and the count, one row after
+ * another, so each row is written by one task only. */
+static size_t
+row_ints_(const struct mm_sparse *sp)
+{
+	return 2 * (size_t)sp->K + 1;
+}
+
+static int *
+row_idx_(const struct mm_sparse *sp, int r)
+{
+	return sp->mem + (size_t)r * row_ints_(sp);
+}
+
+static float *
+row_val_(const struct mm_sparse *sp, int r)
+{
+	return (float *)(row_idx_(sp, r) + sp->K);
+}
+
+static int *
+row_nnz_(const struct mm_sparse *sp, int r)
+{
+	return row_idx_(sp, r) + 2 * (size_t)sp->K;
+}
+
+size_t
+mm_sparse_bytes(int rows, int K)
+{
+	return (size_t)rows * (2 * (size_t)K + 1) * sizeof(int);
+}
+
+void
+mm_sparse_init(struct mm_sparse *sp, int K, void *mem)
+{
+	sp->K = K;
+	sp->mem = mem;
+}
+
+/* The nonzero bytes among bytes[k0..k1) as (index k, value p / 255) pairs in k order, into
+ * idx and val, which have room for k1 - k0 entries. Returns how many. */
+static int
+compact_range_(const uint8_t *bytes, int k0, int k1, int *restrict idx, float *restrict val)
+{
+	int n = 0, k = k0;
+#if defined(__AVX512F__)
+	/* Sixteen pixels at a time: widen to 32 bits, mask the nonzero ones, and compress
+	 * their indices and values to the front of a vector. All 16 lanes are stored, so
+	 * stale entries past n get overwritten by the next chunk; they stay inside the
+	 * buffer because n + 16 <= k - k0 + 16 <= k1 - k0. The value p / 255 is p times the
+	 * reciprocal plus one Newton correction with fused multiply-adds, which is much
+	 * cheaper than a vector division and gives the correctly rounded quotient, bit for
+	 * bit (float)p / 255.0f as in the portable branch, for every byte p
+	 * (tests/test_matmul checks all 256). */
+	const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+					       15);
+	const __m512 v255 = _mm512_set1_ps(255.0f), inv255 = _mm512_set1_ps(1.0f / 255.0f);
+	for (; k + MM_CHUNK <= k1; k += MM_CHUNK) {
+		__m512i pix = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(bytes + k)));
+		__mmask16 nonzero = _mm512_test_epi32_mask(pix, pix);
+		__m512 p = _mm512_cvtepi32_ps(pix);
+		__m512 q = _mm512_mul_ps(p, inv255);
+		__m512 value = _mm512_fmadd_ps(_mm512_fnmadd_ps(q, v255, p), inv255, q);
+		__m512i index = _mm512_add_epi32(iota, _mm512_set1_epi32(k));
+		_mm512_storeu_ps(val + n, _mm512_maskz_compress_ps(nonzero, value));
+		_mm512_storeu_si512(idx + n, _mm512_maskz_compress_epi32(nonzero, index));
+		n += __builtin_popcount(nonzero);
+	}
+#else
+	/* Eight pixels at a time: skip zero words (most of an MNIST image); in the others,
+	 * store every byte's entry but advance only past the nonzero ones, which avoids
+	 * unpredictable branches. */
+	for (; k + 8 <= k1; k += 8) {
+		uint64_t word;
+		memcpy(&word, bytes + k, sizeof word);
+		if (word == 0)
+			continue;
+		for (int b = k; b < k + 8; b++) {
+			idx[n] = b;
+			val[n] = (float)bytes[b] / 255.0f;
+			n += bytes[b] != 0;
+		}
+	}
+#endif
+	for (; k < k1; k++) {
+		if (bytes[k]) {
+			idx[n] = k;
+			val[n] = (float)bytes[k] / 255.0f;
+			n++;
+		}
+	}
+	return n;
+}
+
+void
+mm_sparse_compact(const struct mm_sparse *sp, int r, const uint8_t *bytes, int k0)
+{
+	*row_nnz_(sp, r) = compact_range_(bytes, k0, k0 + sp->K, row_idx_(sp, r), row_val_(sp, r));
+}
+
+void
+mm_sparse_nn(float *Y, int ldy, const struct mm_sparse *blocks, int n_blocks, int r0, int R,
+	     const float *W, int ldw, int N)
+{
+	if (R <= 0 || N <= 0 || n_blocks <= 0)
+		return;
+	if (n_blocks > MM_MAX_BLOCKS)
+		dief(EXIT_RUNTIME, "mm_sparse_nn: %d blocks, at most %d", n_blocks, MM_MAX_BLOCKS);
+	/* Column passes outermost, rows inside: a pass's columns of W (K x 64 floats, 200 KiB
+	 * for MNIST) are reused by every row while they sit in L2. Cutting K into blocks that
+	 * fit L1 measured slower: it adds a call and a load and store of y per block. */
+	struct passes_ passes;
+	struct sp_segment_ seg[MM_MAX_BLOCKS];
+	for (int j0 = 0; j0 < N; j0 += SP_MAX_COLS) {
+		int nc = vec_min(SP_MAX_COLS, N - j0);
+		int vector_ok = plan_passes_(&passes, nc);
+		for (int p = 0; p < (vector_ok ? passes.count : 1); p++) {
+			for (int r = r0; r < r0 + R; r++) {
+				for (int b = 0; b < n_blocks; b++)
+					seg[b] = (struct sp_segment_){row_idx_(&blocks[b], r),
+								      row_val_(&blocks[b], r),
+								      *row_nnz_(&blocks[b], r)};
+				float *y = Y + (size_t)(r - r0) * ldy + j0;
+				if (vector_ok)
+					sp_axpy_[passes.half[p]][passes.vecs[p]](
+						passes.col[p], y, W + j0, ldw, seg, n_blocks);
+				else
+					sp_axpy_scalar_(nc, y, W + j0, ldw, seg, n_blocks);
+			}
+		}
+	}
+}
+
+/* dw[col[v] ...] += Σ_p x[p] · dY[rows[p]*ldy + col[v] ...] for v < nv: one row of the
+ * weight gradient, the samples that have its pixel listed in order. Like the forward pass,
+ * a pass's vectors are loaded, updated and stored once, so an overlapping last vector
+ * (see plan_passes_) ends up holding the same sums as its neighbour. */
+#define SP_GATHER_PASS(nv, nh)                                                                \
+	static void                                                                            \
+	sp_gather_pass##nv##_##nh##_(const int *col, float *restrict dw,                        \
+				     const float *restrict dY, size_t ldy,                     \
+				     const struct sp_entry_ *restrict list, int n)             \
+	{                                                                                      \
+		vf acc[nv];                                                                    \
+		vh hacc = {0};                                                                 \
+		for (int v = 0; v < nv; v++)                                                   \
+			acc[v] = vec_load(dw + col[v]);                                           \
+		if (nh)                                                                        \
+			hacc = vec_load_half(dw + col[nv]);                                       \
+		for (int p = 0; p < n; p++) {                                                  \
+			const float *dy = dY + (size_t)list[p].row * ldy;                      \
+			float x = list[p].x;                                                   \
+			for (int v = 0; v < nv; v++)                                           \
+				acc[v] += x * vec_load(dy + col[v]);                              \
+			if (nh)                                                                \
+				hacc += x * vec_load_half(dy + col[nv]);                          \
+		}                                                                              \
+		for (int v = 0; v < nv; v++)                                                   \
+			vec_store(dw + col[v], acc[v]);                                           \
+		if (nh)                                                                        \
+			vec_store_half(dw + col[nv], hacc);                                       \
+	}
+SP_GATHER_PASS(1, 0)
+SP_GATHER_PASS(2, 0)
+SP_GATHER_PASS(3, 0)
+SP_GATHER_PASS(4, 0)
+SP_GATHER_PASS(1, 1)
+SP_GATHER_PASS(2, 1)
+SP_GATHER_PASS(3, 1)
+SP_GATHER_PASS(4, 1)
+
+typedef void sp_gather_fn_(const int *, float *, const float *, size_t, const struct sp_entry_ *,
+			   int);
+static sp_gather_fn_ *const sp_gather_[2][SP_VECS + 1] = {
+	{NULL, sp_gather_pass1_0_, sp_gather_pass2_0_, sp_gather_pass3_0_, sp_gather_pass4_0_},
+	{NULL, sp_gather_pass1_1_, sp_gather_pass2_1_, sp_gather_pass3_1_, sp_gather_pass4_1_},
+};
+
+size_t
+mm_sparse_tn_scratch_bytes(int K)
+{
+	/* The counts and the lists of one sample, however dense. */
+	return (size_t)K * sizeof(int) + (size_t)K * sizeof(struct sp_entry_);
+}
+
+void
+mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float *dY, int ldy,
+	     int N, int k0, void *scratch, size_t scratch_bytes)
+{
+	int cols = sp->K;
+	if (R <= 0 || N <= 0 || cols <= 0)
+		return;
+	/* The nonzeros are regrouped by column of X (pixel), each pixel's list in sample
+	 * order: then a row of dW sums in registers, as the forward pass does, and is stored
+	 * once, instead of being loaded and stored for every sample. A pixel occurs at most
+	 * once per sample, so with `group` samples at a time each pixel's list gets `group`
+	 * slots and one pass fills them all. */
+	int *count = scratch;
+	size_t room = scratch_bytes / sizeof(int) - (size_t)cols;
+	int group = (int)(room / (2 * (size_t)cols));
+	struct sp_entry_ *list = (struct sp_entry_ *)(count + cols);
+	struct passes_ passes;
+	for (int g0 = 0; g0 < R; g0 += group) {
+		int g1 = g0 + group < R ? g0 + group : R;
+		memset(count, 0, (size_t)cols * sizeof *count);
+		for (int r = g0; r < g1; r++) {
+			const int *idx = row_idx_(sp, r);
+			const float *val = row_val_(sp, r);
+			int nnz = *row_nnz_(sp, r);
+			for (int e = 0; e < nnz; e++) {
+				int k = idx[e] - k0;
+				list[(size_t)k * group + count[k]++] = (struct sp_entry_){r, val[e]};
+			}
+		}
+		for (int j0 = 0; j0 < N; j0 += SP_MAX_COLS) {
+			int nc = vec_min(SP_MAX_COLS, N - j0);
+			int vector_ok = plan_passes_(&passes, nc);
+			for (int p = 0; p < (vector_ok ? passes.count : 1); p++) {
+				for (int k = 0; k < cols; k++) {
+					if (count[k] == 0)
+						continue;
+					const struct sp_entry_ *l = list + (size_t)k * group;
+					float *dw = dW + (size_t)(k0 + k) * ldw + j0;
+					if (vector_ok)
+						sp_gather_[passes.half[p]][passes.vecs[p]](passes.col[p], dw, dY + j0,
+									   ldy, l, count[k]);
+					else
+						sp_gather_scalar_(nc, dw, dY + j0, ldy, l, count[k]);
+				}
+			}
+		}
+	}
+}
+

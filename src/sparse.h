@@ -1,0 +1,48 @@
+/* sparse.h: products of compacted byte images, the first layer's input, with dense
+ * matrices. Like every kernel in gemm.h, each element of the result is one fixed chain of
+ * multiply-adds in k order, and the k skipped are those where the input is exactly zero
+ * (adding 0 * w is exact), so the results are the dense products' bits. */
+#ifndef BPTRAIN_SPARSE_H
+#define BPTRAIN_SPARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Sparse rows compacted from byte images: X(r,k) = bytes_r[k] / 255, the value
+ * dataset_gather gives, for the columns k0 <= k < k0 + K of a block of columns. Each row
+ * keeps its nonzero entries (column k, value) in column order. Images are scanned MM_CHUNK
+ * pixels at a time. */
+#define MM_CHUNK 16
+
+struct mm_sparse {
+	int K;    /* columns in the block */
+	int *mem; /* rows one after another, see sparse.c */
+};
+
+/* Bytes of memory for `rows` compacted rows of K columns; mm_sparse_init carves it. */
+size_t mm_sparse_bytes(int rows, int K);
+void mm_sparse_init(struct mm_sparse *sp, int K, void *mem);
+
+/* Compact bytes[k0 .. k0+K-1] into row r. */
+void mm_sparse_compact(const struct mm_sparse *sp, int r, const uint8_t *bytes, int k0);
+
+/* Y(R,N) (row stride ldy) += X(r0..r0+R-1, ·) · W(·, N) over the columns of n_blocks blocks
+ * of compacted rows (at most MM_MAX_BLOCKS, in column order), W's row k (stride ldw) being
+ * the one for column k: W is the whole matrix, not a block's rows. The first block's terms
+ * are added to Y one by one; each later block's terms are summed from zero and the sum
+ * added, so the result is bitwise that of one call per block into buffers, added in order
+ * (with one block, the plain product). */
+#define MM_MAX_BLOCKS 8
+void mm_sparse_nn(float *Y, int ldy, const struct mm_sparse *blocks, int n_blocks, int r0, int R,
+		  const float *W, int ldw, int N);
+
+/* dW(k, 0..N) (row stride ldw) += Σ_r X(r,k) · dY(r, 0..N) (row stride ldy) for the block's
+ * columns k0 <= k < k0 + K, summing over rows r = 0..R-1 in that order: the weight gradient
+ * Xᵀ·dY for the block's rows of dW (dW is the whole matrix). scratch holds scratch_bytes >=
+ * mm_sparse_tn_scratch_bytes(K), enough for one sample at a time; more lets more samples
+ * go at once. */
+size_t mm_sparse_tn_scratch_bytes(int K);
+void mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float *dY, int ldy,
+		  int N, int k0, void *scratch, size_t scratch_bytes);
+
+#endif
