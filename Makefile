@@ -22,7 +22,7 @@ LIB_OBJ = src/util.o src/rng.o src/idx.o src/pool.o src/gemm.o src/sparse.o src/
 OBJ = $(LIB_OBJ) src/main.o
 BIN = bptrain
 
-TESTS = tests/test_idx tests/test_pool tests/test_matmul tests/test_layers tests/test_net \
+TESTS = tests/test_idx tests/test_pool tests/test_matmul tests/test_layers tests/test_net tests/test_fast \
 	tests/test_gradcheck tests/test_flags
 TEST_HDR = tests/check.h
 # Fuzz harnesses, each also built with tests/fuzz/replay.c as a test over its seeds and
@@ -31,13 +31,14 @@ FUZZERS = idx flags
 FUZZ_TESTS = $(FUZZERS:%=tests/test_fuzz_%)
 SH_TESTS = tests/test_cli.sh tests/test_baddata.sh tests/test_stop.sh tests/test_output.sh \
 	tests/test_sweep.sh
-# The fault-injection build for tests/test_gradcheck_cli.sh: the product objects, with
-# net.o's calls to the layer backward functions redirected by the linker (--wrap, GNU ld
-# and lld) to the deliberately wrong versions in tests/fault.c. The product binary has no
-# fault hook.
+# The fault-injection build for tests/test_gradcheck_cli.sh: the product objects, with the
+# training code's calls to the layer backward functions and the sparse weight gradient
+# redirected by the linker (--wrap, GNU ld and lld) to the deliberately wrong versions in
+# tests/fault.c. The product binary has no fault hook.
 FAULT_BIN = tests/bptrain-fault
-FAULT_WRAP = -Wl,--wrap=softmax_xent_backward,--wrap=relu_backward,--wrap=sigmoid_backward \
-	-Wl,--wrap=affine_backward
+FAULT_WRAP = -Wl,--wrap=softmax_xent_backward,--wrap=softmax_xent_backward_rows \
+	-Wl,--wrap=relu_backward,--wrap=sigmoid_backward,--wrap=affine_backward \
+	-Wl,--wrap=affine_backward_weight,--wrap=affine_backward_bias,--wrap=mm_sparse_tn
 
 DATA_DIR ?= mnist
 DATA_FILES = $(DATA_DIR)/train-images-idx3-ubyte $(DATA_DIR)/train-labels-idx1-ubyte \

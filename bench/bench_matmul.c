@@ -10,7 +10,8 @@
 #include <string.h>
 
 #include "idx.h"
-#include "matmul.h"
+#include "gemm.h"
+#include "sparse.h"
 #include "net.h" /* net_scratch_bytes */
 #include "pool.h"
 #include "rng.h"

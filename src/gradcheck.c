@@ -16,8 +16,9 @@
 #include "util.h"
 
 /* The net in double: its parameters (in net->params' layout) and input, every layer's output
- * in the unperturbed pass and in a perturbed ("trial") one, and for each layer i >= 1 a bound
- * on the magnitudes of the terms that make up d loss / d its input (see magnitudes_). */
+ * in the unperturbed pass and in a perturbed ("trial") one, and the magnitudes that bound
+ * float32's rounding errors (see magnitudes_): fwd for each output, mag for each input
+ * gradient (layers i >= 1). */
 struct shadow_ {
 	const struct net *net;
 	const uint8_t *labels;
@@ -26,6 +27,7 @@ struct shadow_ {
 	double *x;                   /* (n, dims[0]) */
 	double *y[NET_MAX_LAYERS];   /* (n, out) */
 	double *yt[NET_MAX_LAYERS];  /* (n, out) */
+	double *fwd[NET_MAX_LAYERS]; /* (n, out) */
 	double *mag[NET_MAX_LAYERS]; /* (n, in) */
 	void *block;
 };
@@ -137,45 +139,92 @@ run_from_(struct shadow_ *s, int from, int col, int *kink)
 	return 0.0;
 }
 
-/* Bounds on the terms float32 sums for each d loss / d input, backward through |values|: the
- * softmax's p and 1 (over n), ReLU's pass or block, sigmoid's y(1 - y), and Σ |dy||w| through
- * an affine layer. float32 rounds each term relative to its own size, so its error in a
- * gradient is a small multiple of FLT_EPSILON times this bound, however much the terms
- * cancel. */
+/* A first-order bound on float32's rounding, in units of its relative precision: each
+ * operation errs by at most that much relative to the size of what it computes, so a sum errs
+ * in proportion to the sizes of its terms, not to their (possibly cancelled) result.
+ *
+ * Forward, fwd bounds each output's error: an affine output by |b| + Σ fwd(x)·|w| (the input
+ * image itself is exact up to its own rounding, |x|), ReLU passes it or blocks it, sigmoid
+ * scales it by y(1 - y) and adds its own rounding of y. */
 static void
-magnitudes_(struct shadow_ *s)
+forward_magnitudes_(struct shadow_ *s)
 {
 	const struct net *net = s->net;
 	int n = s->n;
-	for (int m = net->n_layers - 1; m >= 1; m--) {
+	for (int m = 0; m < net->n_layers; m++) {
 		const struct layer *layer = &net->layer[m];
 		int in = layer->in, out = layer->out;
-		double *mag = s->mag[m];
-		const double *mag_dy = m + 1 < net->n_layers ? s->mag[m + 1] : NULL;
-		const double *x = s->y[m - 1];
+		const double *fx = m > 0 ? s->fwd[m - 1] : s->x, *x = m > 0 ? s->y[m - 1] : s->x;
 		for (int r = 0; r < n; r++)
-			for (int k = 0; k < in; k++) {
-				size_t e = (size_t)r * in + k;
-				double bound = 0.0;
+			for (int j = 0; j < out; j++) {
+				size_t e = (size_t)r * out + j;
+				double bound = 0.0, y = s->y[m][e];
 				switch (layer->kind) {
 				case LAYER_AFFINE:
-					for (int j = 0; j < out; j++)
-						bound += mag_dy[(size_t)r * out + j] *
+					bound = fabs(param_(s, layer->b)[j]);
+					for (int k = 0; k < in; k++)
+						bound += fabs(fx[(size_t)r * in + k]) *
 							 fabs(param_(s, layer->w)[(size_t)k * out + j]);
 					break;
 				case LAYER_RELU:
-					bound = x[e] > 0.0 ? mag_dy[e] : 0.0;
+					bound = x[e] > 0.0 ? fx[e] : 0.0;
 					break;
 				case LAYER_SIGMOID:
-					bound = mag_dy[e] * s->y[m][e] * (1.0 - s->y[m][e]);
+					bound = y * (1.0 - y) * fx[e] + y;
 					break;
 				case LAYER_SOFTMAX_XENT:
-					bound = (s->y[m][e] + (k == s->labels[r])) / n;
+					bound = y;
 					break;
 				}
-				mag[e] = bound;
+				s->fwd[m][e] = bound;
 			}
 	}
+}
+
+/* Backward, mag bounds the error of each d loss / d input: the softmax's (p - onehot) / n errs
+ * with p and 1, and with p's error from the logits', at most p(1 - p)·2·max fwd (nothing
+ * where the softmax is saturated); ReLU passes or blocks;
+ * sigmoid's dy·y(1 - y) errs with dy and with y; an affine layer's dy·wᵀ by Σ mag(dy)·|w|. */
+static double
+input_magnitude_(const struct shadow_ *s, int m, int r, int k)
+{
+	const struct layer *layer = &s->net->layer[m];
+	int in = layer->in, out = layer->out;
+	size_t e = (size_t)r * in + k;
+	const double *mag_dy = m + 1 < s->net->n_layers ? s->mag[m + 1] : NULL;
+	double bound = 0.0, y = s->y[m][e % ((size_t)s->n * out)];
+	switch (layer->kind) {
+	case LAYER_AFFINE:
+		for (int j = 0; j < out; j++)
+			bound += mag_dy[(size_t)r * out + j] *
+				 fabs(param_(s, layer->w)[(size_t)k * out + j]);
+		break;
+	case LAYER_RELU:
+		bound = s->y[m - 1][e] > 0.0 ? mag_dy[e] : 0.0;
+		break;
+	case LAYER_SIGMOID:
+		bound = mag_dy[e] * (y * (1.0 - y) + s->fwd[m][e]);
+		break;
+	case LAYER_SOFTMAX_XENT: {
+		double worst = 0.0;
+		for (int j = 0; j < in; j++)
+			worst = fmax(worst, s->fwd[m - 1][(size_t)r * in + j]);
+		bound = (y + y * (1.0 - y) * 2.0 * worst + (k == s->labels[r])) / s->n;
+		break;
+	}
+	}
+	return bound;
+}
+
+static void
+magnitudes_(struct shadow_ *s)
+{
+	forward_magnitudes_(s);
+	for (int m = s->net->n_layers - 1; m >= 1; m--)
+		for (int r = 0; r < s->n; r++)
+			for (int k = 0; k < s->net->layer[m].in; k++)
+				s->mag[m][(size_t)r * s->net->layer[m].in + k] =
+					input_magnitude_(s, m, r, k);
 }
 
 static void
@@ -188,7 +237,7 @@ shadow_init_(struct shadow_ *s, const struct net *net, const float *x, const uin
 	s->n = n;
 	size_t total = net->n_params + (size_t)n * net->dims[0];
 	for (int m = 0; m < net->n_layers; m++)
-		total += 2 * (size_t)n * net->layer[m].out + (size_t)n * net->layer[m].in;
+		total += 3 * (size_t)n * net->layer[m].out + (size_t)n * net->layer[m].in;
 	double *p = xmalloc(total * sizeof *p);
 	s->block = p;
 	s->param = p, p += net->n_params;
@@ -200,6 +249,7 @@ shadow_init_(struct shadow_ *s, const struct net *net, const float *x, const uin
 	for (int m = 0; m < net->n_layers; m++) {
 		s->y[m] = p, p += (size_t)n * net->layer[m].out;
 		s->yt[m] = p, p += (size_t)n * net->layer[m].out;
+		s->fwd[m] = p, p += (size_t)n * net->layer[m].out;
 		s->mag[m] = p, p += (size_t)n * net->layer[m].in;
 	}
 }
@@ -307,10 +357,11 @@ floor_(const struct shadow_ *s, int i, int bias, size_t e)
 {
 	const struct layer *layer = &s->net->layer[i];
 	int out = layer->out, in = layer->in, j = (int)(e % (size_t)out), k = (int)(e / out);
-	const double *mag_dy = s->mag[i + 1], *x = i > 0 ? s->y[i - 1] : s->x;
+	/* dw = xᵀ·dy errs with dy and with x. */
+	const double *mag_dy = s->mag[i + 1], *fx = i > 0 ? s->fwd[i - 1] : s->x;
 	double bound = 0.0;
 	for (int r = 0; r < s->n; r++)
-		bound += mag_dy[(size_t)r * out + j] * (bias ? 1.0 : fabs(x[(size_t)r * in + k]));
+		bound += mag_dy[(size_t)r * out + j] * (bias ? 1.0 : 2.0 * fabs(fx[(size_t)r * in + k]));
 	return GRADCHECK_F32_MARGIN * FLT_EPSILON * bound;
 }
 

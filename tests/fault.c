@@ -1,15 +1,21 @@
-/* fault.c: deliberately wrong backward formulas, to prove that `bptrain --gradcheck` can fail.
+/* fault.c: deliberately wrong backward formulas, to prove that `bptrain --gradcheck` can fail
+ * and that training feels every one of them.
  *
- * Linked only into the test binary tests/bptrain-fault, with the linker's --wrap: net.o's
- * calls to the layer backward functions land here (__wrap_X), and __real_X is the real layer.
- * The product's sources and binary have no fault hook at all. BPTRAIN_FAULT picks the bug;
- * unset, every wrapper just calls the real layer.
+ * Linked only into the test binary tests/bptrain-fault, with the linker's --wrap: the calls
+ * that the training code (src/fast.c, and src/net.c for the reference path) makes to the
+ * layer functions and the sparse weight gradient land here (__wrap_X), and __real_X is the
+ * real function. The product's sources and binary have no fault hook at all. BPTRAIN_FAULT
+ * picks the bug; unset, every wrapper just calls the real function.
  *
  *   softmax-mean        dlogits forgets the 1/n of the mean loss
  *   relu-mask           ReLU passes the gradient where its input was <= 0 too
  *   sigmoid-derivative  dx = dy·y instead of dy·y·(1 - y)
  *   bias-sum            db is the first row of dy instead of the sum over the batch
- *   weight-element      the largest |dW| element of every layer is 1% too big
+ *   weight-element      the largest |dW| element of each block of dW computed is 1% too big
+ *                       (of each layer in the reference path; of each thread's block of
+ *                       rows, or input block of the first layer, in the fast path)
+ *   sparse-last-image   the first layer's sparse weight gradient leaves out the batch's
+ *                       last image (an off-by-one in the fast path only)
  *
  * The __wrap_/__real_ names are the linker's convention, hence the reserved identifiers. */
 #include <math.h>
@@ -18,26 +24,54 @@
 #include <string.h>
 
 #include "layers.h"
+#include "sparse.h"
 
 void __real_softmax_xent_backward(float *dlogits, const float *probs, const uint8_t *labels,
 				  int n, int k);
+void __real_softmax_xent_backward_rows(float *dlogits, const float *probs, const uint8_t *labels,
+				       int rows, int k, int n);
 void __real_relu_backward(float *dx, const float *dy, const float *x, size_t len);
 void __real_sigmoid_backward(float *dx, const float *dy, const float *y, size_t len);
 void __real_affine_backward(float *dx, const float *dy, float *dw, float *db, const float *x,
 			    const float *w, int n, int in, int out);
+void __real_affine_backward_weight(float *dw, const float *dy, const float *x, int n, int in,
+				   int out, int k0, int k1, void *scratch);
+void __real_affine_backward_bias(float *db, const float *dy, int n, int out);
+void __real_mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float *dY,
+			 int ldy, int N, int k0, void *scratch, size_t scratch_bytes);
 
 void __wrap_softmax_xent_backward(float *dlogits, const float *probs, const uint8_t *labels,
 				  int n, int k);
+void __wrap_softmax_xent_backward_rows(float *dlogits, const float *probs, const uint8_t *labels,
+				       int rows, int k, int n);
 void __wrap_relu_backward(float *dx, const float *dy, const float *x, size_t len);
 void __wrap_sigmoid_backward(float *dx, const float *dy, const float *y, size_t len);
 void __wrap_affine_backward(float *dx, const float *dy, float *dw, float *db, const float *x,
 			    const float *w, int n, int in, int out);
+void __wrap_affine_backward_weight(float *dw, const float *dy, const float *x, int n, int in,
+				   int out, int k0, int k1, void *scratch);
+void __wrap_affine_backward_bias(float *db, const float *dy, int n, int out);
+void __wrap_mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float *dY,
+			 int ldy, int N, int k0, void *scratch, size_t scratch_bytes);
 
 static int
 fault_is_(const char *name)
 {
 	const char *fault = getenv("BPTRAIN_FAULT");
 	return fault && strcmp(fault, name) == 0;
+}
+
+/* weight-element: make the largest |element| of rows of dw (len values) 1% too big. */
+static void
+bump_largest_(float *dw, size_t len)
+{
+	if (!fault_is_("weight-element") || len == 0)
+		return;
+	size_t largest = 0;
+	for (size_t i = 1; i < len; i++)
+		if (fabsf(dw[i]) > fabsf(dw[largest]))
+			largest = i;
+	dw[largest] *= 1.01f;
 }
 
 void
@@ -47,6 +81,16 @@ __wrap_softmax_xent_backward(float *dlogits, const float *probs, const uint8_t *
 	__real_softmax_xent_backward(dlogits, probs, labels, n, k);
 	if (fault_is_("softmax-mean"))
 		for (size_t i = 0; i < (size_t)n * k; i++)
+			dlogits[i] *= (float)n;
+}
+
+void
+__wrap_softmax_xent_backward_rows(float *dlogits, const float *probs, const uint8_t *labels,
+				  int rows, int k, int n)
+{
+	__real_softmax_xent_backward_rows(dlogits, probs, labels, rows, k, n);
+	if (fault_is_("softmax-mean"))
+		for (size_t i = 0; i < (size_t)rows * k; i++)
 			dlogits[i] *= (float)n;
 }
 
@@ -77,11 +121,32 @@ __wrap_affine_backward(float *dx, const float *dy, float *dw, float *db, const f
 	__real_affine_backward(dx, dy, dw, db, x, w, n, in, out);
 	if (fault_is_("bias-sum"))
 		memcpy(db, dy, (size_t)out * sizeof *db);
-	if (fault_is_("weight-element")) {
-		size_t size = (size_t)in * out, largest = 0;
-		for (size_t i = 1; i < size; i++)
-			if (fabsf(dw[i]) > fabsf(dw[largest]))
-				largest = i;
-		dw[largest] *= 1.01f;
-	}
+	bump_largest_(dw, (size_t)in * out);
+}
+
+void
+__wrap_affine_backward_weight(float *dw, const float *dy, const float *x, int n, int in, int out,
+			      int k0, int k1, void *scratch)
+{
+	__real_affine_backward_weight(dw, dy, x, n, in, out, k0, k1, scratch);
+	bump_largest_(dw + (size_t)k0 * out, (size_t)(k1 - k0) * out);
+}
+
+void
+__wrap_affine_backward_bias(float *db, const float *dy, int n, int out)
+{
+	__real_affine_backward_bias(db, dy, n, out);
+	if (fault_is_("bias-sum"))
+		memcpy(db, dy, (size_t)out * sizeof *db);
+}
+
+void
+__wrap_mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float *dY,
+		    int ldy, int N, int k0, void *scratch, size_t scratch_bytes)
+{
+	if (fault_is_("sparse-last-image"))
+		R--;
+	__real_mm_sparse_tn(dW, ldw, sp, R, dY, ldy, N, k0, scratch, scratch_bytes);
+	/* The caller's rows of dW are contiguous when ldw is N, as in training. */
+	bump_largest_(dW + (size_t)k0 * ldw, (size_t)sp->K * ldw);
 }

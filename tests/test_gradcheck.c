@@ -11,6 +11,7 @@
 #include "layers.h"
 #include "net.h"
 #include "rng.h"
+#include "train.h"
 
 /* Layer checks: L = Σ dy · f(x) for a random upstream gradient dy, summed in double, so that
  * backward(dy) is dL/dx. Each perturbation changes few outputs, so float32 rounding of the
@@ -61,7 +62,7 @@ static double
 affine_loss_(float *y, const float *x, const float *w, const float *b, const float *dy,
 	     const struct layer_case_ *c)
 {
-	affine_forward(y, x, w, b, c->n, c->in, c->out);
+	affine_forward(y, NULL, x, w, b, c->n, c->in, c->out, 1);
 	return dot_(dy, y, (size_t)c->n * c->out);
 }
 
@@ -193,28 +194,54 @@ check_softmax_(int n, int k, struct rng *rng)
 	free(z), free(p), free(dz), free(labels), free(num);
 }
 
-/* A random batch for a net with dims[0] inputs and dims[n_layers] classes. */
+/* A random batch of n byte images for a net with dims[0] inputs and dims[n_affine] classes:
+ * the bytes, pointers to each image, the same as floats p / 255, and labels. */
+struct batch_ {
+	uint8_t bytes[16 * 64];
+	const uint8_t *images[16];
+	float x[16 * 64];
+	uint8_t labels[16];
+};
+
 static void
-make_batch_(float *x, uint8_t *labels, const int *dims, int n_layers, int n, struct rng *rng)
+make_batch_(struct batch_ *b, const int *dims, int n_affine, int n, struct rng *rng)
 {
-	fill_(x, (size_t)n * dims[0], 0, 1, rng);
-	for (int i = 0; i < n; i++)
-		labels[i] = (uint8_t)rng_below(rng, (uint64_t)dims[n_layers]);
+	for (int i = 0; i < n; i++) {
+		for (int k = 0; k < dims[0]; k++) {
+			size_t e = (size_t)i * dims[0] + k;
+			b->bytes[e] = (uint8_t)rng_below(rng, 256);
+			b->x[e] = (float)b->bytes[e] / 255.0f;
+		}
+		b->images[i] = b->bytes + (size_t)i * dims[0];
+		b->labels[i] = (uint8_t)rng_below(rng, (uint64_t)dims[n_affine]);
+	}
 }
 
-/* gradcheck_run on a fresh net and a random batch, drawn into x(n, dims[0]) and labels(n):
+/* gradcheck_run, through the path training takes, on a fresh net and a random batch:
  * returns the verdict, with the report in rep. */
 static int
-run_net_(struct gradcheck_report *rep, struct net *net, float *x, uint8_t *labels,
-	 const int *dims, int n_layers, enum activation act, float init_std, int n, uint64_t seed)
+run_net_(struct gradcheck_report *rep, struct net *net, struct batch_ *b, const int *dims,
+	 int n_affine, enum activation act, float init_std, int n, uint64_t seed)
 {
 	struct rng rng;
 	rng_seed(&rng, seed);
-	if (net_init(net, dims, n_layers, act, n, init_std, &rng) != 0)
+	if (net_init(net, dims, n_affine, act, n, init_std, &rng) != 0)
 		return -1;
-	make_batch_(x, labels, dims, n_layers, n, &rng);
+	make_batch_(b, dims, n_affine, n, &rng);
 	struct gradcheck_options opt = {.all = 1, .seed = seed};
-	return gradcheck_run(rep, net, x, labels, n, &opt);
+	struct trainer t;
+	trainer_init(&t, net, NULL);
+	int pass = gradcheck_run(rep, &t, b->images, b->labels, n, &opt);
+	trainer_free(&t);
+	return pass;
+}
+
+/* The reference passes on b, leaving the gradients gradcheck_compare checks. */
+static void
+reference_(struct net *net, const struct batch_ *b, int n)
+{
+	net_forward(net, b->x, b->labels, n, NET_TRAIN);
+	net_backward(net, b->x, b->labels, n);
 }
 
 static void
@@ -235,10 +262,9 @@ check_nets_pass_(void)
 	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
 		struct gradcheck_report rep;
 		struct net net;
-		float x[16 * 16];
-		uint8_t labels[16];
-		int pass = run_net_(&rep, &net, x, labels, cases[c].dims, cases[c].n_layers,
-				    cases[c].act, cases[c].init_std, cases[c].n, 100 + c);
+		struct batch_ b;
+		int pass = run_net_(&rep, &net, &b, cases[c].dims, cases[c].n_layers, cases[c].act,
+				    cases[c].init_std, cases[c].n, 200 + c);
 		CHECK(pass == 1 && rep.pass, "net case %zu: gradcheck fails (max_rel_err %g)", c,
 		      rep.max_rel_err);
 		CHECK(rep.n_tensors == 2 * cases[c].n_layers, "net case %zu: %d tensors", c,
@@ -252,13 +278,13 @@ check_nets_pass_(void)
 	}
 }
 
-/* The net's largest |gradient| element of tensor t (W of layer t/2, or b). */
+/* The net's largest |gradient| element of tensor t (W of affine layer t/2, or b). */
 static float *
 largest_grad_(struct net *net, int t)
 {
-	int l = t / 2;
-	float *g = t % 2 ? net->db[l] : net->dw[l];
-	size_t size = t % 2 ? (size_t)net->dims[l + 1] : (size_t)net->dims[l] * net->dims[l + 1];
+	const struct layer *layer = net_affine(net, t / 2);
+	float *g = t % 2 ? layer->db : layer->dw;
+	size_t size = t % 2 ? (size_t)layer->out : (size_t)layer->in * layer->out;
 	size_t best = 0;
 	for (size_t i = 1; i < size; i++)
 		if (fabsf(g[i]) > fabsf(g[best]))
@@ -273,18 +299,18 @@ check_corruption_fails_(void)
 {
 	const int dims[] = {8, 6, 5, 4};
 	struct rng rng;
-	rng_seed(&rng, 3);
+	rng_seed(&rng, 7);
 	struct net net;
 	net_init(&net, dims, 3, ACT_RELU, 4, 0.5f, &rng);
-	float x[4 * 8];
-	uint8_t labels[4];
-	make_batch_(x, labels, dims, 3, 4, &rng);
+	struct batch_ b;
+	make_batch_(&b, dims, 3, 4, &rng);
+	const float *x = b.x;
+	const uint8_t *labels = b.labels;
 	struct gradcheck_options opt = {.all = 1, .seed = 1};
 	struct gradcheck_report rep;
 	for (int t = 0; t < 6; t++) {
 		/* 1% off in one element: relative error 0.005, five times the tolerance. */
-		net_forward(&net, x, labels, 4);
-		net_backward(&net, x, labels, 4);
+		reference_(&net, &b, 4);
 		*largest_grad_(&net, t) *= 1.01f;
 		int pass = gradcheck_compare(&rep, &net, x, labels, 4, &opt);
 		CHECK(!pass && !rep.pass, "tensor %d off by 1%% in one element still passes", t);
@@ -293,9 +319,8 @@ check_corruption_fails_(void)
 			      rep.tensor[u].name, rep.tensor[u].pass ? "PASS" : "FAIL");
 	}
 	/* A NaN fails, and so does the dropped 1/n of the mean (gradients n times too big). */
-	net_forward(&net, x, labels, 4);
-	net_backward(&net, x, labels, 4);
-	net.db[0][1] = NAN;
+	reference_(&net, &b, 4);
+	net_affine(&net, 0)->db[1] = NAN;
 	CHECK(!gradcheck_compare(&rep, &net, x, labels, 4, &opt) && !rep.tensor[1].pass,
 	      "a NaN gradient passes");
 	net_backward(&net, x, labels, 4);
@@ -318,16 +343,24 @@ check_kinks_(void)
 	rng_seed(&rng, 9);
 	struct net net;
 	net_init(&net, dims, 2, ACT_RELU, 1, 0.5f, &rng);
-	float x[4] = {1.0f, 0.5f, 0.25f, 0.75f};
+	const uint8_t bytes[4] = {255, 128, 64, 191}; /* about 1, 0.5, 0.25, 0.75 */
+	const uint8_t *image = bytes;
+	float x[4];
+	for (int k = 0; k < 4; k++)
+		x[k] = (float)bytes[k] / 255.0f;
 	uint8_t label = 1;
-	net_forward(&net, x, &label, 1);
+	net_forward(&net, x, &label, 1, NET_EVAL);
 	/* Shift b1[0] so that z1[0] = 1e-5. */
-	net.b[0][0] += 1e-5f - net.z[0][0];
+	struct layer *first = &net.layer[0];
+	first->b[0] += 1e-5f - first->y[0];
 	struct gradcheck_options opt = {.all = 1, .seed = 1};
 	struct gradcheck_report rep;
-	int pass = gradcheck_run(&rep, &net, x, &label, 1, &opt);
-	CHECK(net.z[0][0] > 0.0f && net.z[0][0] < 2e-5f, "z1[0] = %g, not near the kink",
-	      (double)net.z[0][0]);
+	struct trainer t;
+	trainer_init(&t, &net, NULL);
+	int pass = gradcheck_run(&rep, &t, &image, &label, 1, &opt);
+	trainer_free(&t);
+	CHECK(first->y[0] > 0.0f && first->y[0] < 2e-5f, "z1[0] = %g, not near the kink",
+	      (double)first->y[0]);
 	/* W1[i][0] for all 4 inputs (each x >= 0.25, so the step moves z by >= 2.5e-5), and
 	 * b1[0]. */
 	CHECK(rep.tensor[0].kinks == 4 && rep.tensor[1].kinks == 1,
@@ -346,15 +379,14 @@ check_weak_(void)
 	const int dims[] = {6, 5, 5, 5, 5, 3};
 	struct gradcheck_report rep;
 	struct net net;
-	float x[3 * 6];
-	uint8_t labels[3];
-	int pass = run_net_(&rep, &net, x, labels, dims, 5, ACT_SIGMOID, 0.01f, 3, 5);
+	struct batch_ b;
+	int pass = run_net_(&rep, &net, &b, dims, 5, ACT_SIGMOID, 0.01f, 3, 5);
 	CHECK(pass && rep.n_weak > 0 && rep.tensor[0].weak && !rep.tensor[9].weak,
 	      "deep flat sigmoid net: pass %d, weak %d, W1 weak %d", pass, rep.n_weak,
 	      rep.tensor[0].weak);
-	net.dw[0][0] += 1e-6f;
+	net_affine(&net, 0)->dw[0] += 1e-6f;
 	struct gradcheck_options opt = {.all = 1, .seed = 5};
-	CHECK(!gradcheck_compare(&rep, &net, x, labels, 3, &opt) && !rep.tensor[0].pass &&
+	CHECK(!gradcheck_compare(&rep, &net, b.x, b.labels, 3, &opt) && !rep.tensor[0].pass &&
 		      !rep.tensor[0].weak,
 	      "a wrong gradient in a flat tensor passes");
 	net_free(&net);
@@ -370,12 +402,13 @@ check_sampling_(void)
 	rng_seed(&rng, 11);
 	struct net net;
 	net_init(&net, dims, 3, ACT_RELU, 5, 0.2f, &rng);
-	float x[5 * 60];
-	uint8_t labels[5];
-	make_batch_(x, labels, dims, 3, 5, &rng);
+	struct batch_ batch;
+	make_batch_(&batch, dims, 3, 5, &rng);
+	struct trainer t;
+	trainer_init(&t, &net, NULL);
 	struct gradcheck_options opt = {.all = 0, .seed = 7, .budget = 1e6};
 	struct gradcheck_report a, b;
-	int pass = gradcheck_run(&a, &net, x, labels, 5, &opt);
+	int pass = gradcheck_run(&a, &t, batch.images, batch.labels, 5, &opt);
 	CHECK(pass && !a.all && a.checked < net.n_params, "sampled: pass %d, checked %zu of %zu",
 	      pass, a.checked, net.n_params);
 	for (int t = 0; t < a.n_tensors; t++) {
@@ -386,13 +419,25 @@ check_sampling_(void)
 		      a.tensor[t].size);
 	}
 	CHECK(a.tensor[0].checked < a.tensor[0].size, "W1 was not sampled");
-	gradcheck_run(&b, &net, x, labels, 5, &opt);
+	gradcheck_run(&b, &t, batch.images, batch.labels, 5, &opt);
 	CHECK(a.checked == b.checked && a.tensor[0].mean_abs_diff == b.tensor[0].mean_abs_diff,
 	      "the same seed samples differently");
+	/* Whatever the seed, the sample holds each tensor's largest gradient: one element of
+	 * it 1% off fails every time. */
+	for (uint64_t seed = 1; seed <= 20; seed++) {
+		struct gradcheck_options sampled = {.all = 0, .seed = seed, .budget = 1e5};
+		trainer_step(&t, batch.images, batch.labels, 5, NULL);
+		*largest_grad_(&net, 0) *= 1.01f;
+		int caught = !gradcheck_compare(&b, &net, batch.x, batch.labels, 5, &sampled) &&
+			     !b.tensor[0].pass && !b.all;
+		CHECK(caught, "seed %llu: the largest W1 gradient 1%% off passes a sampled check",
+		      (unsigned long long)seed);
+	}
 	opt.all = 1;
-	gradcheck_run(&b, &net, x, labels, 5, &opt);
+	gradcheck_run(&b, &t, batch.images, batch.labels, 5, &opt);
 	CHECK(b.all && b.checked == net.n_params, "all: checked %zu of %zu", b.checked,
 	      net.n_params);
+	trainer_free(&t);
 	net_free(&net);
 }
 

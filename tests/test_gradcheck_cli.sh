@@ -1,7 +1,8 @@
 #!/bin/sh
-# test_gradcheck_cli: `bptrain --gradcheck` proves the backward pass on real MNIST (ReLU, sigmoid,
-# deeper nets), and a build with a deliberately wrong backward formula (tests/bptrain-fault,
-# see tests/fault.c) makes it report FAIL and exit 1.
+# test_gradcheck_cli: `bptrain --gradcheck` proves the backward pass training uses on real MNIST
+# (ReLU, sigmoid, deeper nets, huge and cancelling gradients), and a build with a deliberately
+# wrong backward formula in the training code (tests/bptrain-fault, see tests/fault.c) makes
+# it report FAIL and exit 1, sampled or not, and trains to a different result.
 . tests/lib.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -55,12 +56,29 @@ run_bptrain --gradcheck --data "$data" --batch 70000
 check "a batch bigger than the training set exits 1" [ "$status" -eq 1 ]
 check "... naming --batch ($err)" sh -c 'printf "%s\n" "$1" | grep -q -- "--batch"' sh "$err"
 
+# Gradients of every size pass: huge ones (init-std 100), a deep net of large weights, big
+# sampled nets, and (on the tiny set below) an output bias that cancels to about 1e-8.
+for args in "--init-std 100" "--init-std 3 --hidden 200,200" "--hidden 1000" \
+	"--hidden 500 --batch 50" "--activation sigmoid --init-std 100"; do
+	run_bptrain --gradcheck --data "$data" $args
+	check "$args: passes ($(results))" [ "$status" -eq 0 -a "$(value gradcheck)" = pass ]
+done
+check "the gradient checked is the fast path's" sh -c 'printf "%s\n" "$1" | grep -q "the fast path"' sh "$out"
+
 # --gradcheck-all on a tiny synthetic set: every element, also with a deeper net.
 write_tiny_mnist "$tmp/tiny" 12
 run_bptrain --gradcheck-all --data "$tmp/tiny" --hidden 5,4 --init-std 0.5 --batch 7
 check "tiny --gradcheck-all passes ($(results))" [ "$status" -eq 0 -a "$(value gradcheck)" = pass ]
 check "tiny --gradcheck-all checks all 16*5+5+5*4+4+4*3+3 = 124 ($(value checked))" \
 	[ "$(value checked)" = 124 ]
+# One image of each of the 3 classes and tiny weights: every p is about 1/3, so b2's
+# gradient (p - onehot summed over the batch) cancels to float32 rounding.
+run_bptrain --gradcheck-all --data "$tmp/tiny" --batch 3 --init-std 0.0001
+b2_abs=$(printf '%s\n' "$out" | awk '$1 == "b2" { print $6 }')
+check "cancelling b2 (max |diff| $b2_abs) passes ($(results))" \
+	[ "$status" -eq 0 -a "$(value gradcheck)" = pass ]
+check "... and its gradient really cancels: max |diff| < 1e-7" \
+	awk -v d="$b2_abs" 'BEGIN { exit !(d != "" && d + 0 < 1e-7) }' 
 
 # The fault build: unset, it is the real binary (the same table); each fault must fail,
 # and only in the tensors the broken formula feeds.
@@ -83,5 +101,33 @@ expect_fault relu-mask "W1:FAIL b1:FAIL W2:PASS b2:PASS "
 expect_fault sigmoid-derivative "W1:FAIL b1:FAIL W2:PASS b2:PASS " --activation sigmoid
 expect_fault bias-sum "W1:PASS b1:FAIL W2:PASS b2:FAIL "
 expect_fault weight-element "W1:FAIL b1:PASS W2:FAIL b2:PASS "
+expect_fault sparse-last-image "W1:FAIL b1:PASS W2:PASS b2:PASS "
 expect_fault relu-mask "W1:FAIL b1:FAIL W2:FAIL b2:FAIL W3:PASS b3:PASS " --hidden 30,20
+
+# Sampled checks catch every fault too: the sample always holds each tensor's largest
+# gradient. And every fault changes what a short training run ends with.
+numbers() { printf '%s\n' "$out" | tail -n 1 | tr ',' '\n' | grep -E '"(loss|train_acc|test_acc|iters)"'; }
+for act in relu sigmoid; do
+	run_bptrain --data "$data" --iters 600 --activation $act --format json -q
+	eval "trained_$act=\$(numbers)"
+done
+for fault in softmax-mean relu-mask sigmoid-derivative bias-sum weight-element sparse-last-image; do
+	act=relu
+	[ "$fault" = sigmoid-derivative ] && act=sigmoid
+	for args in "--hidden 1000" "--hidden 500 --batch 50"; do
+		BPTRAIN_FAULT=$fault BPTRAIN="$FAULT_BIN" run_bptrain --gradcheck --data "$data" \
+			--activation $act $args
+		check "fault $fault, $args (sampled): fails ($(results))" \
+			[ "$status" -eq 1 -a "$(value gradcheck)" = fail ]
+		check "fault $fault, $args: was sampled" \
+			sh -c 'printf "%s\n" "$1" | grep -q -- "--gradcheck-all checks every one"' sh "$out"
+	done
+	BPTRAIN_FAULT=$fault BPTRAIN="$FAULT_BIN" run_bptrain --data "$data" --iters 600 \
+		--activation $act --format json -q
+	eval "want=\$trained_$act"
+	check "fault $fault changes 600 iterations of training ($(numbers | tr '\n' ' '))" \
+		[ -n "$want" -a "$(numbers)" != "$want" ]
+done
+BPTRAIN="$FAULT_BIN" run_bptrain --data "$data" --iters 600 --format json -q
+check "the fault build without a fault trains as the real binary" [ "$(numbers)" = "$trained_relu" ]
 report test_gradcheck_cli

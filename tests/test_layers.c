@@ -1,9 +1,82 @@
-/* test_layers: each layer's forward and backward on small cases worked by hand. */
+/* test_layers: each layer's forward and backward on small cases worked by hand; the affine
+ * layer's input blocks and split backward, and the row-wise softmax, against the whole-batch
+ * versions bit for bit. */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "gemm.h"
 #include "layers.h"
+#include "rng.h"
+
+/* affine_forward with input blocks: block 0 from the bias, each later block summed from zero
+ * in float and added, exactly as a hand-written loop does it; and affine_backward_weight,
+ * affine_backward_bias and the row-wise softmax give the whole-batch functions' bits. */
+static void
+check_blocks_and_parts_(void)
+{
+	enum { N = 5, IN = 70, OUT = 19, BLOCKS = 4 };
+	struct rng rng;
+	rng_seed(&rng, 9);
+	float x[N * IN], w[IN * OUT], b[OUT], y[N * OUT], part[N * OUT], want[N * OUT];
+	for (int i = 0; i < N * IN; i++)
+		x[i] = (float)rng_uniform(&rng) - 0.5f;
+	for (int i = 0; i < IN * OUT; i++)
+		w[i] = (float)rng_uniform(&rng) - 0.5f;
+	for (int j = 0; j < OUT; j++)
+		b[j] = (float)rng_uniform(&rng);
+	CHECK(affine_block_start(IN, BLOCKS, 0) == 0 && affine_block_start(IN, BLOCKS, 1) == 16 &&
+	      affine_block_start(IN, BLOCKS, 2) == 32 && affine_block_start(IN, BLOCKS, 3) == 48 &&
+	      affine_block_start(IN, BLOCKS, 4) == IN, "block starts of 70 inputs in 4 blocks");
+	affine_forward(y, part, x, w, b, N, IN, OUT, BLOCKS);
+	for (int r = 0; r < N; r++)
+		for (int j = 0; j < OUT; j++) {
+			float acc = b[j];
+			for (int blk = 0; blk < BLOCKS; blk++) {
+				float sum = blk == 0 ? acc : 0.0f;
+				for (int k = affine_block_start(IN, BLOCKS, blk);
+				     k < affine_block_start(IN, BLOCKS, blk + 1); k++)
+					sum = fmaf(x[r * IN + k], w[k * OUT + j], sum);
+				acc = blk == 0 ? sum : acc + sum;
+			}
+			want[r * OUT + j] = acc;
+		}
+#if defined(FP_FAST_FMAF)
+	CHECK(memcmp(y, want, sizeof y) == 0, "affine_forward in 4 blocks: not block sums in order");
+#endif
+	float one[N * OUT];
+	affine_forward(one, NULL, x, w, b, N, IN, OUT, 1);
+	int close = 1;
+	for (int i = 0; i < N * OUT; i++)
+		close &= fabsf(one[i] - y[i]) <= 1e-5f;
+	CHECK(close, "affine_forward in 1 and in 4 blocks differ by more than rounding");
+
+	float dy[N * OUT], dx[N * IN], dw[IN * OUT], db[OUT], dw2[IN * OUT], db2[OUT];
+	for (int i = 0; i < N * OUT; i++)
+		dy[i] = (float)rng_uniform(&rng) - 0.5f;
+	affine_backward(dx, dy, dw, db, x, w, N, IN, OUT);
+	void *scratch = malloc(mm_scratch_bytes());
+	affine_backward_weight(dw2, dy, x, N, IN, OUT, 0, 23, scratch);
+	affine_backward_weight(dw2, dy, x, N, IN, OUT, 23, IN, scratch);
+	affine_backward_bias(db2, dy, N, OUT);
+	free(scratch);
+	CHECK(memcmp(dw, dw2, sizeof dw) == 0, "affine_backward_weight in two blocks of rows");
+	CHECK(memcmp(db, db2, sizeof db) == 0, "affine_backward_bias");
+
+	uint8_t labels[N];
+	for (int r = 0; r < N; r++)
+		labels[r] = (uint8_t)(r * 7 % OUT);
+	float p[N * OUT], p2[N * OUT];
+	double row_loss[N], sum = 0.0;
+	float loss = softmax_xent_forward(p, y, labels, N, OUT);
+	softmax_xent_forward_rows(p2, row_loss, y, labels, 2, OUT);
+	softmax_xent_forward_rows(p2 + 2 * OUT, row_loss + 2, y + 2 * OUT, labels + 2, N - 2, OUT);
+	for (int r = 0; r < N; r++)
+		sum += row_loss[r];
+	CHECK(memcmp(p, p2, sizeof p) == 0, "softmax rows: probabilities");
+	CHECK((float)(sum / N) == loss, "softmax rows: the summed row losses are the mean loss");
+}
 
 int
 main(void)
@@ -13,7 +86,7 @@ main(void)
 	const float w[] = {0.5f, -1, 1, 0, -2, 3};
 	const float b[] = {0.1f, -0.2f};
 	float y[4];
-	affine_forward(y, x, w, b, 2, 3, 2);
+	affine_forward(y, NULL, x, w, b, 2, 3, 2, 1);
 	/* row 0: 0.5+2-6+0.1 = -3.4, -1+0+9-0.2 = 7.8; row 1: -0.5-4+0.1 = -4.4, 1+6-0.2 = 6.8 */
 	CHECK_NEAR(y[0], -3.4, 1e-6, "affine y[0,0]");
 	CHECK_NEAR(y[1], 7.8, 1e-6, "affine y[0,1]");
@@ -89,5 +162,6 @@ main(void)
 	CHECK(isfinite(loss) && fabs(loss - 2000.0) < 1e-3, "loss of an underflowed label: %g", loss);
 	softmax_xent_backward(dz, p, labels, 2, 3);
 	CHECK_NEAR(dz[5], (0.5 - 1) / 2, 1e-7, "dlogits divided by the batch size");
+	check_blocks_and_parts_();
 	return check_report("test_layers");
 }

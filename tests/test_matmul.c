@@ -7,7 +7,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "matmul.h"
+#include "gemm.h"
+#include "sparse.h"
 #include "rng.h"
 
 enum { NN, TN, NT };

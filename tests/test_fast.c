@@ -1,0 +1,140 @@
+/* test_fast: the fast path (src/fast.c) against the reference layer loop (src/net.c), bit for
+ * bit, on a table of nets (depths, widths narrower and wider than a vector, ReLU and sigmoid,
+ * inputs too small to fill every input block) and batches (1, odd sizes, images drawn twice),
+ * on pools of 1, 2 and 3 threads and on the calling thread alone: the losses of every step,
+ * the gradients, the parameters after training, and the logits of an evaluation pass. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "fast.h"
+#include "net.h"
+#include "optim.h"
+#include "pool.h"
+
+enum { ROWS = 120, STEPS = 12 };
+
+struct case_ {
+	int dims[6];
+	int n_affine;
+	enum activation act;
+	int batch;
+};
+
+/* ROWS byte images, sparse like MNIST, with the class visible in which pixels are lit. */
+static void
+make_images_(uint8_t *bytes, float *x, uint8_t *labels, int in, int classes)
+{
+	struct rng rng;
+	rng_seed(&rng, 11);
+	for (int i = 0; i < ROWS; i++) {
+		labels[i] = (uint8_t)(i % classes);
+		for (int k = 0; k < in; k++) {
+			int lit = (k + 3 * labels[i]) % 7 == 0 && rng_below(&rng, 3) != 0;
+			uint8_t p = lit ? (uint8_t)(1 + rng_below(&rng, 255)) : 0;
+			bytes[(size_t)i * in + k] = p;
+			x[(size_t)i * in + k] = (float)p / 255.0f;
+		}
+	}
+}
+
+/* The rows of step s: a fixed pseudo-random draw with repeats, the same for both paths. */
+static void
+draw_(int *rows, int batch, int s)
+{
+	for (int i = 0; i < batch; i++)
+		rows[i] = (int)((unsigned)(s * 7919 + i * 104729 + i * i * 31) % ROWS);
+}
+
+static void
+gather_(float *xb, uint8_t *lb, const uint8_t **images, const int *rows, int batch,
+	const float *x, const uint8_t *bytes, const uint8_t *labels, int in)
+{
+	for (int i = 0; i < batch; i++) {
+		memcpy(xb + (size_t)i * in, x + (size_t)rows[i] * in, (size_t)in * sizeof *xb);
+		lb[i] = labels[rows[i]];
+		images[i] = bytes + (size_t)rows[i] * in;
+	}
+}
+
+/* One case on one pool (NULL: no pool). */
+static void
+check_case_(const struct case_ *c, struct pool *pool, int threads)
+{
+	int in = c->dims[0], classes = c->dims[c->n_affine], batch = c->batch;
+	uint8_t *bytes = malloc((size_t)ROWS * in), labels[ROWS], lb[ROWS];
+	float *x = malloc((size_t)ROWS * in * sizeof *x), *xb = malloc((size_t)ROWS * in * sizeof *xb);
+	const uint8_t *images[ROWS];
+	int rows[ROWS];
+	make_images_(bytes, x, labels, in, classes);
+	struct net ref, net;
+	struct rng r1, r2;
+	rng_seed(&r1, 3);
+	rng_seed(&r2, 3);
+	net_init(&ref, c->dims, c->n_affine, c->act, ROWS, 0.1f, &r1);
+	net_init(&net, c->dims, c->n_affine, c->act, ROWS, 0.1f, &r2);
+	CHECK(fast_supports(&net), "fast path does not support case %d-...", in);
+	struct fast f;
+	fast_init(&f, &net, pool);
+	struct optim sgd = {OPTIM_SGD, 0.5f};
+	int same_loss = 1, same_grads = 1;
+	for (int s = 0; s < STEPS; s++) {
+		draw_(rows, batch, s);
+		gather_(xb, lb, images, rows, batch, x, bytes, labels, in);
+		float loss = net_forward(&ref, xb, lb, batch, NET_TRAIN);
+		net_backward(&ref, xb, lb, batch);
+		/* The last step computes gradients only, as --gradcheck does. */
+		const struct optim *opt = s < STEPS - 1 ? &sgd : NULL;
+		if (opt)
+			optim_update(opt, ref.params, ref.grads, 0, ref.n_params);
+		same_loss &= fast_step(&f, images, lb, batch, opt) == loss;
+		same_grads &= memcmp(net.grads, ref.grads, ref.n_params * sizeof(float)) == 0;
+	}
+	int id = c->dims[1];
+	CHECK(same_loss, "case %d-%d x%d batch %d, %d threads: losses differ", in, id, c->n_affine,
+	      batch, threads);
+	CHECK(same_grads, "case %d-%d x%d batch %d, %d threads: gradients differ", in, id,
+	      c->n_affine, batch, threads);
+	CHECK(memcmp(net.params, ref.params, ref.n_params * sizeof(float)) == 0,
+	      "case %d-%d x%d batch %d, %d threads: parameters differ", in, id, c->n_affine, batch,
+	      threads);
+	for (int i = 0; i < ROWS; i++)
+		images[i] = bytes + (size_t)i * in;
+	fast_logits(&f, images, ROWS);
+	net_forward(&ref, x, NULL, ROWS, NET_EVAL);
+	CHECK(memcmp(net_logits(&net), net_logits(&ref), (size_t)ROWS * classes * sizeof(float)) == 0,
+	      "case %d-%d x%d, %d threads: evaluation logits differ", in, id, c->n_affine, threads);
+	fast_free(&f);
+	net_free(&net);
+	net_free(&ref);
+	free(bytes);
+	free(x);
+	free(xb);
+}
+
+int
+main(void)
+{
+	static const struct case_ cases[] = {
+		{{784, 50, 10}, 2, ACT_RELU, 100},     /* the book's net */
+		{{784, 50, 10}, 2, ACT_RELU, 1},
+		{{100, 7, 10}, 2, ACT_SIGMOID, 37},    /* narrower than a vector */
+		{{300, 64, 33, 10}, 3, ACT_RELU, 33},
+		{{784, 1, 10}, 2, ACT_SIGMOID, 5},
+		{{784, 200, 10}, 2, ACT_RELU, 120},    /* wider than the narrow products */
+		{{40, 20, 20, 20, 3}, 4, ACT_SIGMOID, 17},
+		{{16, 5, 3}, 2, ACT_RELU, 7},          /* only the last input block has inputs */
+		{{784, 100, 64, 32, 10}, 4, ACT_RELU, 64},
+		{{50, 3}, 1, ACT_RELU, 9},             /* no hidden layer */
+	};
+	int n_cases = (int)(sizeof cases / sizeof cases[0]);
+	for (int threads = 0; threads <= 3; threads++) {
+		struct pool *pool = threads ? pool_create(threads, fast_scratch_bytes(784)) : NULL;
+		for (int c = 0; c < n_cases; c++)
+			check_case_(&cases[c], pool, threads);
+		if (pool)
+			pool_free(pool);
+	}
+	return check_report("test_fast");
+}
