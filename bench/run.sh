@@ -7,6 +7,8 @@
 #      all three see the same machine state. --compare-800 also does that for --hidden 800
 #      (a NumPy or PyTorch run takes about a minute there).
 # Environment: BENCH_RUNS (default 5) and BENCH_RUNS_800 (default 3) runs per median;
+# BENCH_BASELINE=BINARY also times another build (say, the previous commit's bptrain) in the
+# same interleaved loop, for a side-by-side row, named by BENCH_BASELINE_NAME;
 # BENCH_LOCK=FILE runs every timed command under `flock FILE` (for shared machines);
 # PYTHON (default python3); DATA_DIR (default mnist).
 set -eu
@@ -15,6 +17,8 @@ compare_800=0
 data=${DATA_DIR:-mnist}
 runs=${BENCH_RUNS:-5}
 runs_800=${BENCH_RUNS_800:-3}
+baseline=${BENCH_BASELINE:-}
+baseline_name=${BENCH_BASELINE_NAME:-$baseline}
 py=${PYTHON:-python3}
 out=docs/benchmarks.md
 tmp=$(mktemp -d)
@@ -82,6 +86,7 @@ i=0
 while [ "$i" -lt "$runs" ]; do
 	timed bptrain ./bptrain --data "$data"
 	timed bptrain_1t ./bptrain --data "$data" --threads 1
+	[ -z "$baseline" ] || timed baseline "$baseline" --data "$data"
 	if [ "$have_numpy" -eq 1 ]; then
 		timed numpy $numpy_env "$py" bench/numpy_twolayer.py --data "$data"
 	fi
@@ -93,6 +98,7 @@ done
 i=0
 while [ "$i" -lt "$runs_800" ]; do
 	timed bptrain_800 ./bptrain --data "$data" --hidden 800
+	[ -z "$baseline" ] || timed baseline_800 "$baseline" --data "$data" --hidden 800
 	if [ "$compare_800" -eq 1 ] && [ "$have_numpy" -eq 1 ]; then
 		timed numpy_800 $numpy_env "$py" bench/numpy_twolayer.py --data "$data" --hidden 800
 	fi
@@ -148,6 +154,7 @@ of the default run over that row.
 $(row "bptrain (all threads)" bptrain bptrain)
 $(row "bptrain --threads 1" bptrain_1t bptrain)
 HEADER
+	[ -z "$baseline" ] || row "$baseline_name" baseline bptrain
 	if [ "$have_numpy" -eq 1 ]; then
 		row "NumPy $numpy_version, book's code, float32 ($blas)" numpy bptrain
 	else
@@ -162,6 +169,7 @@ HEADER
 	echo "| run | runs | wall s | peak RSS | test acc | --hidden 800 is faster by |"
 	echo "|---|---:|---:|---:|---:|---:|"
 	row "bptrain --hidden 800" bptrain_800 bptrain_800
+	[ -z "$baseline" ] || row "$baseline_name --hidden 800" baseline_800 bptrain_800
 	if [ "$compare_800" -eq 1 ] && [ "$have_numpy" -eq 1 ]; then
 		row "NumPy --hidden 800" numpy_800 bptrain_800
 	fi
@@ -171,8 +179,9 @@ HEADER
 	[ "$compare_800" -eq 1 ] || echo "(NumPy and PyTorch at --hidden 800: \`make bench-compare\`.)"
 	cat <<'NOTES'
 
-Runs of the different programs alternate (bptrain, bptrain --threads 1, NumPy, PyTorch,
-then again), so a slow spell of the machine hits all of them. NumPy and PyTorch run the
+Runs of the different programs alternate (bptrain, bptrain --threads 1, the baseline build
+if one was given, NumPy, PyTorch, then again), so a slow spell of the machine hits all of
+them. NumPy and PyTorch run the
 scripts in `bench/`: the book's TwoLayerNet (Affine-ReLU-Affine-SoftmaxWithLoss, float32,
 N(0, 0.01²) weights, batch 100 drawn with replacement, lr 0.1, 10000 iterations, full
 train and test accuracy every 600 iterations, each set evaluated in one piece as the book
@@ -186,12 +195,12 @@ no source host beyond Debian and npm.
   nonzero pixels (AVX-512 compress, or a word-at-a-time scan in the portable build) and only
   those rows of W1 are read. The sum over pixels runs in four fixed blocks of pixels, each
   owned by one thread in training (docs/design.md). Bitwise the same result as the dense
-  float path, which sums the same blocks, since every kernel adds the terms of each output
-  in the same order and adding 0·w is exact.
+  reference path (src/net.c), which sums the same blocks, since every kernel adds the terms
+  of each output in the same order and adding 0·w is exact.
 - Layer 1 weight gradient (Xᵀ·dY): sparse, from the same compacted rows, block by block on
   the thread that compacted them: the batch's nonzeros are regrouped by pixel (each pixel's
-  samples in order) and each row of dW1 is summed in registers, then its SGD update applied
-  by the same thread.
+  samples in order) and each row of dW1 is summed in registers, then its update applied
+  (src/optim.c) by the same thread.
 - Layer 1 input gradient: not computed (nothing needs it).
 - Every other product (hidden layers, output layer, their gradients): dense; the packed
   GEMM (which also drops all-zero strips, e.g. of ReLU outputs), or for outputs at most 64

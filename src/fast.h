@@ -47,7 +47,7 @@ void fast_init(struct fast *f, struct net *net, struct pool *pool);
 void fast_free(struct fast *f);
 
 /* One training step on n images, row i being the dims[0] bytes at images[i] (pixel p is the
- * input p / 255, as dataset_gather makes it), with labels(n): the forward pass in training
+ * input p / 255, as images_to_floats makes it), with labels(n): the forward pass in training
  * mode, the backward pass into net->grads (and every layer's y and dx, as the reference
  * leaves them), and, when opt is not NULL, the parameter update. Returns the mean loss. */
 float fast_step(struct fast *f, const uint8_t *const *images, const uint8_t *labels, int n,

@@ -190,9 +190,9 @@ input_magnitude_(const struct shadow_ *s, int m, int r, int k)
 {
 	const struct layer *layer = &s->net->layer[m];
 	int in = layer->in, out = layer->out;
-	size_t e = (size_t)r * in + k;
+	size_t e = (size_t)r * in + k; /* elementwise units and the loss: in == out */
 	const double *mag_dy = m + 1 < s->net->n_layers ? s->mag[m + 1] : NULL;
-	double bound = 0.0, y = s->y[m][e % ((size_t)s->n * out)];
+	double bound = 0.0, worst = 0.0;
 	switch (layer->kind) {
 	case LAYER_AFFINE:
 		for (int j = 0; j < out; j++)
@@ -203,15 +203,14 @@ input_magnitude_(const struct shadow_ *s, int m, int r, int k)
 		bound = s->y[m - 1][e] > 0.0 ? mag_dy[e] : 0.0;
 		break;
 	case LAYER_SIGMOID:
-		bound = mag_dy[e] * (y * (1.0 - y) + s->fwd[m][e]);
+		bound = mag_dy[e] * (s->y[m][e] * (1.0 - s->y[m][e]) + s->fwd[m][e]);
 		break;
-	case LAYER_SOFTMAX_XENT: {
-		double worst = 0.0;
+	case LAYER_SOFTMAX_XENT:
 		for (int j = 0; j < in; j++)
 			worst = fmax(worst, s->fwd[m - 1][(size_t)r * in + j]);
-		bound = (y + y * (1.0 - y) * 2.0 * worst + (k == s->labels[r])) / s->n;
+		bound = (s->y[m][e] * (1.0 + (1.0 - s->y[m][e]) * 2.0 * worst) +
+			 (k == s->labels[r])) / s->n;
 		break;
-	}
 	}
 	return bound;
 }
@@ -470,11 +469,8 @@ gradcheck_run(struct gradcheck_report *rep, struct trainer *t, const uint8_t *co
 	      const uint8_t *labels, int n, const struct gradcheck_options *opt)
 {
 	const struct net *net = t->net;
-	int in = net->dims[0];
-	float *x = xmalloc((size_t)n * in * sizeof *x);
-	for (int i = 0; i < n; i++)
-		for (int k = 0; k < in; k++)
-			x[(size_t)i * in + k] = (float)images[i][k] / 255.0f;
+	float *x = xmalloc((size_t)n * net->dims[0] * sizeof *x);
+	images_to_floats(x, images, n, net->dims[0]);
 	float loss = trainer_step(t, images, labels, n, NULL);
 	int pass = gradcheck_compare(rep, net, x, labels, n, opt);
 	rep->loss32 = loss;

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 /* Sparse rows compacted from byte images: X(r,k) = bytes_r[k] / 255, the value
- * dataset_gather gives, for the columns k0 <= k < k0 + K of a block of columns. Each row
+ * images_to_floats gives, for the columns k0 <= k < k0 + K of a block of columns. Each row
  * keeps its nonzero entries (column k, value) in column order. Images are scanned MM_CHUNK
  * pixels at a time. */
 #define MM_CHUNK 16

@@ -11,26 +11,6 @@
  * keeps such a loss finite, so "not finite" alone would let a blown-up run go on silently. */
 #define DIVERGED_LOSS 1e4f
 
-void
-dataset_gather(float *x, uint8_t *labels, const struct dataset *ds, size_t first,
-	       const size_t *rows, int n)
-{
-	/* A table keeps the byte-to-float scaling exactly p / 255 without a divide per pixel. */
-	float scale[256];
-	for (int p = 0; p < 256; p++)
-		scale[p] = (float)p / 255.0f;
-	size_t in = (size_t)ds->input_size;
-	for (int i = 0; i < n; i++) {
-		size_t row = rows ? rows[i] : first + (size_t)i;
-		const uint8_t *src = ds->pixels + row * in;
-		float *dst = x + (size_t)i * in;
-		for (size_t j = 0; j < in; j++)
-			dst[j] = scale[src[j]];
-		if (labels)
-			labels[i] = ds->labels[row];
-	}
-}
-
 size_t
 trainer_scratch_bytes(int inputs)
 {
@@ -58,13 +38,16 @@ trainer_free(struct trainer *t)
 	memset(t, 0, sizeof *t);
 }
 
-/* The reference path's input: images[0..n) as floats p / 255, as dataset_gather makes them. */
-static void
-gather_images_(float *x, const uint8_t *const *images, int n, int in)
+void
+images_to_floats(float *x, const uint8_t *const *images, int n, int in)
 {
+	/* A table keeps the scaling exactly p / 255 without a divide per pixel. */
+	float scale[256];
+	for (int p = 0; p < 256; p++)
+		scale[p] = (float)p / 255.0f;
 	for (int i = 0; i < n; i++)
 		for (int j = 0; j < in; j++)
-			x[(size_t)i * in + j] = (float)images[i][j] / 255.0f;
+			x[(size_t)i * in + j] = scale[images[i][j]];
 }
 
 float
@@ -74,7 +57,7 @@ trainer_step(struct trainer *t, const uint8_t *const *images, const uint8_t *lab
 	if (t->use_fast)
 		return fast_step(&t->fast, images, labels, n, opt);
 	struct net *net = t->net;
-	gather_images_(t->x, images, n, net->dims[0]);
+	images_to_floats(t->x, images, n, net->dims[0]);
 	float loss = net_forward(net, t->x, labels, n, NET_TRAIN);
 	net_backward(net, t->x, labels, n);
 	if (opt)
@@ -95,7 +78,7 @@ evaluate(struct trainer *t, const struct dataset *ds)
 		if (t->use_fast) {
 			fast_logits(&t->fast, images, n);
 		} else {
-			gather_images_(t->x, images, n, (int)in);
+			images_to_floats(t->x, images, n, (int)in);
 			net_forward(t->net, t->x, NULL, n, NET_EVAL);
 		}
 		net_argmax(t->net, predicted, n);

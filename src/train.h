@@ -64,10 +64,9 @@ struct train_result {
 	double train_s;   /* seconds spent in SGD steps, evaluation excluded */
 };
 
-/* Convert n images starting at row `first` of ds (or the rows listed in rows[], if not
- * NULL) into x(n, input_size) scaled to [0, 1], and copy their labels into labels(n). */
-void dataset_gather(float *x, uint8_t *labels, const struct dataset *ds, size_t first,
-		    const size_t *rows, int n);
+/* x(n, in) = images[0..n) (pointers to `in` bytes each) as floats p / 255: the net's input
+ * values, which the fast path and the sparse kernels reproduce from the bytes. */
+void images_to_floats(float *x, const uint8_t *const *images, int n, int in);
 
 /* Fraction of ds that the net classifies correctly, evaluated EVAL_CHUNK images at a time;
  * the net must have max_batch >= EVAL_CHUNK (or >= ds->count). */
