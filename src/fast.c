@@ -69,7 +69,7 @@ fast_init(struct fast *f, struct net *net, struct pool *pool)
 	size_t parts = (NET_INPUT_BLOCKS - 1) * rows * first->out * sizeof(float);
 	/* The doubles first, where malloc's alignment is; the kernels load unaligned. */
 	char *p = xmalloc(rows * sizeof(double) + scratch + sparse + parts);
-	f->block = p;
+	f->memory = p;
 	f->row_loss = (double *)p;
 	p += rows * sizeof(double);
 	f->scratch = scratch ? p : NULL;
@@ -88,7 +88,7 @@ fast_init(struct fast *f, struct net *net, struct pool *pool)
 void
 fast_free(struct fast *f)
 {
-	free(f->block);
+	free(f->memory);
 	memset(f, 0, sizeof *f);
 }
 
@@ -124,8 +124,8 @@ static int
 row_block_(const struct fast *f, int n)
 {
 	int threads = threads_(f);
-	int block = (n + threads - 1) / threads;
-	return block < 16 ? 16 : block;
+	int rows = (n + threads - 1) / threads;
+	return rows < 16 ? 16 : rows;
 }
 
 /* The input block of first-layer task `task`. Task i runs on thread i mod threads; when the

@@ -32,7 +32,7 @@ struct fast {
 	struct mm_sparse sparse[NET_INPUT_BLOCKS];
 	float *part[NET_INPUT_BLOCKS - 1]; /* (max_batch, dims[1]): blocks 1.. of the first layer */
 	double *row_loss;                  /* (max_batch): each row's loss, summed in row order */
-	void *block;                       /* the one allocation the pointers above are in */
+	void *memory;                      /* the one allocation the pointers above are in */
 };
 
 /* Whether the fast path can run this net (1) or the reference path must (0). */

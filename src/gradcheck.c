@@ -29,7 +29,7 @@ struct shadow_ {
 	double *yt[NET_MAX_LAYERS];  /* (n, out) */
 	double *fwd[NET_MAX_LAYERS]; /* (n, out) */
 	double *mag[NET_MAX_LAYERS]; /* (n, in) */
-	void *block;
+	void *memory;
 };
 
 static const double *
@@ -238,7 +238,7 @@ shadow_init_(struct shadow_ *s, const struct net *net, const float *x, const uin
 	for (int m = 0; m < net->n_layers; m++)
 		total += 3 * (size_t)n * net->layer[m].out + (size_t)n * net->layer[m].in;
 	double *p = xmalloc(total * sizeof *p);
-	s->block = p;
+	s->memory = p;
 	s->param = p, p += net->n_params;
 	for (size_t i = 0; i < net->n_params; i++)
 		s->param[i] = net->params[i];
@@ -460,7 +460,7 @@ gradcheck_compare(struct gradcheck_report *rep, const struct net *net, const flo
 		rep->pass &= ten->pass;
 		rep->n_weak += ten->weak;
 	}
-	free(s.block);
+	free(s.memory);
 	return rep->pass;
 }
 

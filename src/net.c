@@ -53,7 +53,7 @@ activation_floats_(const struct net *net)
 	return total;
 }
 
-/* Point every layer into the one block: params and grads first, then activations. */
+/* Point every layer into the one allocation: params and grads first, then activations. */
 static void
 carve_(struct net *net, float *p)
 {
@@ -103,9 +103,9 @@ net_init(struct net *net, const int *dims, int n_affine, enum activation activat
 	net->max_batch = max_batch;
 	net->n_params = n_params;
 	build_list_(net);
-	float *block = xmalloc((2 * n_params + activation_floats_(net)) * sizeof(float));
-	net->block = block;
-	carve_(net, block);
+	float *memory = xmalloc((2 * n_params + activation_floats_(net)) * sizeof(float));
+	net->memory = memory;
+	carve_(net, memory);
 
 	for (int a = 0; a < n_affine; a++) {
 		const struct layer *layer = net_affine(net, a);
@@ -122,7 +122,7 @@ net_init(struct net *net, const int *dims, int n_affine, enum activation activat
 void
 net_free(struct net *net)
 {
-	free(net->block);
+	free(net->memory);
 	memset(net, 0, sizeof *net);
 }
 

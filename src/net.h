@@ -59,7 +59,7 @@ struct net {
 	float *params, *grads;
 
 	enum net_mode mode; /* of the last forward pass */
-	void *block;        /* the one allocation everything above points into */
+	void *memory;       /* the one allocation everything above points into */
 };
 
 /* Build a net with layer sizes dims[0..n_affine]: weights from N(0, init_std²) drawn from
