@@ -12,6 +12,7 @@
 #include "net.h"
 #include "optim.h"
 #include "pool.h"
+#include "train.h"
 
 enum { ROWS = 120, STEPS = 12 };
 
@@ -105,6 +106,16 @@ check_case_(const struct case_ *c, struct pool *pool, int threads)
 	net_forward(&ref, x, NULL, ROWS, NET_EVAL);
 	CHECK(memcmp(net_logits(&net), net_logits(&ref), (size_t)ROWS * classes * sizeof(float)) == 0,
 	      "case %d-%d x%d, %d threads: evaluation logits differ", in, id, c->n_affine, threads);
+	/* The trainer's reference branch (the fallback for nets the fast path does not cover)
+	 * takes the same step from the same bytes. */
+	struct trainer t = {.net = &ref, .use_fast = 0, .x = xb};
+	draw_(rows, batch, STEPS);
+	gather_(xb, lb, images, rows, batch, x, bytes, labels, in);
+	float loss = trainer_step(&t, images, lb, batch, &sgd);
+	CHECK(fast_step(&f, images, lb, batch, &sgd) == loss &&
+	      memcmp(net.params, ref.params, ref.n_params * sizeof(float)) == 0,
+	      "case %d-%d x%d, %d threads: the trainer's reference step differs", in, id,
+	      c->n_affine, threads);
 	fast_free(&f);
 	net_free(&net);
 	net_free(&ref);
