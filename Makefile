@@ -80,7 +80,7 @@ $(DATA_FILES):
 run: $(BIN) data
 	./$(BIN) --data $(DATA_DIR)
 
-test: $(BIN) $(TESTS) $(FUZZ_TESTS) $(FAULT_BIN) data
+test: $(BIN) $(TESTS) $(FUZZ_TESTS) $(FAULT_BIN) $(BENCH_BIN) data
 	@sh tests/run.sh $(TESTS) $(FUZZ_TESTS) $(SH_TESTS) tests/test_gradcheck_cli.sh \
 		tests/test_e2e.sh
 

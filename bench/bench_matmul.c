@@ -12,7 +12,7 @@
 #include "idx.h"
 #include "gemm.h"
 #include "sparse.h"
-#include "net.h" /* net_scratch_bytes */
+#include "fast.h" /* fast_scratch_bytes */
 #include "pool.h"
 #include "rng.h"
 #include "util.h"
@@ -157,7 +157,7 @@ bench_sparse_(const struct dataset *ds, int R, int H, struct rng *rng)
 	/* The weight gradient on the rows the forward pass left compacted, with the scratch
 	 * a thread of bptrain has. */
 	c.kind = 3;
-	c.scratch_bytes = net_scratch_bytes(K);
+	c.scratch_bytes = fast_scratch_bytes(K);
 	c.scratch = malloc(c.scratch_bytes);
 	c.C = W;
 	c.B = Y;
