@@ -39,44 +39,45 @@ build_list_(struct net *net)
 	net->n_layers = n;
 }
 
-/* Floats of activation memory (outputs, input gradients, the blocks' scratch) for the list. */
-static size_t
-activation_floats_(const struct net *net)
+/* The next `floats` of the one allocation at *p, which then moves on to the next aligned
+ * address; with p NULL, only counts into *total. */
+static float *
+take_(float **p, size_t *total, size_t floats)
 {
-	size_t total = 0, rows = (size_t)net->max_batch;
-	for (int i = 0; i < net->n_layers; i++) {
-		const struct layer *layer = &net->layer[i];
-		total += rows * layer->out + (i > 0 ? rows * layer->in : 0);
-		if (layer->kind == LAYER_AFFINE && layer->in_blocks > 1)
-			total += rows * layer->out;
-	}
-	return total;
+	size_t step = (floats + ALIGN_BYTES / sizeof(float) - 1) / (ALIGN_BYTES / sizeof(float)) *
+		      (ALIGN_BYTES / sizeof(float));
+	*total += step;
+	if (!*p)
+		return NULL;
+	float *region = *p;
+	*p += step;
+	return region;
 }
 
-/* Point every layer into the one allocation: params and grads first, then activations. */
-static void
+/* Point every layer into the one allocation at p (or with p NULL, just count its floats):
+ * params and grads first, then each layer's activations, every array aligned. */
+static size_t
 carve_(struct net *net, float *p)
 {
-	size_t rows = (size_t)net->max_batch;
-	net->params = p;
-	net->grads = p + net->n_params;
+	size_t rows = (size_t)net->max_batch, total = 0;
+	net->params = take_(&p, &total, net->n_params);
+	net->grads = take_(&p, &total, net->n_params);
 	float *param = net->params, *grad = net->grads;
-	p += 2 * net->n_params;
 	for (int i = 0; i < net->n_layers; i++) {
 		struct layer *layer = &net->layer[i];
-		if (layer->kind == LAYER_AFFINE) {
+		if (layer->kind == LAYER_AFFINE && param) {
 			size_t wsize = (size_t)layer->in * layer->out;
 			layer->w = param, layer->dw = grad;
 			param += wsize, grad += wsize;
 			layer->b = param, layer->db = grad;
 			param += layer->out, grad += layer->out;
-			if (layer->in_blocks > 1)
-				layer->part = p, p += rows * layer->out;
 		}
-		layer->y = p, p += rows * layer->out;
-		if (i > 0)
-			layer->dx = p, p += rows * layer->in;
+		if (layer->kind == LAYER_AFFINE && layer->in_blocks > 1)
+			layer->part = take_(&p, &total, rows * layer->out);
+		layer->y = take_(&p, &total, rows * layer->out);
+		layer->dx = i > 0 ? take_(&p, &total, rows * layer->in) : NULL;
 	}
+	return total;
 }
 
 int
@@ -103,7 +104,7 @@ net_init(struct net *net, const int *dims, int n_affine, enum activation activat
 	net->max_batch = max_batch;
 	net->n_params = n_params;
 	build_list_(net);
-	float *memory = xmalloc((2 * n_params + activation_floats_(net)) * sizeof(float));
+	float *memory = xmalloc_aligned(carve_(net, NULL) * sizeof(float));
 	net->memory = memory;
 	carve_(net, memory);
 

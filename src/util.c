@@ -51,6 +51,16 @@ xmalloc(size_t size)
 	return p;
 }
 
+void *
+xmalloc_aligned(size_t size)
+{
+	/* C11 wants the size of an aligned_alloc to be a multiple of the alignment. */
+	void *p = aligned_alloc(ALIGN_BYTES, (size + ALIGN_BYTES) / ALIGN_BYTES * ALIGN_BYTES);
+	if (!p)
+		dief(EXIT_RUNTIME, "out of memory allocating %zu bytes", size);
+	return p;
+}
+
 double
 now_sec(void)
 {
