@@ -123,14 +123,3 @@ atomic_commit(struct atomic_file *af)
 	errno = saved;
 	return bad ? -1 : 0;
 }
-
-void
-atomic_discard(struct atomic_file *af)
-{
-	if (!af->f)
-		return;
-	fclose(af->f);
-	if (af->tmp)
-		unlink(af->tmp);
-	atomic_free_(af);
-}

@@ -39,7 +39,5 @@ int atomic_open(struct atomic_file *af, const char *path);
 /* Close and rename into place. Returns 0, or -1 with errno set after removing the temporary
  * file (a write error, a failed close or rename). */
 int atomic_commit(struct atomic_file *af);
-/* Close and remove the temporary file, leaving any earlier file at path untouched. */
-void atomic_discard(struct atomic_file *af);
 
 #endif
