@@ -71,18 +71,6 @@ set_str_(struct record_ *r, const char *name, const char *s)
 	f->set = 1;
 }
 
-/* The shortest decimal that reads back as the same float: --lr 0.1 shows as 0.1, not as the
- * 0.100000001 that %.9g would print, yet no precision is lost. */
-static void
-fmt_float_(char *buf, size_t size, float v)
-{
-	for (int digits = 6; digits <= 9; digits++) {
-		snprintf(buf, size, "%.*g", digits, (double)v);
-		if (strtof(buf, NULL) == v)
-			return;
-	}
-}
-
 static void
 set_config_(struct record_ *r, const struct report *rep)
 {
@@ -97,11 +85,11 @@ set_config_(struct record_ *r, const struct report *rep)
 	h->str = h->text; /* "100,64,32" is one string, not a number */
 	h->set = 1;
 	set_str_(r, "activation", activation_name(cfg->activation));
-	fmt_float_(r->f[column_("lr")].text, sizeof r->f[0].text, cfg->lr);
+	fmt_float(r->f[column_("lr")].text, sizeof r->f[0].text, cfg->lr);
 	r->f[column_("lr")].set = 1;
 	set_int_(r, "max_iters", cfg->iters);
 	set_int_(r, "batch", cfg->batch);
-	fmt_float_(r->f[column_("init_std")].text, sizeof r->f[0].text, cfg->init_std);
+	fmt_float(r->f[column_("init_std")].text, sizeof r->f[0].text, cfg->init_std);
 	r->f[column_("init_std")].set = 1;
 	set_int_(r, "seed", (long long)cfg->seed);
 	set_str_(r, "data", cfg->data_dir);
@@ -342,8 +330,8 @@ write_summary_line_(const struct report *rep, const struct report_final *fin, do
 {
 	const struct config *cfg = rep->cfg;
 	char lr[32], init_std[32];
-	fmt_float_(lr, sizeof lr, cfg->lr);
-	fmt_float_(init_std, sizeof init_std, cfg->init_std);
+	fmt_float(lr, sizeof lr, cfg->lr);
+	fmt_float(init_std, sizeof init_std, cfg->init_std);
 	fprintf(rep->out, "train_acc=%.4f test_acc=%.4f loss=%.4f iters=%d max_iters=%d hidden=",
 		fin->train_acc, fin->test_acc, fin->loss, fin->iter, cfg->iters);
 	for (int l = 0; l < cfg->n_hidden; l++)
@@ -367,8 +355,8 @@ write_plot_(const struct report *rep, const struct report_final *fin)
 		loss[i] = rep->series[i].loss;
 	}
 	char lr[32], init_std[32], title[512], subtitle[512];
-	fmt_float_(lr, sizeof lr, cfg->lr);
-	fmt_float_(init_std, sizeof init_std, cfg->init_std);
+	fmt_float(lr, sizeof lr, cfg->lr);
+	fmt_float(init_std, sizeof init_std, cfg->init_std);
 	snprintf(title, sizeof title, "bptrain %s %s: lr %s, batch %d, %d iterations, "
 		 "init-std %s, seed %llu", rep->net_desc, activation_name(cfg->activation), lr,
 		 cfg->batch, cfg->iters, init_std, (unsigned long long)cfg->seed);

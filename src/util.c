@@ -1,4 +1,4 @@
-/* util.c: error reporting, checked allocation and timing. */
+/* util.c: error reporting, checked allocation, timing, float printing and atomic output files. */
 #include "util.h"
 
 #include <errno.h>
@@ -57,6 +57,18 @@ now_sec(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void
+fmt_float(char *buf, size_t size, float v)
+{
+	/* 9 significant digits always read back (FLT_DECIMAL_DIG): stop at the first that does.
+	 * (Written as a while loop: gcc's sanitizer build warns of a null buf for a for loop
+	 * that returns from inside.) */
+	int digits = 6;
+	snprintf(buf, size, "%.*g", digits, (double)v);
+	while (digits < 9 && strtof(buf, NULL) != v)
+		snprintf(buf, size, "%.*g", ++digits, (double)v);
 }
 
 static void
