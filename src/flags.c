@@ -44,7 +44,7 @@ enum flag_kind {
 	FLAG_SEED,    /* a uint64_t from 0 to MAX_SEED */
 	FLAG_FLOAT,   /* a float in [min, max], above min if min_open; normal unless zero */
 	FLAG_LIST,    /* comma-separated ints, each in [min, max], into an int array */
-	FLAG_CHOICE,  /* one of the names in choices, into an enum */
+	FLAG_CHOICE,  /* one of the names in choices, into an int-sized enum */
 	FLAG_PATH,    /* a non-empty name (pointing into argv), ending in suffix if given */
 	FLAG_SWITCH,  /* no value: raises an int to raise_to */
 	FLAG_HELP,    /* no value: prints --help, then flags_parse returns FLAGS_EXIT */
@@ -60,9 +60,9 @@ struct flag {
 	const char *name;    /* the long option, without the dashes */
 	char short_name;     /* a one-letter alias, or 0 */
 	enum flag_kind kind;
-	size_t offset;       /* where the value goes: AT_(type, member) */
+	size_t offset;       /* where the value goes: AT_(type, member), or ENUM_AT_ */
 	const char *metavar; /* the value in --help ("N", "FILE"); NULL for no value */
-	double min, max;     /* FLAG_INT, FLAG_FLOAT, FLAG_LIST items: the range (ints are exact) */
+	double min, max;     /* FLAG_INT, FLAG_FLOAT, FLAG_LIST items: the range (exact for ints) */
 	int min_open;        /* FLAG_FLOAT: min itself is out of range (a learning rate > 0) */
 	const struct flag_choice *choices; /* FLAG_CHOICE: ends with a NULL name */
 	const char *suffix;  /* FLAG_PATH: the name must end in this, or NULL */
@@ -85,16 +85,10 @@ struct flag {
 #define CAPACITY_(member) \
 	(int)(sizeof ((struct config *)0)->member / sizeof ((struct config *)0)->member[0])
 
-/* FLAG_CHOICE writes the enum through an int. */
-_Static_assert(sizeof(enum activation) == sizeof(int) && sizeof(enum format) == sizeof(int),
-	       "an enum a FLAG_CHOICE stores must be int-sized");
-
-static const struct flag_choice activations_[] = {
-	{"relu", ACT_RELU}, {"sigmoid", ACT_SIGMOID}, {NULL, 0},
-};
-static const struct flag_choice formats_[] = {
-	{"text", FORMAT_TEXT}, {"csv", FORMAT_CSV}, {"json", FORMAT_JSON}, {NULL, 0},
-};
+/* AT_ for a FLAG_CHOICE's enum member, which also refuses to compile (an array of negative
+ * size) unless the enum is int-sized, since the choice is written through an int. */
+#define ENUM_AT_(type, member) \
+	(AT_(type, member) + 0 * sizeof(char[sizeof(type) == sizeof(int) ? 1 : -1]))
 
 /* In --help order, which is also the order of the configuration in the report's records. */
 static const struct flag flags_[] = {
@@ -102,8 +96,11 @@ static const struct flag flags_[] = {
 	 .min = 1, .max = MAX_HIDDEN, .noun = "sizes", .count_offset = AT_(int, n_hidden),
 	 .max_count = CAPACITY_(hidden), .count_noun = "hidden layers", .def = "50",
 	 .record = "hidden", .help = "hidden layer sizes, comma-separated"},
-	{.name = "activation", .kind = FLAG_CHOICE, .offset = AT_(enum activation, activation),
-	 .metavar = "NAME", .choices = activations_, .def = "relu", .record = "activation",
+	{.name = "activation", .kind = FLAG_CHOICE,
+	 .offset = ENUM_AT_(enum activation, activation), .metavar = "NAME", .def = "relu",
+	 .record = "activation",
+	 .choices = (const struct flag_choice[]){{"relu", ACT_RELU}, {"sigmoid", ACT_SIGMOID},
+						 {NULL, 0}},
 	 .help = "the hidden layers' activation function"},
 	{.name = "lr", .kind = FLAG_FLOAT, .offset = AT_(float, lr), .metavar = "X", .min = 0,
 	 .min_open = 1, .max = 1e6, .def = "0.1", .record = "lr", .help = "learning rate"},
@@ -123,8 +120,10 @@ static const struct flag flags_[] = {
 	{.name = "data", .kind = FLAG_PATH, .offset = AT_(const char *, data_dir),
 	 .metavar = "DIR", .noun = "directory", .def = "mnist", .env = "BPTRAIN_DATA",
 	 .record = "data", .help = "directory with the four MNIST IDX files"},
-	{.name = "format", .kind = FLAG_CHOICE, .offset = AT_(enum format, format),
-	 .metavar = "NAME", .choices = formats_, .def = "text",
+	{.name = "format", .kind = FLAG_CHOICE, .offset = ENUM_AT_(enum format, format),
+	 .metavar = "NAME", .def = "text",
+	 .choices = (const struct flag_choice[]){{"text", FORMAT_TEXT}, {"csv", FORMAT_CSV},
+						 {"json", FORMAT_JSON}, {NULL, 0}},
 	 .help = "what stdout shows: a table, CSV, or JSON (one object per line); the last "
 		 "record is the summary"},
 	{.name = "quiet", .short_name = 'q', .kind = FLAG_SWITCH, .offset = AT_(int, quiet),
@@ -441,7 +440,8 @@ range_text_(const struct flag *fl, char *buf, size_t size)
 		snprintf(buf, size, "0 to %lld", MAX_SEED);
 		break;
 	case FLAG_FLOAT:
-		snprintf(buf, size, "%s %g to %g", fl->min_open ? "above" : "from", fl->min, fl->max);
+		snprintf(buf, size, "%s %g to %g", fl->min_open ? "above" : "from", fl->min,
+			 fl->max);
 		break;
 	case FLAG_LIST:
 		snprintf(buf, size, "at most %d %s of %lld to %lld", fl->max_count, fl->count_noun,
