@@ -1,5 +1,11 @@
-/* flags.c: GNU-style long options (--lr 0.1 and --lr=0.1) with strict number parsing:
- * no atoi, so "--iters abc" is an error rather than a silent 0. */
+/* flags.c: the command line as one table, flags_[]. A row per flag gives its names, the kind
+ * and range of its value, its default, its help text, where the value goes in struct config
+ * and what the report's records call it. The getopt_long options, the parsing, --help and
+ * the configuration fields of the records are all made from the table, so they cannot
+ * disagree, and a new flag is a new row (plus its struct config field).
+ *
+ * GNU-style long options (--lr 0.1 and --lr=0.1) with strict number parsing: no atoi, so
+ * "--iters abc" is an error rather than a silent 0. */
 #include "flags.h"
 
 #include <ctype.h>
@@ -7,84 +13,167 @@
 #include <float.h>
 #include <getopt.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "pool.h"
-#include "util.h"
-
-#define DEFAULT_HIDDEN 50
-#define DEFAULT_LR 0.1f
-#define DEFAULT_ITERS 10000
-#define DEFAULT_BATCH 100
-#define DEFAULT_GRADCHECK_BATCH 3 /* the book's gradient check uses 3 images */
-#define DEFAULT_INIT_STD 0.01f
-#define DEFAULT_SEED 42
-#define DEFAULT_DATA_DIR "mnist"
+#include "pool.h" /* POOL_MAX_THREADS, pool_default_threads */
+#include "util.h" /* warnf, fmt_float, BPTRAIN_VERSION */
 
 /* Upper bounds that keep every size computation far from overflow. */
 #define MAX_HIDDEN (1 << 16)
 #define MAX_ITERS 1000000000
 #define MAX_BATCH (1 << 20)
+#define MAX_SEED 0x7fffffffffffffffLL /* so a seed also reads back as a long long */
 
-static void
-defaults_(struct config *cfg)
+/* --gradcheck's --batch unless one is given: the book's gradient check uses 3 images. */
+#define GRADCHECK_BATCH 3
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* --help: descriptions start at this column and lines end by HELP_WIDTH. */
+#define HELP_COLUMN 22
+#define HELP_WIDTH 79
+
+/* getopt_long's value for a flag with no short name: its row index plus this, above any
+ * character a short name could be. */
+#define LONG_ONLY 256
+
+enum flag_kind {
+	FLAG_INT,     /* an int in [min, max] */
+	FLAG_SEED,    /* a uint64_t from 0 to MAX_SEED */
+	FLAG_FLOAT,   /* a float in [min, max], above min if min_open; normal unless zero */
+	FLAG_LIST,    /* comma-separated ints, each in [min, max], into an int array */
+	FLAG_CHOICE,  /* one of the names in choices, into an int-sized enum */
+	FLAG_PATH,    /* a non-empty name (pointing into argv), ending in suffix if given */
+	FLAG_SWITCH,  /* no value: raises an int to raise_to */
+	FLAG_HELP,    /* no value: prints --help, then flags_parse returns FLAGS_EXIT */
+	FLAG_VERSION, /* no value: prints the version, likewise */
+};
+
+struct flag_choice {
+	const char *name;
+	int value; /* the enum constant */
+};
+
+struct flag {
+	const char *name;    /* the long option, without the dashes */
+	char short_name;     /* a one-letter alias, or 0 */
+	enum flag_kind kind;
+	size_t offset;       /* where the value goes: AT_(type, member), or ENUM_AT_ */
+	const char *metavar; /* the value in --help ("N", "FILE"); NULL for no value */
+	double min, max;     /* FLAG_INT, FLAG_FLOAT, FLAG_LIST items: the range (exact for ints) */
+	int min_open;        /* FLAG_FLOAT: min itself is out of range (a learning rate > 0) */
+	const struct flag_choice *choices; /* FLAG_CHOICE: ends with a NULL name */
+	const char *suffix;  /* FLAG_PATH: the name must end in this, or NULL */
+	const char *noun;    /* FLAG_PATH: "file" or "directory"; FLAG_LIST: what items are */
+	size_t count_offset; /* FLAG_LIST: where the number of items goes, an int, ... */
+	int max_count;       /* ... at most this many (the array's length: CAPACITY_) ... */
+	const char *count_noun; /* ... which are these ("hidden layers") */
+	int raise_to;        /* FLAG_SWITCH: the int becomes at least this */
+	const char *def;     /* the default, as text parsed like a given value; NULL: 0 or NULL */
+	int (*def_fn)(void); /* FLAG_INT: instead of def, a default known only at run time */
+	const char *env;     /* an environment variable whose non-empty value overrides def */
+	const char *record;  /* the report's name for the value (docs/output.md), or NULL */
+	const char *help;    /* --help text; the range and default are added from the row */
+};
+
+/* offsetof(struct config, member), which compiles only if the member has the C type the
+ * row's kind stores (the member is not evaluated, as in sizeof). */
+#define AT_(type, member) \
+	_Generic(((struct config *)0)->member, type: offsetof(struct config, member))
+#define CAPACITY_(member) \
+	(int)(sizeof ((struct config *)0)->member / sizeof ((struct config *)0)->member[0])
+
+/* AT_ for a FLAG_CHOICE's enum member, which also refuses to compile (an array of negative
+ * size) unless the enum is int-sized, since the choice is written through an int. */
+#define ENUM_AT_(type, member) \
+	(AT_(type, member) + 0 * sizeof(char[sizeof(type) == sizeof(int) ? 1 : -1]))
+
+/* In --help order, which is also the order of the configuration in the report's records. */
+static const struct flag flags_[] = {
+	{.name = "hidden", .kind = FLAG_LIST, .offset = AT_(int *, hidden), .metavar = "LIST",
+	 .min = 1, .max = MAX_HIDDEN, .noun = "sizes", .count_offset = AT_(int, n_hidden),
+	 .max_count = CAPACITY_(hidden), .count_noun = "hidden layers", .def = "50",
+	 .record = "hidden", .help = "hidden layer sizes, comma-separated"},
+	{.name = "activation", .kind = FLAG_CHOICE,
+	 .offset = ENUM_AT_(enum activation, activation), .metavar = "NAME", .def = "relu",
+	 .record = "activation",
+	 .choices = (const struct flag_choice[]){{"relu", ACT_RELU}, {"sigmoid", ACT_SIGMOID},
+						 {NULL, 0}},
+	 .help = "the hidden layers' activation function"},
+	{.name = "lr", .kind = FLAG_FLOAT, .offset = AT_(float, lr), .metavar = "X", .min = 0,
+	 .min_open = 1, .max = 1e6, .def = "0.1", .record = "lr", .help = "learning rate"},
+	{.name = "iters", .kind = FLAG_INT, .offset = AT_(int, iters), .metavar = "N", .min = 1,
+	 .max = MAX_ITERS, .def = "10000", .record = "max_iters", .help = "SGD iterations"},
+	{.name = "batch", .kind = FLAG_INT, .offset = AT_(int, batch), .metavar = "N", .min = 1,
+	 .max = MAX_BATCH, .def = "100", .record = "batch",
+	 .help = "samples per iteration, drawn with replacement"},
+	{.name = "init-std", .kind = FLAG_FLOAT, .offset = AT_(float, init_std), .metavar = "X",
+	 .min = 0, .max = 100, .def = "0.01", .record = "init_std",
+	 .help = "std of the initial weights"},
+	{.name = "seed", .kind = FLAG_SEED, .offset = AT_(uint64_t, seed), .metavar = "N",
+	 .def = "42", .record = "seed", .help = "random seed for init and sampling"},
+	{.name = "threads", .kind = FLAG_INT, .offset = AT_(int, threads), .metavar = "N",
+	 .min = 1, .max = POOL_MAX_THREADS, .def_fn = pool_default_threads,
+	 .help = "threads, by default one per online CPU; results are identical for any N"},
+	{.name = "data", .kind = FLAG_PATH, .offset = AT_(const char *, data_dir),
+	 .metavar = "DIR", .noun = "directory", .def = "mnist", .env = "BPTRAIN_DATA",
+	 .record = "data", .help = "directory with the four MNIST IDX files"},
+	{.name = "format", .kind = FLAG_CHOICE, .offset = ENUM_AT_(enum format, format),
+	 .metavar = "NAME", .def = "text",
+	 .choices = (const struct flag_choice[]){{"text", FORMAT_TEXT}, {"csv", FORMAT_CSV},
+						 {"json", FORMAT_JSON}, {NULL, 0}},
+	 .help = "what stdout shows: a table, CSV, or JSON (one object per line); the last "
+		 "record is the summary"},
+	{.name = "quiet", .short_name = 'q', .kind = FLAG_SWITCH, .offset = AT_(int, quiet),
+	 .raise_to = 1, .help = "print only the final summary and no progress (progress goes "
+				"to stderr only when stderr is a terminal)"},
+	{.name = "log", .kind = FLAG_PATH, .offset = AT_(const char *, log_path),
+	 .metavar = "FILE", .noun = "file",
+	 .help = "also write every record to FILE: JSON lines if FILE ends in .json or .jsonl, "
+		 "CSV otherwise"},
+	{.name = "plot", .kind = FLAG_PATH, .offset = AT_(const char *, plot_path),
+	 .metavar = "FILE", .suffix = ".svg", .noun = "file",
+	 .help = "write the learning curves (accuracy, loss) as SVG"},
+	{.name = "gradcheck", .kind = FLAG_SWITCH, .offset = AT_(int, gradcheck), .raise_to = 1,
+	 .help = "check backprop against numerical gradients on the first --batch training "
+		 "images (default " STR(GRADCHECK_BATCH) " there) and exit"},
+	{.name = "gradcheck-all", .kind = FLAG_SWITCH, .offset = AT_(int, gradcheck),
+	 .raise_to = 2, .help = "the same, checking every parameter instead of a sample"},
+	{.name = "help", .short_name = 'h', .kind = FLAG_HELP, .help = "show this help and exit"},
+	{.name = "version", .short_name = 'V', .kind = FLAG_VERSION,
+	 .help = "show the version and exit"},
+};
+#define N_FLAGS (int)(sizeof flags_ / sizeof flags_[0])
+
+/* The row called name; a misspelt name is a bug in this file. */
+static int
+row_named_(const char *name)
 {
-	memset(cfg, 0, sizeof *cfg);
-	cfg->hidden[0] = DEFAULT_HIDDEN;
-	cfg->n_hidden = 1;
-	cfg->activation = ACT_RELU;
-	cfg->lr = DEFAULT_LR;
-	cfg->iters = DEFAULT_ITERS;
-	cfg->batch = DEFAULT_BATCH;
-	cfg->init_std = DEFAULT_INIT_STD;
-	cfg->seed = DEFAULT_SEED;
-	cfg->threads = pool_default_threads();
-	const char *env = getenv("BPTRAIN_DATA");
-	cfg->data_dir = env && *env ? env : DEFAULT_DATA_DIR;
-	cfg->format = FORMAT_TEXT;
+	for (int i = 0; i < N_FLAGS; i++)
+		if (strcmp(flags_[i].name, name) == 0)
+			return i;
+	abort();
 }
 
-void
-flags_usage(FILE *out)
+static int
+takes_value_(const struct flag *fl)
 {
-	fprintf(out,
-		"usage: bptrain [options]\n"
-		"Train a neural net on MNIST with backpropagation and minibatch SGD.\n"
-		"\n"
-		"  --hidden LIST       hidden layer sizes, comma-separated (default %d)\n"
-		"  --activation NAME   relu or sigmoid (default relu)\n"
-		"  --lr X              learning rate, > 0 (default %g)\n"
-		"  --iters N           SGD iterations (default %d)\n"
-		"  --batch N           samples per iteration, drawn with replacement (default %d)\n"
-		"  --init-std X        std of the initial weights, >= 0 (default %g)\n"
-		"  --seed N            random seed for init and sampling (default %d)\n"
-		"  --threads N         threads, 1 to %d; results are identical for any N\n"
-		"                      (default: the online CPUs, %d here)\n"
-		"  --data DIR          directory with the four MNIST IDX files\n"
-		"                      (default $BPTRAIN_DATA, else %s)\n"
-		"  --format NAME       what stdout shows: text (a table), csv or json (one\n"
-		"                      object per line); the last record is the summary\n"
-		"                      (default text)\n"
-		"  -q, --quiet         print only the final summary and no progress (progress\n"
-		"                      goes to stderr only when stderr is a terminal)\n"
-		"  --log FILE          also write every record to FILE: JSON lines if FILE ends\n"
-		"                      in .json or .jsonl, CSV otherwise\n"
-		"  --plot FILE.svg     write the learning curves (accuracy, loss) as SVG\n"
-		"  --gradcheck         check backprop against numerical gradients on the first\n"
-		"                      --batch training images (default %d there) and exit\n"
-		"  --gradcheck-all     the same, checking every parameter instead of a sample\n"
-		"  -h, --help          show this help and exit\n"
-		"  -V, --version       show the version and exit\n"
-		"\n"
-		"A repeated flag: the last one wins. Ctrl-C (SIGINT) or SIGTERM stops after the\n"
-		"current step, evaluates, and prints the summary with status=interrupted.\n"
-		"\n"
-		"Exit status: 0 ok, 1 runtime error (bad data, diverged, gradient check failed),\n"
-		"2 bad usage, 130 or 143 interrupted by SIGINT or SIGTERM.\n",
-		DEFAULT_HIDDEN, (double)DEFAULT_LR, DEFAULT_ITERS, DEFAULT_BATCH,
-		(double)DEFAULT_INIT_STD, DEFAULT_SEED, POOL_MAX_THREADS, pool_default_threads(),
-		DEFAULT_DATA_DIR, DEFAULT_GRADCHECK_BATCH);
+	switch (fl->kind) {
+	case FLAG_INT:
+	case FLAG_SEED:
+	case FLAG_FLOAT:
+	case FLAG_LIST:
+	case FLAG_CHOICE:
+	case FLAG_PATH:
+		return 1;
+	case FLAG_SWITCH:
+	case FLAG_HELP:
+	case FLAG_VERSION:
+		return 0;
+	}
+	abort();
 }
 
 /* Parse a whole decimal integer in [min, max]; the error names the flag. */
@@ -108,18 +197,28 @@ parse_long_(const char *flag, const char *text, long long min, long long max, lo
 }
 
 static int
-parse_int_(const char *flag, const char *text, int min, int max, int *out)
+parse_int_(const char *flag, const char *text, double min, double max, int *out)
 {
 	long long value;
-	if (parse_long_(flag, text, min, max, &value) != 0)
+	if (parse_long_(flag, text, (long long)min, (long long)max, &value) != 0)
 		return -1;
 	*out = (int)value;
 	return 0;
 }
 
-/* Parse a finite number; min_exclusive selects > min instead of >= min. */
 static int
-parse_float_(const char *flag, const char *text, double min, int min_exclusive, double max,
+parse_seed_(const char *flag, const char *text, uint64_t *out)
+{
+	long long value;
+	if (parse_long_(flag, text, 0, MAX_SEED, &value) != 0)
+		return -1;
+	*out = (uint64_t)value;
+	return 0;
+}
+
+/* Parse a finite number; min_open selects > min instead of >= min. */
+static int
+parse_float_(const char *flag, const char *text, double min, int min_open, double max,
 	     float *out)
 {
 	char *end;
@@ -133,9 +232,9 @@ parse_float_(const char *flag, const char *text, double min, int min_exclusive, 
 		warnf("--%s: '%s' is not a finite number", flag, text);
 		return -1;
 	}
-	if (value < min || (min_exclusive && value == min) || value > max) {
+	if (value < min || (min_open && value == min) || value > max) {
 		warnf("--%s: %s is out of range (%s %g to %g)", flag, text,
-		      min_exclusive ? "above" : "from", min, max);
+		      min_open ? "above" : "from", min, max);
 		return -1;
 	}
 	/* The value is used as a float: 1e-50 would silently become 0 (and 1e-40 a slow
@@ -150,9 +249,11 @@ parse_float_(const char *flag, const char *text, double min, int min_exclusive, 
 	return 0;
 }
 
+/* A whole list replaces the previous one: --hidden 3,3 --hidden 7 is one hidden layer. */
 static int
-parse_hidden_(const char *text, struct config *cfg)
+parse_list_(const struct flag *fl, const char *text, struct config *cfg)
 {
+	int *items = (int *)((char *)cfg + fl->offset);
 	int count = 0;
 	const char *p = text;
 	for (;;) {
@@ -160,190 +261,433 @@ parse_hidden_(const char *text, struct config *cfg)
 		size_t len = comma ? (size_t)(comma - p) : strlen(p);
 		char item[32];
 		if (len == 0 || len >= sizeof item) {
-			warnf("--hidden: '%s' is not a comma-separated list of sizes", text);
+			warnf("--%s: '%s' is not a comma-separated list of %s", fl->name, text,
+			      fl->noun);
 			return -1;
 		}
-		if (count == NET_MAX_AFFINE - 1) {
-			warnf("--hidden: at most %d hidden layers", NET_MAX_AFFINE - 1);
+		if (count == fl->max_count) {
+			warnf("--%s: at most %d %s", fl->name, fl->max_count, fl->count_noun);
 			return -1;
 		}
 		memcpy(item, p, len);
 		item[len] = '\0';
-		if (parse_int_("hidden", item, 1, MAX_HIDDEN, &cfg->hidden[count]) != 0)
+		if (parse_int_(fl->name, item, fl->min, fl->max, &items[count]) != 0)
 			return -1;
 		count++;
 		if (!comma)
 			break;
 		p = comma + 1;
 	}
-	cfg->n_hidden = count;
+	*(int *)((char *)cfg + fl->count_offset) = count;
 	return 0;
 }
 
-static int
-parse_format_(const char *text, enum format *out)
+/* "relu or sigmoid", "text, csv or json": for errors and --help. */
+static void
+choice_list_(const struct flag *fl, char *buf, size_t size)
 {
-	if (strcmp(text, "text") == 0)
-		*out = FORMAT_TEXT;
-	else if (strcmp(text, "csv") == 0)
-		*out = FORMAT_CSV;
-	else if (strcmp(text, "json") == 0)
-		*out = FORMAT_JSON;
-	else {
-		warnf("--format: '%s' is not text, csv or json", text);
-		return -1;
-	}
-	return 0;
+	size_t used = 0;
+	buf[0] = '\0';
+	for (int i = 0; fl->choices[i].name && used < size; i++)
+		used += (size_t)snprintf(buf + used, size - used, "%s%s",
+					 i == 0 ? "" : fl->choices[i + 1].name ? ", " : " or ",
+					 fl->choices[i].name);
 }
 
-/* An output file name: not empty and, if suffix is given, ending in it (so --plot x.png is
- * caught here rather than producing an SVG named .png). */
 static int
-parse_path_(const char *flag, const char *text, const char *suffix, const char **out)
+parse_choice_(const struct flag *fl, const char *text, int *out)
 {
-	size_t len = strlen(text), slen = suffix ? strlen(suffix) : 0;
+	for (const struct flag_choice *c = fl->choices; c->name; c++)
+		if (strcmp(text, c->name) == 0) {
+			*out = c->value;
+			return 0;
+		}
+	char names[128];
+	choice_list_(fl, names, sizeof names);
+	warnf("--%s: '%s' is not %s", fl->name, text, names);
+	return -1;
+}
+
+/* A file or directory name: not empty and, if the row has a suffix, ending in it (so --plot
+ * x.png is caught here rather than producing an SVG named .png). */
+static int
+parse_path_(const struct flag *fl, const char *text, const char **out)
+{
+	size_t len = strlen(text), slen = fl->suffix ? strlen(fl->suffix) : 0;
 	if (len == 0) {
-		warnf("--%s: the file name is empty", flag);
+		warnf("--%s: the %s name is empty", fl->name, fl->noun);
 		return -1;
 	}
-	if (suffix && (len <= slen || strcmp(text + len - slen, suffix) != 0)) {
-		warnf("--%s: '%s' does not end in %s", flag, text, suffix);
+	if (fl->suffix && (len <= slen || strcmp(text + len - slen, fl->suffix) != 0)) {
+		warnf("--%s: '%s' does not end in %s", fl->name, text, fl->suffix);
 		return -1;
 	}
 	*out = text;
 	return 0;
 }
 
-enum flags_result
-flags_parse(struct config *cfg, int argc, char **argv)
+/* Apply one flag, with its value arg (NULL for a flag that takes none), to cfg. */
+static enum flags_result
+apply_(const struct flag *fl, struct config *cfg, const char *arg)
 {
-	enum { OPT_HIDDEN = 256, OPT_ACTIVATION, OPT_LR, OPT_ITERS, OPT_BATCH, OPT_INIT_STD,
-	       OPT_SEED, OPT_THREADS, OPT_DATA, OPT_FORMAT, OPT_LOG, OPT_PLOT, OPT_GRADCHECK,
-	       OPT_GRADCHECK_ALL };
-	static const struct option options[] = {
-		{"hidden", required_argument, NULL, OPT_HIDDEN},
-		{"activation", required_argument, NULL, OPT_ACTIVATION},
-		{"lr", required_argument, NULL, OPT_LR},
-		{"iters", required_argument, NULL, OPT_ITERS},
-		{"batch", required_argument, NULL, OPT_BATCH},
-		{"init-std", required_argument, NULL, OPT_INIT_STD},
-		{"seed", required_argument, NULL, OPT_SEED},
-		{"threads", required_argument, NULL, OPT_THREADS},
-		{"data", required_argument, NULL, OPT_DATA},
-		{"format", required_argument, NULL, OPT_FORMAT},
-		{"quiet", no_argument, NULL, 'q'},
-		{"log", required_argument, NULL, OPT_LOG},
-		{"plot", required_argument, NULL, OPT_PLOT},
-		{"gradcheck", no_argument, NULL, OPT_GRADCHECK},
-		{"gradcheck-all", no_argument, NULL, OPT_GRADCHECK_ALL},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
-	};
-	defaults_(cfg);
-	opterr = 0; /* we print our own one-line messages */
-	/* 0, not 1: glibc then also forgets where it was inside a previous argv (say, after
-	 * returning 'V' for "-Vx"), so flags_parse can run again on a fresh argv. */
-	optind = 0;
-	int opt, batch_given = 0;
-	long long seed;
-	while ((opt = getopt_long(argc, argv, ":hqV", options, NULL)) != -1) {
-		int bad = 0;
-		switch (opt) {
-		case OPT_HIDDEN:
-			bad = parse_hidden_(optarg, cfg);
-			break;
-		case OPT_ACTIVATION:
-			if (strcmp(optarg, "relu") == 0)
-				cfg->activation = ACT_RELU;
-			else if (strcmp(optarg, "sigmoid") == 0)
-				cfg->activation = ACT_SIGMOID;
-			else {
-				warnf("--activation: '%s' is not relu or sigmoid", optarg);
-				bad = 1;
-			}
-			break;
-		case OPT_LR:
-			bad = parse_float_("lr", optarg, 0.0, 1, 1e6, &cfg->lr);
-			break;
-		case OPT_ITERS:
-			bad = parse_int_("iters", optarg, 1, MAX_ITERS, &cfg->iters);
-			break;
-		case OPT_BATCH:
-			bad = parse_int_("batch", optarg, 1, MAX_BATCH, &cfg->batch);
-			batch_given = 1;
-			break;
-		case OPT_INIT_STD:
-			bad = parse_float_("init-std", optarg, 0.0, 0, 100.0, &cfg->init_std);
-			break;
-		case OPT_SEED:
-			bad = parse_long_("seed", optarg, 0, 0x7fffffffffffffffLL, &seed);
-			if (!bad)
-				cfg->seed = (uint64_t)seed;
-			break;
-		case OPT_THREADS:
-			bad = parse_int_("threads", optarg, 1, POOL_MAX_THREADS, &cfg->threads);
-			break;
-		case OPT_DATA:
-			if (optarg[0] == '\0') {
-				warnf("--data: the directory name is empty");
-				bad = 1;
-			}
-			cfg->data_dir = optarg;
-			break;
-		case OPT_FORMAT:
-			bad = parse_format_(optarg, &cfg->format);
-			break;
-		case 'q':
-			cfg->quiet = 1;
-			break;
-		case OPT_LOG:
-			bad = parse_path_("log", optarg, NULL, &cfg->log_path);
-			break;
-		case OPT_PLOT:
-			bad = parse_path_("plot", optarg, ".svg", &cfg->plot_path);
-			break;
-		case OPT_GRADCHECK:
-			if (cfg->gradcheck < 1)
-				cfg->gradcheck = 1;
-			break;
-		case OPT_GRADCHECK_ALL:
-			cfg->gradcheck = 2;
-			break;
-		case 'h':
-			flags_usage(stdout);
-			return FLAGS_EXIT;
-		case 'V':
-			printf("bptrain %s\n", BPTRAIN_VERSION);
-			return FLAGS_EXIT;
-		case ':':
-			warnf("%s: missing argument (see --help)", argv[optind - 1]);
+	void *at = (char *)cfg + fl->offset;
+	int bad = 0;
+	switch (fl->kind) {
+	case FLAG_INT:
+		bad = parse_int_(fl->name, arg, fl->min, fl->max, at);
+		break;
+	case FLAG_SEED:
+		bad = parse_seed_(fl->name, arg, at);
+		break;
+	case FLAG_FLOAT:
+		bad = parse_float_(fl->name, arg, fl->min, fl->min_open, fl->max, at);
+		break;
+	case FLAG_LIST:
+		bad = parse_list_(fl, arg, cfg);
+		break;
+	case FLAG_CHOICE:
+		bad = parse_choice_(fl, arg, at);
+		break;
+	case FLAG_PATH:
+		bad = parse_path_(fl, arg, at);
+		break;
+	case FLAG_SWITCH:
+		if (*(int *)at < fl->raise_to)
+			*(int *)at = fl->raise_to;
+		break;
+	case FLAG_HELP:
+		flags_usage(stdout);
+		return FLAGS_EXIT;
+	case FLAG_VERSION:
+		printf("bptrain %s\n", BPTRAIN_VERSION);
+		return FLAGS_EXIT;
+	}
+	return bad ? FLAGS_USAGE : FLAGS_RUN;
+}
+
+/* Every flag's default into cfg, through the same parsing as a given value; use_env lets
+ * the environment override (not for --help, which names the variable instead). */
+static enum flags_result
+defaults_(struct config *cfg, int use_env)
+{
+	memset(cfg, 0, sizeof *cfg);
+	for (int i = 0; i < N_FLAGS; i++) {
+		const struct flag *fl = &flags_[i];
+		const char *env = use_env && fl->env ? getenv(fl->env) : NULL;
+		const char *text = env && *env ? env : fl->def;
+		if (fl->def_fn)
+			*(int *)((char *)cfg + fl->offset) = fl->def_fn();
+		else if (text && apply_(fl, cfg, text) != FLAGS_RUN)
 			return FLAGS_USAGE;
-		default:
-			/* getopt_long sets optopt to a known long option's value when it was given
-			 * a value it does not take (--gradcheck=1), and to 0 when it is unknown. */
-			if (optopt && strncmp(argv[optind - 1], "--", 2) == 0)
-				warnf("'%s': %.*s takes no value (see --help)", argv[optind - 1],
-				      (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
-			else if (optopt && optopt < 256)
-				warnf("unknown option '-%c' (see --help)", optopt);
-			else
-				warnf("unknown option '%s' (see --help)", argv[optind - 1]);
-			return FLAGS_USAGE;
+	}
+	return FLAGS_RUN;
+}
+
+/* cfg's value of fl as text: a number or list is written to buf, a name or path returned as
+ * it is; NULL for a path not given, or a flag with no value. */
+static const char *
+format_value_(const struct flag *fl, const struct config *cfg, char *buf, size_t size)
+{
+	const void *at = (const char *)cfg + fl->offset;
+	const char *text = buf;
+	switch (fl->kind) {
+	case FLAG_INT:
+	case FLAG_SWITCH:
+		snprintf(buf, size, "%d", *(const int *)at);
+		break;
+	case FLAG_SEED:
+		snprintf(buf, size, "%llu", (unsigned long long)*(const uint64_t *)at);
+		break;
+	case FLAG_FLOAT:
+		fmt_float(buf, size, *(const float *)at);
+		break;
+	case FLAG_LIST: {
+		int count = *(const int *)((const char *)cfg + fl->count_offset);
+		size_t used = 0;
+		buf[0] = '\0';
+		for (int i = 0; i < count && used < size; i++)
+			used += (size_t)snprintf(buf + used, size - used, "%s%d", i ? "," : "",
+						 ((const int *)at)[i]);
+		break;
+	}
+	case FLAG_CHOICE:
+		text = NULL;
+		for (const struct flag_choice *c = fl->choices; c->name; c++)
+			if (c->value == *(const int *)at)
+				text = c->name;
+		break;
+	case FLAG_PATH:
+		text = *(const char *const *)at;
+		break;
+	case FLAG_HELP:
+	case FLAG_VERSION:
+		text = NULL;
+		break;
+	}
+	return text;
+}
+
+/* The range of fl's values in words, for --help; "" when it has none. */
+static void
+range_text_(const struct flag *fl, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	switch (fl->kind) {
+	case FLAG_INT:
+		snprintf(buf, size, "%lld to %lld", (long long)fl->min, (long long)fl->max);
+		break;
+	case FLAG_SEED:
+		snprintf(buf, size, "0 to %lld", MAX_SEED);
+		break;
+	case FLAG_FLOAT:
+		snprintf(buf, size, "%s %g to %g", fl->min_open ? "above" : "from", fl->min,
+			 fl->max);
+		break;
+	case FLAG_LIST:
+		snprintf(buf, size, "at most %d %s of %lld to %lld", fl->max_count, fl->count_noun,
+			 (long long)fl->min, (long long)fl->max);
+		break;
+	case FLAG_CHOICE:
+		choice_list_(fl, buf, size);
+		break;
+	case FLAG_PATH:
+	case FLAG_SWITCH:
+	case FLAG_HELP:
+	case FLAG_VERSION:
+		break;
+	}
+}
+
+/* What --help adds to a row's text: " (range; default value)", either part alone, or "".
+ * The default is the value defaults holds, so it is the one parsing starts from. */
+static void
+help_extra_(const struct flag *fl, const struct config *defaults, char *buf, size_t size)
+{
+	char range[128], value[64];
+	range_text_(fl, range, sizeof range);
+	const char *def = fl->def || fl->def_fn ? format_value_(fl, defaults, value, sizeof value)
+						: NULL;
+	buf[0] = '\0';
+	if (!range[0] && !def)
+		return;
+	size_t used = (size_t)snprintf(buf, size, " (%s%s", range, range[0] && def ? "; " : "");
+	if (used >= size)
+		return;
+	if (def && fl->env)
+		snprintf(buf + used, size - used, "default $%s, else %s)", fl->env, def);
+	else if (def)
+		snprintf(buf + used, size - used, "default %s)", def);
+	else
+		snprintf(buf + used, size - used, ")");
+}
+
+/* text word-wrapped to the --help column, its first line going on from column col. */
+static void
+put_wrapped_(FILE *out, int col, const char *text)
+{
+	if (col > HELP_COLUMN - 2) {
+		fputc('\n', out);
+		col = 0;
+	}
+	fprintf(out, "%*s", HELP_COLUMN - col, "");
+	col = HELP_COLUMN;
+	for (const char *p = text; *p; p += strspn(p, " ")) {
+		int len = (int)strcspn(p, " ");
+		if (col > HELP_COLUMN && col + 1 + len > HELP_WIDTH) {
+			fprintf(out, "\n%*s", HELP_COLUMN, "");
+			col = HELP_COLUMN;
+		} else if (col > HELP_COLUMN) {
+			fputc(' ', out);
+			col++;
 		}
-		if (bad)
-			return FLAGS_USAGE;
+		fwrite(p, 1, (size_t)len, out);
+		col += len;
+		p += len;
 	}
-	if (optind < argc) {
-		warnf("unexpected argument '%s' (see --help)", argv[optind]);
-		return FLAGS_USAGE;
+	fputc('\n', out);
+}
+
+/* One flag's entry in --help: "  -q, --quiet" or "  --plot FILE.svg", then its text. */
+static void
+usage_row_(FILE *out, const struct flag *fl, const struct config *defaults)
+{
+	int col = fprintf(out, "  ");
+	if (fl->short_name)
+		col += fprintf(out, "-%c, ", fl->short_name);
+	col += fprintf(out, "--%s", fl->name);
+	if (fl->metavar)
+		col += fprintf(out, " %s%s", fl->metavar, fl->suffix ? fl->suffix : "");
+	char text[512];
+	size_t used = (size_t)snprintf(text, sizeof text, "%s", fl->help);
+	if (used < sizeof text)
+		help_extra_(fl, defaults, text + used, sizeof text - used);
+	put_wrapped_(out, col, text);
+}
+
+void
+flags_usage(FILE *out)
+{
+	struct config defaults;
+	/* The table's own defaults cannot fail to parse (test_flags parses them every run). */
+	(void)defaults_(&defaults, 0);
+	fputs("usage: bptrain [options]\n"
+	      "Train a neural net on MNIST with backpropagation and minibatch SGD.\n"
+	      "\n", out);
+	for (int i = 0; i < N_FLAGS; i++)
+		usage_row_(out, &flags_[i], &defaults);
+	fputs("\n"
+	      "A repeated flag: the last one wins. Ctrl-C (SIGINT) or SIGTERM stops after the\n"
+	      "current step, evaluates, and prints the summary with status=interrupted.\n"
+	      "\n"
+	      "Exit status: 0 ok, 1 runtime error (bad data, diverged, gradient check failed),\n"
+	      "2 bad usage, 130 or 143 interrupted by SIGINT or SIGTERM.\n", out);
+}
+
+/* The getopt_long option array and short-option string for the table. */
+static void
+make_options_(struct option options[], char *shorts)
+{
+	int n = 0;
+	shorts[n++] = ':'; /* a missing value is reported as ':', not as an unknown '?' */
+	for (int i = 0; i < N_FLAGS; i++) {
+		const struct flag *fl = &flags_[i];
+		int has_arg = takes_value_(fl) ? required_argument : no_argument;
+		options[i] = (struct option){fl->name, has_arg, NULL,
+					     fl->short_name ? fl->short_name : LONG_ONLY + i};
+		if (fl->short_name) {
+			shorts[n++] = fl->short_name;
+			if (has_arg == required_argument)
+				shorts[n++] = ':';
+		}
 	}
+	options[N_FLAGS] = (struct option){NULL, 0, NULL, 0};
+	shorts[n] = '\0';
+}
+
+/* The row getopt_long's return value opt stands for, or -1 for ':' and '?'. */
+static int
+row_of_(int opt)
+{
+	if (opt >= LONG_ONLY && opt < LONG_ONLY + N_FLAGS)
+		return opt - LONG_ONLY;
+	for (int i = 0; i < N_FLAGS; i++)
+		if (flags_[i].short_name && flags_[i].short_name == opt)
+			return i;
+	return -1;
+}
+
+/* The one-line error for what getopt_long refused (opt is ':' or '?'). */
+static enum flags_result
+bad_option_(int opt, char **argv)
+{
+	const char *arg = argv[optind - 1];
+	if (opt == ':')
+		warnf("%s: missing argument (see --help)", arg);
+	/* getopt_long sets optopt to a known long option's value when it was given a value it
+	 * does not take (--gradcheck=1), and to 0 when it is unknown. */
+	else if (optopt && strncmp(arg, "--", 2) == 0)
+		warnf("'%s': %.*s takes no value (see --help)", arg, (int)strcspn(arg, "="), arg);
+	else if (optopt && optopt < LONG_ONLY)
+		warnf("unknown option '-%c' (see --help)", optopt);
+	else
+		warnf("unknown option '%s' (see --help)", arg);
+	return FLAGS_USAGE;
+}
+
+/* The rules between flags, once all are read; given[i] says whether row i was given. */
+static enum flags_result
+combine_(struct config *cfg, const int given[])
+{
 	/* A gradient check has no epochs to log or plot: better an error than silence. */
 	if (cfg->gradcheck && (cfg->format != FORMAT_TEXT || cfg->log_path || cfg->plot_path)) {
 		warnf("--gradcheck: prints its own table; --format, --log and --plot are for training");
 		return FLAGS_USAGE;
 	}
-	if (cfg->gradcheck && !batch_given)
-		cfg->batch = DEFAULT_GRADCHECK_BATCH;
+	if (cfg->gradcheck && !given[row_named_("batch")])
+		cfg->batch = GRADCHECK_BATCH;
 	return FLAGS_RUN;
+}
+
+enum flags_result
+flags_parse(struct config *cfg, int argc, char **argv)
+{
+	struct option options[N_FLAGS + 1];
+	char shorts[2 * N_FLAGS + 2];
+	make_options_(options, shorts);
+	if (defaults_(cfg, 1) != FLAGS_RUN)
+		return FLAGS_USAGE;
+	opterr = 0; /* we print our own one-line messages */
+	/* 0, not 1: glibc then also forgets where it was inside a previous argv (say, after
+	 * returning 'V' for "-Vx"), so flags_parse can run again on a fresh argv. */
+	optind = 0;
+	int given[N_FLAGS] = {0}, opt;
+	while ((opt = getopt_long(argc, argv, shorts, options, NULL)) != -1) {
+		int i = row_of_(opt);
+		if (i < 0)
+			return bad_option_(opt, argv);
+		given[i] = 1;
+		enum flags_result result = apply_(&flags_[i], cfg, optarg);
+		if (result != FLAGS_RUN)
+			return result;
+	}
+	if (optind < argc) {
+		warnf("unexpected argument '%s' (see --help)", argv[optind]);
+		return FLAGS_USAGE;
+	}
+	return combine_(cfg, given);
+}
+
+/* Whether the record holds fl's value as a string (JSON quotes it) rather than a number:
+ * "100,64,32" is one string. */
+static int
+is_string_(const struct flag *fl)
+{
+	switch (fl->kind) {
+	case FLAG_LIST:
+	case FLAG_CHOICE:
+	case FLAG_PATH:
+		return 1;
+	case FLAG_INT:
+	case FLAG_SEED:
+	case FLAG_FLOAT:
+	case FLAG_SWITCH:
+	case FLAG_HELP:
+	case FLAG_VERSION:
+		return 0;
+	}
+	abort();
+}
+
+/* The i-th row with a record name. */
+static const struct flag *
+field_row_(int i)
+{
+	for (int r = 0; r < N_FLAGS; r++)
+		if (flags_[r].record && i-- == 0)
+			return &flags_[r];
+	abort(); /* i is past flags_n_fields() */
+}
+
+int
+flags_n_fields(void)
+{
+	int n = 0;
+	for (int r = 0; r < N_FLAGS; r++)
+		n += flags_[r].record != NULL;
+	return n;
+}
+
+const char *
+flags_field_name(int i)
+{
+	return field_row_(i)->record;
+}
+
+const char *
+flags_field_value(const struct config *cfg, int i, char *buf, size_t size, int *is_string)
+{
+	const struct flag *fl = field_row_(i);
+	if (is_string)
+		*is_string = is_string_(fl);
+	return format_value_(fl, cfg, buf, size);
 }

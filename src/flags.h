@@ -1,7 +1,9 @@
-/* flags.h: the command line, parsed into a struct config with every value range-checked. */
+/* flags.h: the command line, parsed into a struct config with every value range-checked.
+ * One table in flags.c describes every flag (see there). */
 #ifndef BPTRAIN_FLAGS_H
 #define BPTRAIN_FLAGS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -38,7 +40,20 @@ enum flags_result {
 /* Fill cfg with the defaults, then apply argv. Errors name the offending flag. */
 enum flags_result flags_parse(struct config *cfg, int argc, char **argv);
 
-/* The full --help text, showing the default of every flag. */
+/* The full --help text, showing the range and default of every flag. */
 void flags_usage(FILE *out);
+
+/* The configuration as the fields of the report's records (docs/output.md): one per flag
+ * that has a record name, in --help order (hidden, activation, lr, max_iters, batch,
+ * init_std, seed, data), so a new flag's field shows up without touching the report. */
+int flags_n_fields(void);
+/* The name of field i, 0 <= i < flags_n_fields(). */
+const char *flags_field_name(int i);
+/* The value of field i in cfg as text, or NULL when it has none (a file flag not given).
+ * A number or a list is written to buf (size bytes); a name or a path is returned as it is,
+ * pointing into cfg's strings. *is_string (if not NULL) says whether the value is a string
+ * (a list, a name, a path: JSON quotes it) rather than a number. */
+const char *flags_field_value(const struct config *cfg, int i, char *buf, size_t size,
+			      int *is_string);
 
 #endif

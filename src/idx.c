@@ -2,7 +2,6 @@
  * could otherwise make us allocate absurd sizes or read past the data. */
 #include "idx.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,13 +21,11 @@ be32_(const unsigned char *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
 }
 
-/* Open path, check it is a regular file, read its header words, and check the payload size
- * against the file size. On success *payload_out is a malloc'ed buffer of *payload_size bytes. */
-static enum idx_status
-read_idx_(const char *path, uint32_t want_magic, int ndims, uint32_t dims[],
-	  uint8_t **payload_out, size_t *payload_size)
+/* Open path for reading, refusing anything but a regular file. Returns the stream and the
+ * file's size, or NULL after a message naming the file. */
+static FILE *
+open_regular_(const char *path, long long *file_size)
 {
-	*payload_out = NULL;
 	/* O_NONBLOCK: opening a FIFO with no writer would otherwise hang before we can see
 	 * that it is not a regular file. Reads from a regular file ignore the flag. */
 	int fd = open(path, O_RDONLY | O_NONBLOCK);
@@ -37,66 +34,88 @@ read_idx_(const char *path, uint32_t want_magic, int ndims, uint32_t dims[],
 		warnf("%s:", path);
 		if (fd >= 0)
 			close(fd);
-		return IDX_ERR_OPEN;
+		return NULL;
 	}
 	/* A FIFO or device would make the size check meaningless. */
 	if (!S_ISREG(st.st_mode)) {
 		warnf("%s: not a regular file", path);
 		close(fd);
-		return IDX_ERR_OPEN;
+		return NULL;
 	}
 	FILE *f = fdopen(fd, "rb");
 	if (!f) {
 		warnf("%s:", path);
 		close(fd);
-		return IDX_ERR_OPEN;
+		return NULL;
 	}
-	enum idx_status status = IDX_OK;
+	*file_size = (long long)st.st_size;
+	return f;
+}
+
+/* Decode the ndims dimension words after the magic number into dims and multiply them into
+ * *payload, refusing a zero dimension or a product over IDX_MAX_PAYLOAD. */
+static enum idx_status
+decode_dims_(const char *path, const unsigned char *words, int ndims, uint32_t dims[],
+	     uint64_t *payload)
+{
+	*payload = 1;
+	for (int i = 0; i < ndims; i++) {
+		dims[i] = be32_(words + 4 * i);
+		if (dims[i] == 0) {
+			warnf("%s: dimension %d is zero", path, i);
+			return IDX_ERR_DIMS;
+		}
+		/* Each dim < 2^32 and the running product stays <= IDX_MAX_PAYLOAD < 2^34,
+		 * so this multiplication cannot overflow 64 bits. */
+		*payload *= dims[i];
+		if (*payload > IDX_MAX_PAYLOAD) {
+			warnf("%s: dimensions too large (over %llu bytes of data)", path,
+			      (unsigned long long)IDX_MAX_PAYLOAD);
+			return IDX_ERR_DIMS;
+		}
+	}
+	return IDX_OK;
+}
+
+/* Read the header (magic number, then ndims dimensions) and check it against want_magic and
+ * against the file size, which must be exactly the header plus *payload bytes. */
+static enum idx_status
+read_header_(FILE *f, const char *path, long long file_size, uint32_t want_magic, int ndims,
+	     uint32_t dims[], uint64_t *payload)
+{
 	size_t header_size = 4 + 4 * (size_t)ndims;
 	unsigned char header[16];
-	if ((uint64_t)st.st_size < header_size || fread(header, 1, header_size, f) != header_size) {
-		warnf("%s: truncated IDX header (%lld bytes, need %zu)", path, (long long)st.st_size,
+	if ((uint64_t)file_size < header_size || fread(header, 1, header_size, f) != header_size) {
+		warnf("%s: truncated IDX header (%lld bytes, need %zu)", path, file_size,
 		      header_size);
-		status = IDX_ERR_TRUNCATED;
-		goto out;
+		return IDX_ERR_TRUNCATED;
 	}
 	uint32_t magic = be32_(header);
 	if (magic != want_magic) {
 		warnf("%s: bad magic number 0x%08x (expected 0x%08x, an IDX %s file)", path, magic,
 		      want_magic, want_magic == IDX_MAGIC_IMAGES ? "image" : "label");
-		status = IDX_ERR_MAGIC;
-		goto out;
+		return IDX_ERR_MAGIC;
 	}
-	uint64_t payload = 1;
-	for (int i = 0; i < ndims; i++) {
-		dims[i] = be32_(header + 4 + 4 * i);
-		if (dims[i] == 0) {
-			warnf("%s: dimension %d is zero", path, i);
-			status = IDX_ERR_DIMS;
-			goto out;
-		}
-		/* Each dim < 2^32 and the running product stays <= IDX_MAX_PAYLOAD < 2^34,
-		 * so this multiplication cannot overflow 64 bits. */
-		payload *= dims[i];
-		if (payload > IDX_MAX_PAYLOAD) {
-			warnf("%s: dimensions too large (over %llu bytes of data)", path,
-			      (unsigned long long)IDX_MAX_PAYLOAD);
-			status = IDX_ERR_DIMS;
-			goto out;
-		}
+	enum idx_status status = decode_dims_(path, header + 4, ndims, dims, payload);
+	if (status != IDX_OK)
+		return status;
+	uint64_t expected = header_size + *payload;
+	if ((uint64_t)file_size != expected) {
+		warnf("%s: file is %lld bytes but its header promises %llu", path, file_size,
+		      (unsigned long long)expected);
+		return (uint64_t)file_size < expected ? IDX_ERR_TRUNCATED : IDX_ERR_TRAILING;
 	}
-	uint64_t expected = header_size + payload;
-	if ((uint64_t)st.st_size != expected) {
-		warnf("%s: file is %lld bytes but its header promises %llu", path,
-		      (long long)st.st_size, (unsigned long long)expected);
-		status = (uint64_t)st.st_size < expected ? IDX_ERR_TRUNCATED : IDX_ERR_TRAILING;
-		goto out;
-	}
+	return IDX_OK;
+}
+
+/* Read the payload bytes that follow the header into a new buffer, *out. */
+static enum idx_status
+read_payload_(FILE *f, const char *path, uint64_t payload, uint8_t **out)
+{
 	uint8_t *data = malloc((size_t)payload);
 	if (!data) {
 		warnf("%s: cannot allocate %llu bytes", path, (unsigned long long)payload);
-		status = IDX_ERR_DIMS;
-		goto out;
+		return IDX_ERR_DIMS;
 	}
 	if (fread(data, 1, (size_t)payload, f) != (size_t)payload) {
 		/* The size matched a moment ago, so this is an I/O error or a file that shrank. */
@@ -105,12 +124,30 @@ read_idx_(const char *path, uint32_t want_magic, int ndims, uint32_t dims[],
 		else
 			warnf("%s: file shrank while being read", path);
 		free(data);
-		status = IDX_ERR_READ;
-		goto out;
+		return IDX_ERR_READ;
 	}
-	*payload_out = data;
-	*payload_size = (size_t)payload;
-out:
+	*out = data;
+	return IDX_OK;
+}
+
+/* Open path, check it is a regular file, read its header words, and check the payload size
+ * against the file size. On success *payload_out is a malloc'ed buffer of *payload_size bytes. */
+static enum idx_status
+read_idx_(const char *path, uint32_t want_magic, int ndims, uint32_t dims[],
+	  uint8_t **payload_out, size_t *payload_size)
+{
+	*payload_out = NULL;
+	long long file_size;
+	FILE *f = open_regular_(path, &file_size);
+	if (!f)
+		return IDX_ERR_OPEN;
+	uint64_t payload;
+	enum idx_status status = read_header_(f, path, file_size, want_magic, ndims, dims,
+					      &payload);
+	if (status == IDX_OK)
+		status = read_payload_(f, path, payload, payload_out);
+	if (status == IDX_OK)
+		*payload_size = (size_t)payload;
 	fclose(f);
 	return status;
 }

@@ -3,13 +3,8 @@
  * value, which browsers show as a tooltip and tests read back. */
 #include "plot.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
 #include "util.h"
 
@@ -103,9 +98,10 @@ scale_(double v, const struct axis_ *a, double pix_lo, double pix_hi)
 	return pix_lo + (v - a->lo) / (a->hi - a->lo) * (pix_hi - pix_lo);
 }
 
-static void
-draw_panel_(FILE *f, const struct plot_figure *fig, const struct plot_panel *panel,
-	    const struct axis_ *xa, double top, int last)
+/* The y axis of a panel: every finite value of its series, with a little headroom so the
+ * extreme points do not sit on the frame. */
+static struct axis_
+panel_axis_(const struct plot_figure *fig, const struct plot_panel *panel)
 {
 	double ymin = INFINITY, ymax = -INFINITY;
 	for (int s = 0; s < panel->n_series; s++)
@@ -116,24 +112,25 @@ draw_panel_(FILE *f, const struct plot_figure *fig, const struct plot_panel *pan
 				ymax = v > ymax ? v : ymax;
 			}
 		}
-	/* A little headroom so the extreme points do not sit on the frame. */
 	if (ymin <= ymax) {
 		double pad = (ymax - ymin) * 0.04;
 		ymin -= pad;
 		ymax += pad;
 	}
-	struct axis_ ya = axis_fit_(ymin, ymax, 5);
-	double bottom = top + PANEL_H;
+	return axis_fit_(ymin, ymax, 5);
+}
 
-	fprintf(f, "<g class=\"panel\">\n");
-	/* Grid and tick labels. */
-	int yd = tick_decimals_(ya.step);
-	for (double t = ya.lo; t <= ya.hi + ya.step * 1e-6; t += ya.step) {
-		double py = scale_(t, &ya, bottom, top);
+/* Grid lines and tick labels of both axes over the plot area from top to bottom. */
+static void
+draw_grid_(FILE *f, const struct axis_ *xa, const struct axis_ *ya, double top, double bottom)
+{
+	int yd = tick_decimals_(ya->step);
+	for (double t = ya->lo; t <= ya->hi + ya->step * 1e-6; t += ya->step) {
+		double py = scale_(t, ya, bottom, top);
 		fprintf(f, "<line x1=\"%d\" y1=\"%.2f\" x2=\"%d\" y2=\"%.2f\" stroke=\"#e0e0e0\"/>\n",
 			LEFT, py, RIGHT_EDGE, py);
 		fprintf(f, "<text x=\"%d\" y=\"%.2f\" text-anchor=\"end\" dominant-baseline=\"middle\">"
-			   "%.*f</text>\n", LEFT - 6, py, yd, fabs(t) < ya.step * 1e-6 ? 0.0 : t);
+			   "%.*f</text>\n", LEFT - 6, py, yd, fabs(t) < ya->step * 1e-6 ? 0.0 : t);
 	}
 	int xd = tick_decimals_(xa->step);
 	for (double t = xa->lo; t <= xa->hi + xa->step * 1e-6; t += xa->step) {
@@ -143,6 +140,13 @@ draw_panel_(FILE *f, const struct plot_figure *fig, const struct plot_panel *pan
 		fprintf(f, "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"middle\">%.*f</text>\n", px,
 			bottom + 16, xd, t);
 	}
+}
+
+/* The frame and the y label; the x label only under the last panel. */
+static void
+draw_frame_(FILE *f, const struct plot_figure *fig, const struct plot_panel *panel, double top,
+	    double bottom, int last)
+{
 	fprintf(f, "<rect x=\"%d\" y=\"%.2f\" width=\"%d\" height=\"%d\" fill=\"none\" "
 		   "stroke=\"#444\"/>\n", LEFT, top, RIGHT_EDGE - LEFT, PANEL_H);
 	fprintf(f, "<text x=\"%d\" y=\"%.2f\" text-anchor=\"middle\" "
@@ -156,40 +160,64 @@ draw_panel_(FILE *f, const struct plot_figure *fig, const struct plot_panel *pan
 		put_text_(f, fig->xlabel);
 		fprintf(f, "</text>\n");
 	}
+}
 
-	/* The series, then the legend beside the plot area. */
-	for (int s = 0; s < panel->n_series; s++) {
-		const struct plot_series *ser = &panel->series[s];
-		fprintf(f, "<g class=\"series\" id=\"");
-		put_text_(f, ser->name);
-		fprintf(f, "\" stroke=\"%s\" fill=\"%s\">\n<polyline fill=\"none\" "
-			   "stroke-width=\"2\" points=\"", ser->color, ser->color);
-		for (int i = 0; i < fig->n; i++)
-			if (isfinite(ser->y[i]))
-				fprintf(f, "%s%.2f,%.2f", i ? " " : "",
-					scale_(fig->x[i], xa, LEFT, RIGHT_EDGE),
-					scale_(ser->y[i], &ya, bottom, top));
-		fprintf(f, "\"/>\n");
-		for (int i = 0; i < fig->n; i++) {
-			if (!isfinite(ser->y[i]))
-				continue;
-			fprintf(f, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"%s\"><title>",
+/* One series as a group: the line, then a marker per finite point whose <title> carries the
+ * exact value. */
+static void
+draw_series_(FILE *f, const struct plot_figure *fig, const struct plot_series *ser,
+	     const struct axis_ *xa, const struct axis_ *ya, double top, double bottom)
+{
+	fprintf(f, "<g class=\"series\" id=\"");
+	put_text_(f, ser->name);
+	fprintf(f, "\" stroke=\"%s\" fill=\"%s\">\n<polyline fill=\"none\" "
+		   "stroke-width=\"2\" points=\"", ser->color, ser->color);
+	for (int i = 0; i < fig->n; i++)
+		if (isfinite(ser->y[i]))
+			fprintf(f, "%s%.2f,%.2f", i ? " " : "",
 				scale_(fig->x[i], xa, LEFT, RIGHT_EDGE),
-				scale_(ser->y[i], &ya, bottom, top), fig->n <= MARKERS_MAX ? "3" : "0");
-			put_text_(f, fig->xlabel);
-			fprintf(f, " %.9g: ", fig->x[i]);
-			put_text_(f, ser->name);
-			fprintf(f, " %.9g</title></circle>\n", ser->y[i]);
-		}
-		fprintf(f, "</g>\n");
-		double ly = top + 14 + 22 * s;
-		fprintf(f, "<line x1=\"%d\" y1=\"%.2f\" x2=\"%d\" y2=\"%.2f\" stroke=\"%s\" "
-			   "stroke-width=\"2\"/>\n", RIGHT_EDGE + 14, ly, RIGHT_EDGE + 40, ly,
-			ser->color);
-		fprintf(f, "<text class=\"legend\" x=\"%d\" y=\"%.2f\" dominant-baseline=\"middle\">",
-			RIGHT_EDGE + 46, ly);
+				scale_(ser->y[i], ya, bottom, top));
+	fprintf(f, "\"/>\n");
+	for (int i = 0; i < fig->n; i++) {
+		if (!isfinite(ser->y[i]))
+			continue;
+		fprintf(f, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"%s\"><title>",
+			scale_(fig->x[i], xa, LEFT, RIGHT_EDGE),
+			scale_(ser->y[i], ya, bottom, top), fig->n <= MARKERS_MAX ? "3" : "0");
+		put_text_(f, fig->xlabel);
+		fprintf(f, " %.9g: ", fig->x[i]);
 		put_text_(f, ser->name);
-		fprintf(f, "</text>\n");
+		fprintf(f, " %.9g</title></circle>\n", ser->y[i]);
+	}
+	fprintf(f, "</g>\n");
+}
+
+/* Entry s of a panel's legend, beside the plot area. */
+static void
+draw_legend_entry_(FILE *f, const struct plot_series *ser, int s, double top)
+{
+	double ly = top + 14 + 22 * s;
+	fprintf(f, "<line x1=\"%d\" y1=\"%.2f\" x2=\"%d\" y2=\"%.2f\" stroke=\"%s\" "
+		   "stroke-width=\"2\"/>\n", RIGHT_EDGE + 14, ly, RIGHT_EDGE + 40, ly, ser->color);
+	fprintf(f, "<text class=\"legend\" x=\"%d\" y=\"%.2f\" dominant-baseline=\"middle\">",
+		RIGHT_EDGE + 46, ly);
+	put_text_(f, ser->name);
+	fprintf(f, "</text>\n");
+}
+
+/* One panel with its own y axis, sharing the x axis xa; top is its upper edge. */
+static void
+draw_panel_(FILE *f, const struct plot_figure *fig, const struct plot_panel *panel,
+	    const struct axis_ *xa, double top, int last)
+{
+	struct axis_ ya = panel_axis_(fig, panel);
+	double bottom = top + PANEL_H;
+	fprintf(f, "<g class=\"panel\">\n");
+	draw_grid_(f, xa, &ya, top, bottom);
+	draw_frame_(f, fig, panel, top, bottom, last);
+	for (int s = 0; s < panel->n_series; s++) {
+		draw_series_(f, fig, &panel->series[s], xa, &ya, top, bottom);
+		draw_legend_entry_(f, &panel->series[s], s, top);
 	}
 	fprintf(f, "</g>\n");
 }

@@ -15,15 +15,17 @@
 #define PROGRESS_EVERY_S 0.25
 #define PROGRESS_WIDTH 72 /* columns the progress line covers, padding included */
 
-/* Every CSV column, in order. Epoch rows leave status and iters empty, the final row leaves
- * time_s empty; both carry the configuration (from net on), so rows of several runs can be
- * concatenated. iters is the iterations done, as in the text summary; max_iters is --iters. */
-static const char *const columns_[] = {
+/* The CSV columns are these, then the configuration's: one per flag with a record name in
+ * the flags table (hidden, activation, lr, max_iters, batch, init_std, seed, data). Epoch rows
+ * leave status and iters empty, the final row leaves time_s empty; both carry the
+ * configuration (from net on), so rows of several runs can be concatenated. iters is the
+ * iterations done, as in the text summary; max_iters is --iters. */
+static const char *const run_columns_[] = {
 	"record", "epoch", "iter", "loss", "train_acc", "test_acc", "time_s", "samples_per_s",
-	"train_s", "total_s", "status", "iters", "net", "params", "hidden", "activation", "lr",
-	"max_iters", "batch", "init_std", "seed", "data",
+	"train_s", "total_s", "status", "iters", "net", "params",
 };
-#define N_COLUMNS (int)(sizeof columns_ / sizeof columns_[0])
+#define N_RUN_COLUMNS (int)(sizeof run_columns_ / sizeof run_columns_[0])
+#define MAX_COLUMNS 48 /* run and configuration columns together; n_columns_ checks */
 
 struct field_ {
 	char text[64];
@@ -32,14 +34,29 @@ struct field_ {
 };
 
 struct record_ {
-	struct field_ f[N_COLUMNS];
+	struct field_ f[MAX_COLUMNS];
 };
+
+static int
+n_columns_(void)
+{
+	int n = N_RUN_COLUMNS + flags_n_fields();
+	if (n > MAX_COLUMNS)
+		abort(); /* more configuration fields than a record holds: raise MAX_COLUMNS */
+	return n;
+}
+
+static const char *
+column_name_(int i)
+{
+	return i < N_RUN_COLUMNS ? run_columns_[i] : flags_field_name(i - N_RUN_COLUMNS);
+}
 
 static int
 column_(const char *name)
 {
-	for (int i = 0; i < N_COLUMNS; i++)
-		if (strcmp(columns_[i], name) == 0)
+	for (int i = 0; i < n_columns_(); i++)
+		if (strcmp(column_name_(i), name) == 0)
 			return i;
 	abort(); /* a misspelt column name is a bug in this file */
 }
@@ -71,40 +88,33 @@ set_str_(struct record_ *r, const char *name, const char *s)
 	f->set = 1;
 }
 
-/* The shortest decimal that reads back as the same float: --lr 0.1 shows as 0.1, not as the
- * 0.100000001 that %.9g would print, yet no precision is lost. */
-static void
-fmt_float_(char *buf, size_t size, float v)
-{
-	for (int digits = 6; digits <= 9; digits++) {
-		snprintf(buf, size, "%.*g", digits, (double)v);
-		if (strtof(buf, NULL) == v)
-			return;
-	}
-}
-
+/* The configuration fields, as the flags table formats them. */
 static void
 set_config_(struct record_ *r, const struct report *rep)
 {
-	const struct config *cfg = rep->cfg;
 	set_str_(r, "net", rep->net_desc);
 	set_int_(r, "params", (long long)rep->n_params);
-	struct field_ *h = &r->f[column_("hidden")];
-	size_t used = 0;
-	for (int l = 0; l < cfg->n_hidden && used < sizeof h->text; l++)
-		used += (size_t)snprintf(h->text + used, sizeof h->text - used, "%s%d",
-					 l ? "," : "", cfg->hidden[l]);
-	h->str = h->text; /* "100,64,32" is one string, not a number */
-	h->set = 1;
-	set_str_(r, "activation", activation_name(cfg->activation));
-	fmt_float_(r->f[column_("lr")].text, sizeof r->f[0].text, cfg->lr);
-	r->f[column_("lr")].set = 1;
-	set_int_(r, "max_iters", cfg->iters);
-	set_int_(r, "batch", cfg->batch);
-	fmt_float_(r->f[column_("init_std")].text, sizeof r->f[0].text, cfg->init_std);
-	r->f[column_("init_std")].set = 1;
-	set_int_(r, "seed", (long long)cfg->seed);
-	set_str_(r, "data", cfg->data_dir);
+	for (int i = 0; i < flags_n_fields(); i++) {
+		struct field_ *f = &r->f[N_RUN_COLUMNS + i];
+		int is_string;
+		const char *value = flags_field_value(rep->cfg, i, f->text, sizeof f->text,
+						      &is_string);
+		if (!value)
+			continue;
+		/* A number is always in f->text; a string may point there ("100,64,32"). */
+		f->str = is_string ? value : NULL;
+		f->set = 1;
+	}
+}
+
+/* The configuration field called name, as the records have it. */
+static const char *
+config_value_(const struct report *rep, const char *name, char *buf, size_t size)
+{
+	for (int i = 0; i < flags_n_fields(); i++)
+		if (strcmp(flags_field_name(i), name) == 0)
+			return flags_field_value(rep->cfg, i, buf, size, NULL);
+	abort(); /* a misspelt field name is a bug in this file */
 }
 
 static void
@@ -127,15 +137,15 @@ csv_field_(FILE *f, const char *s)
 static void
 write_csv_header_(FILE *f)
 {
-	for (int i = 0; i < N_COLUMNS; i++)
-		fprintf(f, "%s%s", i ? "," : "", columns_[i]);
+	for (int i = 0; i < n_columns_(); i++)
+		fprintf(f, "%s%s", i ? "," : "", column_name_(i));
 	fputc('\n', f);
 }
 
 static void
 write_csv_(FILE *f, const struct record_ *r)
 {
-	for (int i = 0; i < N_COLUMNS; i++) {
+	for (int i = 0; i < n_columns_(); i++) {
 		if (i)
 			fputc(',', f);
 		if (r->f[i].set)
@@ -165,10 +175,10 @@ write_json_(FILE *f, const struct record_ *r)
 {
 	int first = 1;
 	fputc('{', f);
-	for (int i = 0; i < N_COLUMNS; i++) {
+	for (int i = 0; i < n_columns_(); i++) {
 		if (!r->f[i].set)
 			continue;
-		fprintf(f, "%s\"%s\":", first ? "" : ",", columns_[i]);
+		fprintf(f, "%s\"%s\":", first ? "" : ",", column_name_(i));
 		if (r->f[i].str)
 			json_string_(f, r->f[i].str);
 		else
@@ -340,17 +350,19 @@ report_epoch(struct report *rep, const struct report_epoch *e)
 static void
 write_summary_line_(const struct report *rep, const struct report_final *fin, double total_s)
 {
-	const struct config *cfg = rep->cfg;
-	char lr[32], init_std[32];
-	fmt_float_(lr, sizeof lr, cfg->lr);
-	fmt_float_(init_std, sizeof init_std, cfg->init_std);
-	fprintf(rep->out, "train_acc=%.4f test_acc=%.4f loss=%.4f iters=%d max_iters=%d hidden=",
-		fin->train_acc, fin->test_acc, fin->loss, fin->iter, cfg->iters);
-	for (int l = 0; l < cfg->n_hidden; l++)
-		fprintf(rep->out, "%s%d", l ? "," : "", cfg->hidden[l]);
-	fprintf(rep->out, " activation=%s lr=%s batch=%d init_std=%s seed=%llu train_s=%.3f "
-		"total_s=%.3f status=%s\n", activation_name(cfg->activation), lr, cfg->batch,
-		init_std, (unsigned long long)cfg->seed, fin->train_s, total_s, fin->status);
+	/* The configuration part of the line, in the order scripts have always read it. */
+	static const char *const config_keys[] = {
+		"max_iters", "hidden", "activation", "lr", "batch", "init_std", "seed",
+	};
+	fprintf(rep->out, "train_acc=%.4f test_acc=%.4f loss=%.4f iters=%d", fin->train_acc,
+		fin->test_acc, fin->loss, fin->iter);
+	for (size_t k = 0; k < sizeof config_keys / sizeof config_keys[0]; k++) {
+		char buf[64];
+		const char *value = config_value_(rep, config_keys[k], buf, sizeof buf);
+		fprintf(rep->out, " %s=%s", config_keys[k], value ? value : "");
+	}
+	fprintf(rep->out, " train_s=%.3f total_s=%.3f status=%s\n", fin->train_s, total_s,
+		fin->status);
 }
 
 static int
@@ -367,8 +379,8 @@ write_plot_(const struct report *rep, const struct report_final *fin)
 		loss[i] = rep->series[i].loss;
 	}
 	char lr[32], init_std[32], title[512], subtitle[512];
-	fmt_float_(lr, sizeof lr, cfg->lr);
-	fmt_float_(init_std, sizeof init_std, cfg->init_std);
+	fmt_float(lr, sizeof lr, cfg->lr);
+	fmt_float(init_std, sizeof init_std, cfg->init_std);
 	snprintf(title, sizeof title, "bptrain %s %s: lr %s, batch %d, %d iterations, "
 		 "init-std %s, seed %llu", rep->net_desc, activation_name(cfg->activation), lr,
 		 cfg->batch, cfg->iters, init_std, (unsigned long long)cfg->seed);

@@ -50,7 +50,6 @@ struct report {
 	size_t n_params;
 	int epoch_iters;
 	int last_epoch;     /* the last epoch reported, 0 before the first */
-	int failed;         /* a write to the log failed */
 
 	/* Every epoch record, kept only when a plot is wanted. */
 	struct report_epoch *series;

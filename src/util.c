@@ -1,4 +1,4 @@
-/* util.c: error reporting, checked allocation and timing. */
+/* util.c: error reporting, checked allocation, timing, float printing and atomic output files. */
 #include "util.h"
 
 #include <errno.h>
@@ -69,6 +69,18 @@ now_sec(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+void
+fmt_float(char *buf, size_t size, float v)
+{
+	/* 9 significant digits always read back (FLT_DECIMAL_DIG): stop at the first that does.
+	 * (Written as a while loop: gcc's sanitizer build warns of a null buf for a for loop
+	 * that returns from inside.) */
+	int digits = 6;
+	snprintf(buf, size, "%.*g", digits, (double)v);
+	while (digits < 9 && strtof(buf, NULL) != v)
+		snprintf(buf, size, "%.*g", ++digits, (double)v);
+}
+
 static void
 atomic_free_(struct atomic_file *af)
 {
@@ -132,15 +144,4 @@ atomic_commit(struct atomic_file *af)
 	atomic_free_(af);
 	errno = saved;
 	return bad ? -1 : 0;
-}
-
-void
-atomic_discard(struct atomic_file *af)
-{
-	if (!af->f)
-		return;
-	fclose(af->f);
-	if (af->tmp)
-		unlink(af->tmp);
-	atomic_free_(af);
 }

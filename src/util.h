@@ -29,6 +29,10 @@ void *xmalloc_aligned(size_t size);
 /* Seconds on a monotonic clock, for measuring intervals. */
 double now_sec(void);
 
+/* The shortest decimal that reads back as the same float, into buf: 0.1f prints as 0.1, not
+ * as the 0.100000001 that %.9g would give, yet no precision is lost. */
+void fmt_float(char *buf, size_t size, float v);
+
 /* An output file written under a temporary name next to its target (same file system, so the
  * rename is atomic) and renamed into place only when complete: an interrupt, a crash or a full
  * disk never leaves a half-written file under the name the user asked for. A path that names
@@ -44,7 +48,5 @@ int atomic_open(struct atomic_file *af, const char *path);
 /* Close and rename into place. Returns 0, or -1 with errno set after removing the temporary
  * file (a write error, a failed close or rename). */
 int atomic_commit(struct atomic_file *af);
-/* Close and remove the temporary file, leaving any earlier file at path untouched. */
-void atomic_discard(struct atomic_file *af);
 
 #endif

@@ -1,5 +1,7 @@
 /* test_flags: flags_parse called directly, several times in one process (as the fuzz harness
- * does): each call must start from a clean slate, and a repeated flag keeps its last value. */
+ * does): each call must start from a clean slate, and a repeated flag keeps its last value.
+ * Then what the flag table also drives: the rules between flags, the environment default,
+ * the record fields the report prints, and --help. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,15 +28,177 @@ parse_(struct config *cfg, const char *const *args)
 	return flags_parse(cfg, argc, argv_);
 }
 
+/* The value of the record field called name after the latest parse, or "(none)". */
+static const char *
+field_(const struct config *cfg, const char *name, int *is_string)
+{
+	static char buf[64];
+	for (int i = 0; i < flags_n_fields(); i++)
+		if (strcmp(flags_field_name(i), name) == 0) {
+			const char *v = flags_field_value(cfg, i, buf, sizeof buf, is_string);
+			return v ? v : "(none)";
+		}
+	return "(none)";
+}
+
+/* --gradcheck and --batch, and --gradcheck with the training outputs. */
+static void
+test_rules_(void)
+{
+	struct config cfg;
+	enum flags_result r;
+	r = parse_(&cfg, (const char *const[]){"bptrain", "--gradcheck", NULL});
+	CHECK(r == FLAGS_RUN && cfg.gradcheck == 1 && cfg.batch == 3,
+	      "--gradcheck: batch 3 unless given (batch %d)", cfg.batch);
+	r = parse_(&cfg, (const char *const[]){"bptrain", "--batch", "7", "--gradcheck", NULL});
+	CHECK(r == FLAGS_RUN && cfg.batch == 7, "--batch 7 --gradcheck keeps 7 (%d)", cfg.batch);
+	r = parse_(&cfg, (const char *const[]){"bptrain", "--gradcheck-all", "--batch=100", NULL});
+	CHECK(r == FLAGS_RUN && cfg.gradcheck == 2 && cfg.batch == 100,
+	      "--gradcheck-all --batch=100 (gradcheck %d, batch %d)", cfg.gradcheck, cfg.batch);
+	r = parse_(&cfg, (const char *const[]){"bptrain", "--gradcheck-all", "--gradcheck", NULL});
+	CHECK(r == FLAGS_RUN && cfg.gradcheck == 2, "--gradcheck does not undo --gradcheck-all");
+	r = parse_(&cfg, (const char *const[]){"bptrain", "--batch", "7", NULL});
+	CHECK(r == FLAGS_RUN && cfg.gradcheck == 0 && cfg.batch == 7, "no --gradcheck: batch 7");
+	const char *const outputs[][3] = {
+		{"--format", "csv"}, {"--format", "json"}, {"--log", "x.csv"}, {"--plot", "x.svg"},
+	};
+	for (int i = 0; i < 4; i++) {
+		r = parse_(&cfg, (const char *const[]){"bptrain", "--gradcheck", outputs[i][0],
+						       outputs[i][1], NULL});
+		CHECK(r == FLAGS_USAGE, "--gradcheck %s %s is a usage error", outputs[i][0],
+		      outputs[i][1]);
+	}
+	r = parse_(&cfg, (const char *const[]){"bptrain", "--gradcheck", "--format", "text", NULL});
+	CHECK(r == FLAGS_RUN, "--gradcheck --format text is fine (result %d)", r);
+}
+
+/* $BPTRAIN_DATA is --data's default; --data still wins, and an empty value is no value. */
+static void
+test_env_(void)
+{
+	struct config cfg;
+	setenv("BPTRAIN_DATA", "/from/env", 1);
+	CHECK(parse_(&cfg, (const char *const[]){"bptrain", NULL}) == FLAGS_RUN &&
+		      strcmp(cfg.data_dir, "/from/env") == 0, "BPTRAIN_DATA sets the data dir");
+	CHECK(parse_(&cfg, (const char *const[]){"bptrain", "--data", "d", NULL}) == FLAGS_RUN &&
+		      strcmp(cfg.data_dir, "d") == 0, "--data beats BPTRAIN_DATA");
+	setenv("BPTRAIN_DATA", "", 1);
+	CHECK(parse_(&cfg, (const char *const[]){"bptrain", NULL}) == FLAGS_RUN &&
+		      strcmp(cfg.data_dir, "mnist") == 0, "an empty BPTRAIN_DATA: mnist");
+	unsetenv("BPTRAIN_DATA");
+	CHECK(parse_(&cfg, (const char *const[]){"bptrain", NULL}) == FLAGS_RUN &&
+		      strcmp(cfg.data_dir, "mnist") == 0, "no BPTRAIN_DATA: mnist");
+}
+
+/* The configuration fields of the report's records: their names and order are the CSV
+ * schema (docs/output.md), their text the values the records show. */
+static void
+test_fields_(void)
+{
+	static const char *const names[] = {
+		"hidden", "activation", "lr", "max_iters", "batch", "init_std", "seed", "data",
+	};
+	int n = (int)(sizeof names / sizeof names[0]);
+	CHECK(flags_n_fields() == n, "%d record fields, want %d", flags_n_fields(), n);
+	for (int i = 0; i < n && i < flags_n_fields(); i++)
+		CHECK(strcmp(flags_field_name(i), names[i]) == 0, "field %d is %s, want %s", i,
+		      flags_field_name(i), names[i]);
+
+	struct config cfg;
+	parse_(&cfg, (const char *const[]){"bptrain", "--hidden", "100,64,32", "--activation",
+					   "sigmoid", "--lr", "0.30000001", "--iters", "12",
+					   "--init-std=0", "--seed", "9223372036854775807",
+					   "--data", "a,b", NULL});
+	static const char *const want[][2] = {
+		{"hidden", "100,64,32"}, {"activation", "sigmoid"}, {"lr", "0.3"},
+		{"max_iters", "12"}, {"batch", "100"}, {"init_std", "0"},
+		{"seed", "9223372036854775807"}, {"data", "a,b"},
+	};
+	for (int i = 0; i < n; i++) {
+		int is_string = -1;
+		const char *got = field_(&cfg, want[i][0], &is_string);
+		CHECK(strcmp(got, want[i][1]) == 0, "field %s is '%s', want '%s'", want[i][0], got,
+		      want[i][1]);
+		int string = strcmp(want[i][0], "hidden") == 0 ||
+			     strcmp(want[i][0], "activation") == 0 || strcmp(want[i][0], "data") == 0;
+		CHECK(is_string == string, "field %s: is_string %d, want %d", want[i][0], is_string,
+		      string);
+	}
+	parse_(&cfg, (const char *const[]){"bptrain", "--lr", "0.1", NULL});
+	CHECK(strcmp(field_(&cfg, "lr", NULL), "0.1") == 0, "lr 0.1 shows as 0.1, not 0.100000001");
+}
+
+/* --help: every flag on a line of its own, each default shown as the records would show it,
+ * and no line past 79 columns. */
+static void
+test_help_(void)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+	flags_usage(f);
+	fclose(f);
+	static const char *const flags[] = {
+		"  --hidden LIST ", "  --activation NAME ", "  --lr X ", "  --iters N ",
+		"  --batch N ", "  --init-std X ", "  --seed N ", "  --threads N ", "  --data DIR ",
+		"  --format NAME ", "  -q, --quiet ", "  --log FILE ", "  --plot FILE.svg ",
+		"  --gradcheck ", "  --gradcheck-all ", "  -h, --help ", "  -V, --version ",
+	};
+	for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+		char line[64];
+		snprintf(line, sizeof line, "\n%s", flags[i]);
+		CHECK(strstr(text, line), "--help has a line starting '%s'", flags[i]);
+	}
+	static const char *const defaults[] = {
+		"default 50)", "default relu)", "default 0.1)", "default 10000)", "default 100)",
+		"default 0.01)", "default 42)", "default $BPTRAIN_DATA, else mnist)", "default text)",
+		"above 0 to 1e+06", "from 0 to 100", "1 to 1000000000", "relu or sigmoid",
+		"text, csv or json", "at most 7 hidden layers of 1 to 65536", "default 3 there",
+	};
+	/* The text may wrap between any two words: compare with each run of blanks as one space. */
+	char flat[4096];
+	size_t n = 0;
+	for (const char *p = text; *p && n + 1 < sizeof flat; p++)
+		if (*p != ' ' && *p != '\n')
+			flat[n++] = *p;
+		else if (n && flat[n - 1] != ' ')
+			flat[n++] = ' ';
+	flat[n] = '\0';
+	for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
+		CHECK(strstr(flat, defaults[i]), "--help shows '%s'", defaults[i]);
+	int longest = 0;
+	for (const char *line = text; *line;) {
+		int len = (int)strcspn(line, "\n");
+		longest = len > longest ? len : longest;
+		line += len + (line[len] == '\n');
+	}
+	CHECK(longest <= 79, "--help lines fit 79 columns (longest %d)", longest);
+	free(text);
+}
+
 int
 main(void)
 {
 	struct config cfg;
 	enum flags_result r;
+	unsetenv("BPTRAIN_DATA");
 
 	r = parse_(&cfg, (const char *const[]){"bptrain", NULL});
 	CHECK(r == FLAGS_RUN && cfg.lr == 0.1f && cfg.iters == 10000 && cfg.n_hidden == 1,
 	      "no flags: the defaults (result %d)", r);
+	CHECK(cfg.hidden[0] == 50 && cfg.activation == ACT_RELU && cfg.batch == 100 &&
+		      cfg.init_std == 0.01f && cfg.seed == 42 && cfg.threads >= 1 &&
+		      strcmp(cfg.data_dir, "mnist") == 0 && cfg.format == FORMAT_TEXT && !cfg.quiet &&
+		      !cfg.log_path && !cfg.plot_path && !cfg.gradcheck,
+	      "no flags: every default");
+	r = parse_(&cfg, (const char *const[]){"bptrain", "--it", "5", "--gradcheck-a", "-q",
+					       "--form=json", NULL});
+	CHECK(r == FLAGS_USAGE, "--gradcheck-a with --form json is the --gradcheck error");
+	r = parse_(&cfg, (const char *const[]){"bptrain", "--it", "5", "--thr", "1", "-q",
+					       "--form=csv", "--pl", "x.svg", NULL});
+	CHECK(r == FLAGS_RUN && cfg.iters == 5 && cfg.threads == 1 && cfg.quiet &&
+		      cfg.format == FORMAT_CSV && strcmp(cfg.plot_path, "x.svg") == 0,
+	      "unambiguous prefixes of long flags (result %d)", r);
 
 	/* getopt stops inside "-Vx" after the V; the next parse must not resume at the x. */
 	r = parse_(&cfg, (const char *const[]){"bptrain", "-Vx", NULL});
@@ -64,6 +228,10 @@ main(void)
 	r = parse_(&cfg, (const char *const[]){"bptrain", "--lr", "abc", "--lr", "0.1", NULL});
 	CHECK(r == FLAGS_USAGE, "a bad value before a good one is still an error (result %d)", r);
 
+	test_rules_();
+	test_env_();
+	test_fields_();
+	test_help_();
 	parse_(&cfg, (const char *const[]){NULL});
 	return check_report("test_flags");
 }

@@ -44,6 +44,14 @@ config_ok_(const struct config *cfg)
 	for (int l = 0; l < cfg->n_hidden; l++)
 		if (cfg->hidden[l] < 1 || cfg->hidden[l] > (1 << 16))
 			return 0;
+	/* Every configuration field of the report's records has a value, and one written out
+	 * fits the 64 bytes a record keeps (a truncated "hidden" would go unnoticed). */
+	for (int i = 0; i < flags_n_fields(); i++) {
+		char buf[64];
+		const char *value = flags_field_value(cfg, i, buf, sizeof buf, NULL);
+		if (!value || (value == buf && strlen(buf) + 1 >= sizeof buf))
+			return 0;
+	}
 	return cfg->data_dir && cfg->data_dir[0] != '\0';
 }
 
@@ -160,5 +168,11 @@ fuzz_seeds(void (*emit)(const char *name, const void *data, size_t size))
 	SEED("abbrev", "--it\0" "9\0--i\0" "3");
 	SEED("gradcheck", "--gradcheck\0--hidden\0" "5");
 	SEED("gradcheck-all", "--gradcheck-all\0--batch\0" "2\0--gradcheck=1");
+	SEED("outputs", "--format\0json\0--log\0x.csv\0--plot=y.svg\0--threads\0" "2\0-q");
+	SEED("gradcheck-plot", "--gradcheck\0--plot\0x.svg");
+	SEED("bad-plot", "--plot\0x.png");
+	SEED("switch-value", "--quiet=1");
+	SEED("widest", "--hidden\0" "65536,65536,65536,65536,65536,65536,65536\0--seed\0"
+	     "9223372036854775807\0--lr\0" "1.17549435e-38");
 #undef SEED
 }
