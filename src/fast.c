@@ -387,7 +387,11 @@ grads_task_(void *arg, int task, int thread)
 		affine_backward_weight(layer->dw, dy, net->layer[i - 1].y, n, in, out, k0, k1,
 				       scratch);
 	}
-	update_(job, layer->w + (size_t)k0 * out, (size_t)(k1 - k0) * out);
+	size_t len = (size_t)(k1 - k0) * out;
+	if (net->weight_decay != 0.0f)
+		l2_backward(layer->dw + (size_t)k0 * out, layer->w + (size_t)k0 * out, len,
+			    net->weight_decay);
+	update_(job, layer->w + (size_t)k0 * out, len);
 	/* The layer's first task also does db (an input block may be empty). */
 	if (task != job->tasks_before[a])
 		return;
@@ -427,13 +431,16 @@ fast_step(struct fast *f, const uint8_t *const *images, const uint8_t *labels, i
 	  const struct optim *opt)
 {
 	struct pass_ pass = {f, images, labels, n, row_block_(f, n)};
+	float penalty = (float)net_penalty(f->net);
 	run_(f, first_layer_task_, &pass, NET_INPUT_BLOCKS);
 	run_(f, train_rows_task_, &pass, (n + pass.rows_per_task - 1) / pass.rows_per_task);
 	grads_(f, &pass, opt);
 	f->net->mode = NET_TRAIN;
-	/* The mean loss, summed in row order whatever the blocks were. */
+	/* The mean loss, summed in row order whatever the blocks were; the penalty as the
+	 * reference adds it. The penalty is of the weights the step started from, which the
+	 * fused update has changed by now, so it was taken before. */
 	double loss = 0.0;
 	for (int i = 0; i < n; i++)
 		loss += f->row_loss[i];
-	return (float)(loss / n);
+	return (float)(loss / n) + penalty;
 }

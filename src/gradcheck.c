@@ -267,15 +267,34 @@ shadow_forward_(struct shadow_ *s)
  * points into s->param. The step actually taken ((θ+h) - (θ-h), exact in double) is the
  * divisor, not 2h. */
 static double
-numeric_(struct shadow_ *s, double *theta, int i, int col, int *kink)
+numeric_(struct shadow_ *s, double *theta, int i, int col, double decay, int *kink)
 {
 	double orig = *theta, up = orig + GRADCHECK_STEP, down = orig - GRADCHECK_STEP;
 	*theta = up;
-	double loss_up = run_from_(s, i, col, kink);
+	/* A weight's share of the weight decay penalty ½λ Σ w² changes with it; the rest of
+	 * the penalty is the same in both passes and cancels. */
+	double loss_up = run_from_(s, i, col, kink) + 0.5 * decay * up * up;
 	*theta = down;
-	double loss_down = run_from_(s, i, col, kink);
+	double loss_down = run_from_(s, i, col, kink) + 0.5 * decay * down * down;
 	*theta = orig;
 	return (loss_up - loss_down) / (up - down);
+}
+
+/* The penalty ½λ Σ W² of the double copy of the weights. */
+static double
+penalty_d_(const struct shadow_ *s)
+{
+	const struct net *net = s->net;
+	double sum = 0.0;
+	for (int i = 0; i < net->n_layers; i++) {
+		const struct layer *layer = &net->layer[i];
+		if (layer->kind != LAYER_AFFINE)
+			continue;
+		const double *w = param_(s, layer->w);
+		for (size_t e = 0; e < (size_t)layer->in * layer->out; e++)
+			sum += w[e] * w[e];
+	}
+	return 0.5 * net->weight_decay * sum;
 }
 
 /* Multiply-adds of one numerical derivative (two trial passes) for a parameter of layer i. */
@@ -361,6 +380,9 @@ floor_(const struct shadow_ *s, int i, int bias, size_t e)
 	double bound = 0.0;
 	for (int r = 0; r < s->n; r++)
 		bound += mag_dy[(size_t)r * out + j] * (bias ? 1.0 : 2.0 * fabs(fx[(size_t)r * in + k]));
+	/* Weight decay adds λ·w to a weight's gradient. */
+	if (!bias)
+		bound += s->net->weight_decay * fabs(param_(s, layer->w)[e]);
 	return GRADCHECK_F32_MARGIN * FLT_EPSILON * bound;
 }
 
@@ -385,7 +407,8 @@ check_tensor_(struct shadow_ *s, struct gradcheck_tensor *t, int i, int is_bias,
 		size_t e = idx[c];
 		el[c].kink = 0;
 		el[c].ana = grad[e];
-		el[c].num = numeric_(s, param + e, i, (int)(e % (size_t)out), &el[c].kink);
+		double decay = is_bias ? 0.0 : s->net->weight_decay;
+		el[c].num = numeric_(s, param + e, i, (int)(e % (size_t)out), decay, &el[c].kink);
 		el[c].floor = floor_(s, i, is_bias, e) + noise;
 	}
 	tensor_stats_(t, el, count, noise);
@@ -440,7 +463,7 @@ gradcheck_compare(struct gradcheck_report *rep, const struct net *net, const flo
 	memset(rep, 0, sizeof *rep);
 	struct shadow_ s;
 	shadow_init_(&s, net, x, labels, n);
-	rep->loss64 = shadow_forward_(&s);
+	rep->loss64 = shadow_forward_(&s) + penalty_d_(&s);
 	magnitudes_(&s);
 	rep->noise_floor = GRADCHECK_NOISE_MARGIN * DBL_EPSILON * fmax(fabs(rep->loss64), 1.0) /
 			   GRADCHECK_STEP;

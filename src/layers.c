@@ -155,3 +155,19 @@ softmax_xent_backward_rows(float *dlogits, const float *probs, const uint8_t *la
 		d[labels[i]] -= scale;
 	}
 }
+
+double
+l2_forward(const float *w, size_t len, float lambda)
+{
+	double sum = 0.0;
+	for (size_t i = 0; i < len; i++)
+		sum += (double)w[i] * w[i];
+	return 0.5 * lambda * sum;
+}
+
+void
+l2_backward(float *dw, const float *w, size_t len, float lambda)
+{
+	for (size_t i = 0; i < len; i++)
+		dw[i] += lambda * w[i];
+}

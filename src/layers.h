@@ -61,4 +61,9 @@ void softmax_xent_backward(float *dlogits, const float *probs, const uint8_t *la
 void softmax_xent_backward_rows(float *dlogits, const float *probs, const uint8_t *labels,
 				int rows, int k, int n);
 
+/* The L2 penalty of weight decay over len weights: ½λ Σ w², summed in order in double. */
+double l2_forward(const float *w, size_t len, float lambda);
+/* Its gradient, added to the loss's: dw += λ·w. */
+void l2_backward(float *dw, const float *w, size_t len, float lambda);
+
 #endif

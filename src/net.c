@@ -2,6 +2,7 @@
  * the reference forward and backward passes over that list. */
 #include "net.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,9 +81,37 @@ carve_(struct net *net, float *p)
 	return total;
 }
 
+const char *
+init_name(enum weight_init init)
+{
+	switch (init) {
+	case INIT_STD:
+		return "std";
+	case INIT_XAVIER:
+		return "xavier";
+	case INIT_HE:
+		return "he";
+	}
+	return "?";
+}
+
+double
+init_std_of(enum weight_init init, float init_std, int n_in)
+{
+	switch (init) {
+	case INIT_STD:
+		return init_std;
+	case INIT_XAVIER:
+		return sqrt(1.0 / n_in);
+	case INIT_HE:
+		return sqrt(2.0 / n_in);
+	}
+	return init_std;
+}
+
 int
 net_init(struct net *net, const int *dims, int n_affine, enum activation activation,
-	 int max_batch, float init_std, struct rng *rng)
+	 int max_batch, enum weight_init init, float init_std, struct rng *rng)
 {
 	memset(net, 0, sizeof *net);
 	if (n_affine < 1 || n_affine > NET_MAX_AFFINE || max_batch < 1) {
@@ -111,8 +140,10 @@ net_init(struct net *net, const int *dims, int n_affine, enum activation activat
 	for (int a = 0; a < n_affine; a++) {
 		const struct layer *layer = net_affine(net, a);
 		size_t wsize = (size_t)layer->in * layer->out;
+		/* In float, as the book's 0.01 always was, so that INIT_STD draws the same bits. */
+		float std = (float)init_std_of(init, init_std, layer->in);
 		for (size_t i = 0; i < wsize; i++)
-			layer->w[i] = (float)(init_std * rng_normal(rng));
+			layer->w[i] = (float)(std * rng_normal(rng));
 		memset(layer->b, 0, (size_t)layer->out * sizeof(float));
 	}
 	memset(net->grads, 0, n_params * sizeof(float));
@@ -165,7 +196,22 @@ net_forward(struct net *net, const float *x, const uint8_t *labels, int n, enum 
 		in = layer->y;
 	}
 	net->mode = mode;
-	return loss;
+	return labels ? loss + (float)net_penalty(net) : loss;
+}
+
+double
+net_penalty(const struct net *net)
+{
+	double penalty = 0.0;
+	if (net->weight_decay == 0.0f)
+		return 0.0;
+	for (int i = 0; i < net->n_layers; i++) {
+		const struct layer *layer = &net->layer[i];
+		if (layer->kind == LAYER_AFFINE)
+			penalty += l2_forward(layer->w, (size_t)layer->in * layer->out,
+					      net->weight_decay);
+	}
+	return penalty;
 }
 
 void
@@ -183,6 +229,9 @@ net_backward(struct net *net, const float *x, const uint8_t *labels, int n)
 		case LAYER_AFFINE:
 			affine_backward(layer->dx, dy, layer->dw, layer->db, in, layer->w, n,
 					layer->in, layer->out);
+			if (net->weight_decay != 0.0f)
+				l2_backward(layer->dw, layer->w, (size_t)layer->in * layer->out,
+					    net->weight_decay);
 			break;
 		case LAYER_RELU:
 			relu_backward(layer->dx, dy, in, len);

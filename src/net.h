@@ -24,6 +24,10 @@
 
 enum activation { ACT_RELU, ACT_SIGMOID };
 
+/* The initial weights of an affine layer with n_in inputs (chapter 6): N(0, std²) with std
+ * given (the book's 0.01), Xavier's 1/√n_in, or He's √(2/n_in). Biases start at 0. */
+enum weight_init { INIT_STD, INIT_XAVIER, INIT_HE };
+
 enum layer_kind { LAYER_AFFINE, LAYER_RELU, LAYER_SIGMOID, LAYER_SOFTMAX_XENT };
 
 /* Training or evaluation. Today's layer kinds compute the same in both; backward needs a
@@ -52,6 +56,9 @@ struct net {
 	int dims[NET_MAX_AFFINE + 1];
 	enum activation activation;
 	int max_batch; /* the most rows a pass accepts */
+	/* λ of the L2 penalty ½λ‖W‖² on the weights (not the biases) that the loss includes,
+	 * as the book's weight decay does; 0 after net_init. */
+	float weight_decay;
 
 	/* Parameters and gradients are two flat arrays with the same layout (W1 b1 W2 b2 ...),
 	 * so an update is one loop (src/optim.h); the layers' w, b, dw, db point into them. */
@@ -62,22 +69,30 @@ struct net {
 	void *memory;       /* the one allocation everything above points into */
 };
 
-/* Build a net with layer sizes dims[0..n_affine]: weights from N(0, init_std²) drawn from
- * rng layer by layer, biases zero. Returns 0, or -1 (with a message) if the sizes are
- * invalid. */
+/* Build a net with layer sizes dims[0..n_affine]: weights drawn from rng layer by layer as
+ * `init` says (init_std is the std of INIT_STD), biases zero. Returns 0, or -1 (with a
+ * message) if the sizes are invalid. */
 int net_init(struct net *net, const int *dims, int n_affine, enum activation activation,
-	     int max_batch, float init_std, struct rng *rng);
+	     int max_batch, enum weight_init init, float init_std, struct rng *rng);
 void net_free(struct net *net);
 
 /* Forward pass on x(n, dims[0]), n <= max_batch. With labels, the last unit computes the
- * softmax and the mean cross-entropy, which is returned; without, the pass stops at the
- * logits and returns 0 (NET_TRAIN needs labels). */
+ * softmax and the mean cross-entropy, which is returned plus the weight decay penalty;
+ * without, the pass stops at the logits and returns 0 (NET_TRAIN needs labels). */
 float net_forward(struct net *net, const float *x, const uint8_t *labels, int n,
 		  enum net_mode mode);
 
 /* Backward pass filling net->grads (and every layer's dx); call it right after a NET_TRAIN
  * net_forward with the same x, labels and n. */
 void net_backward(struct net *net, const float *x, const uint8_t *labels, int n);
+
+/* The weight decay penalty ½λ Σ W² over every affine layer's weights, summed in layer order
+ * in double; 0 when weight_decay is 0. Both paths add it to the loss as (float). */
+double net_penalty(const struct net *net);
+
+/* The std of the initial weights of an affine layer with n_in inputs. */
+double init_std_of(enum weight_init init, float init_std, int n_in);
+const char *init_name(enum weight_init init);
 
 /* The logits of the last forward pass, (n, classes). */
 const float *net_logits(const struct net *net);

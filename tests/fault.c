@@ -16,6 +16,7 @@
  *                       rows, or input block of the first layer, in the fast path)
  *   sparse-last-image   the first layer's sparse weight gradient leaves out the batch's
  *                       last image (an off-by-one in the fast path only)
+ *   decay-sign          weight decay subtracts λ·w from dW instead of adding it
  *
  * The __wrap_/__real_ names are the linker's convention, hence the reserved identifiers. */
 #include <math.h>
@@ -37,6 +38,7 @@ void __real_affine_backward(float *dx, const float *dy, float *dw, float *db, co
 void __real_affine_backward_weight(float *dw, const float *dy, const float *x, int n, int in,
 				   int out, int k0, int k1, void *scratch);
 void __real_affine_backward_bias(float *db, const float *dy, int n, int out);
+void __real_l2_backward(float *dw, const float *w, size_t len, float lambda);
 void __real_mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float *dY,
 			 int ldy, int N, int k0, void *scratch, size_t scratch_bytes);
 
@@ -51,6 +53,7 @@ void __wrap_affine_backward(float *dx, const float *dy, float *dw, float *db, co
 void __wrap_affine_backward_weight(float *dw, const float *dy, const float *x, int n, int in,
 				   int out, int k0, int k1, void *scratch);
 void __wrap_affine_backward_bias(float *db, const float *dy, int n, int out);
+void __wrap_l2_backward(float *dw, const float *w, size_t len, float lambda);
 void __wrap_mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float *dY,
 			 int ldy, int N, int k0, void *scratch, size_t scratch_bytes);
 
@@ -149,4 +152,10 @@ __wrap_mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const
 	__real_mm_sparse_tn(dW, ldw, sp, R, dY, ldy, N, k0, scratch, scratch_bytes);
 	/* The caller's rows of dW are contiguous when ldw is N, as in training. */
 	bump_largest_(dW + (size_t)k0 * ldw, (size_t)sp->K * ldw);
+}
+
+void
+__wrap_l2_backward(float *dw, const float *w, size_t len, float lambda)
+{
+	__real_l2_backward(dw, w, len, fault_is_("decay-sign") ? -lambda : lambda);
 }
