@@ -40,7 +40,7 @@ FAULT_BIN = tests/bptrain-fault
 FAULT_WRAP = -Wl,--wrap=softmax_xent_backward,--wrap=softmax_xent_backward_rows \
 	-Wl,--wrap=relu_backward,--wrap=sigmoid_backward,--wrap=affine_backward \
 	-Wl,--wrap=affine_backward_weight,--wrap=affine_backward_bias,--wrap=mm_sparse_tn \
-	-Wl,--wrap=l2_backward
+	-Wl,--wrap=l2_backward,--wrap=dropout_backward
 
 DATA_DIR ?= mnist
 DATA_FILES = $(DATA_DIR)/train-images-idx3-ubyte $(DATA_DIR)/train-labels-idx1-ubyte \

@@ -33,6 +33,7 @@ fast_supports(const struct net *net)
 			break;
 		case LAYER_RELU:
 		case LAYER_SIGMOID:
+		case LAYER_DROPOUT:
 			break;
 		case LAYER_SOFTMAX_XENT:
 			if (i != net->n_layers - 1)
@@ -232,8 +233,8 @@ first_layer_rows_(struct fast *f, const uint8_t *const *images, int r0, int rows
 /* Layers 1.. forward for rows r0..r0+rows-1: everything a row needs is in that row. The
  * loss unit runs only with labels. */
 static void
-forward_rows_(const struct net *net, double *row_loss, const uint8_t *labels, int r0, int rows,
-	      void *scratch)
+forward_rows_(const struct net *net, enum net_mode mode, double *row_loss, const uint8_t *labels,
+	      int r0, int rows, void *scratch)
 {
 	for (int i = 1; i < net->n_layers; i++) {
 		const struct layer *layer = &net->layer[i];
@@ -251,6 +252,13 @@ forward_rows_(const struct net *net, double *row_loss, const uint8_t *labels, in
 			break;
 		case LAYER_SIGMOID:
 			sigmoid_forward(y, x, len);
+			break;
+		case LAYER_DROPOUT:
+			if (mode == NET_TRAIN)
+				dropout_forward(y, x, rows, out, r0, net_dropout_key(net, i),
+						layer->rate);
+			else
+				memcpy(y, x, len * sizeof *y);
 			break;
 		case LAYER_SOFTMAX_XENT:
 			if (labels)
@@ -286,6 +294,9 @@ backward_rows_(const struct net *net, const uint8_t *labels, int n, int r0, int 
 		case LAYER_SIGMOID:
 			sigmoid_backward(dx, dy, layer->y + (size_t)r0 * in, len);
 			break;
+		case LAYER_DROPOUT:
+			dropout_backward(dx, dy, rows, in, r0, net_dropout_key(net, i), layer->rate);
+			break;
 		case LAYER_SOFTMAX_XENT:
 			softmax_xent_backward_rows(dx, layer->y + (size_t)r0 * in, labels + r0, rows,
 						   in, n);
@@ -314,7 +325,7 @@ train_rows_task_(void *arg, int task, int thread)
 			y[i] += part[i];
 	}
 	void *scratch = scratch_(f, thread);
-	forward_rows_(net, f->row_loss, pass->labels, r0, rows, scratch);
+	forward_rows_(net, NET_TRAIN, f->row_loss, pass->labels, r0, rows, scratch);
 	backward_rows_(net, pass->labels, pass->n, r0, rows, scratch);
 }
 
@@ -325,7 +336,7 @@ eval_rows_task_(void *arg, int task, int thread)
 	int r0 = task * pass->rows_per_task;
 	int rows = pass->n - r0 < pass->rows_per_task ? pass->n - r0 : pass->rows_per_task;
 	first_layer_rows_(pass->f, pass->images, r0, rows);
-	forward_rows_(pass->f->net, NULL, NULL, r0, rows, scratch_(pass->f, thread));
+	forward_rows_(pass->f->net, NET_EVAL, NULL, NULL, r0, rows, scratch_(pass->f, thread));
 }
 
 void
@@ -432,6 +443,7 @@ fast_step(struct fast *f, const uint8_t *const *images, const uint8_t *labels, i
 {
 	struct pass_ pass = {f, images, labels, n, row_block_(f, n)};
 	float penalty = (float)net_penalty(f->net);
+	f->net->step++; /* as net_forward counts it: new dropout masks */
 	run_(f, first_layer_task_, &pass, NET_INPUT_BLOCKS);
 	run_(f, train_rows_task_, &pass, (n + pass.rows_per_task - 1) / pass.rows_per_task);
 	grads_(f, &pass, opt);

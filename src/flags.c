@@ -144,6 +144,10 @@ static const struct flag flags_[] = {
 	{.name = "weight-decay", .kind = FLAG_FLOAT, .offset = AT_(float, weight_decay),
 	 .metavar = "X", .min = 0, .max = 1000, .def = "0", .record = "weight_decay",
 	 .help = "λ of the L2 penalty ½λ‖W‖² on the weights (not the biases)"},
+	{.name = "dropout", .kind = FLAG_FLOAT, .offset = AT_(float, dropout), .metavar = "P",
+	 .min = 0, .max = 0.99, .def = "0", .record = "dropout",
+	 .help = "drop each hidden unit with probability P in training (inverted dropout: "
+		 "the kept ones scaled by 1/(1-P)); none in evaluation"},
 	{.name = "seed", .kind = FLAG_SEED, .offset = AT_(uint64_t, seed), .metavar = "N",
 	 .def = "42", .record = "seed", .help = "random seed for init and sampling"},
 	{.name = "threads", .kind = FLAG_INT, .offset = AT_(int, threads), .metavar = "N",

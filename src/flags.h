@@ -25,6 +25,7 @@ struct config {
 	enum optim_kind optimizer;
 	float momentum, alpha, beta1, beta2, eps; /* the optimizers' constants (src/optim.h) */
 	float weight_decay;      /* λ of the L2 penalty on the weights */
+	float dropout;           /* the rate of dropout after each hidden activation, or 0 */
 	uint64_t seed;
 	int threads; /* worker threads including the main one; results do not depend on it */
 	const char *data_dir;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "layers.h"
 #include "rng.h"
 #include "util.h"
 
@@ -100,6 +101,21 @@ activation_d_(enum layer_kind kind, double *y, const double *in, int n, int cols
 		}
 }
 
+/* Dropout unit m on columns c0..c1-1, with the mask of the step that backprop took: the
+ * check is of that step's gradient, so its masks are part of the function checked. */
+static void
+dropout_d_(const struct shadow_ *s, int m, double *y, const double *in, int c0, int c1)
+{
+	const struct layer *layer = &s->net->layer[m];
+	uint64_t key = net_dropout_key(s->net, m);
+	double scale = 1.0f / (1.0f - layer->rate); /* the float32 scale, exactly */
+	for (int r = 0; r < s->n; r++)
+		for (int j = c0; j < c1; j++) {
+			size_t e = (size_t)r * layer->out + j;
+			y[e] = dropout_keeps(key, layer->rate, e) ? in[e] * scale : 0.0;
+		}
+}
+
 /* The loss of a pass into s->yt from layer `from` on, the layers before it as in s->y. With
  * col >= 0, only that column of layer from's output can have changed (a parameter feeding
  * it was perturbed): it alone is recomputed, and so on through elementwise units until the
@@ -131,6 +147,9 @@ run_from_(struct shadow_ *s, int from, int col, int *kink)
 			break;
 		case LAYER_SIGMOID:
 			activation_d_(layer->kind, s->yt[m], in, n, out, c0, c1);
+			break;
+		case LAYER_DROPOUT:
+			dropout_d_(s, m, s->yt[m], in, c0, c1);
 			break;
 		case LAYER_SOFTMAX_XENT:
 			return softmax_xent_d_(s->yt[m], in, s->labels, n, out);
@@ -172,6 +191,9 @@ forward_magnitudes_(struct shadow_ *s)
 				case LAYER_SIGMOID:
 					bound = y * (1.0 - y) * fx[e] + y;
 					break;
+				case LAYER_DROPOUT:
+					bound = y != 0.0 ? fx[e] / (1.0 - layer->rate) + fabs(y) : 0.0;
+					break;
 				case LAYER_SOFTMAX_XENT:
 					bound = y;
 					break;
@@ -204,6 +226,10 @@ input_magnitude_(const struct shadow_ *s, int m, int r, int k)
 		break;
 	case LAYER_SIGMOID:
 		bound = mag_dy[e] * (s->y[m][e] * (1.0 - s->y[m][e]) + s->fwd[m][e]);
+		break;
+	case LAYER_DROPOUT:
+		if (dropout_keeps(net_dropout_key(s->net, m), layer->rate, e))
+			bound = mag_dy[e] / (1.0 - layer->rate);
 		break;
 	case LAYER_SOFTMAX_XENT:
 		for (int j = 0; j < in; j++)

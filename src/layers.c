@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "gemm.h"
+#include "rng.h"
 
 int
 affine_block_start(int in, int blocks, int j)
@@ -170,4 +171,32 @@ l2_backward(float *dw, const float *w, size_t len, float lambda)
 {
 	for (size_t i = 0; i < len; i++)
 		dw[i] += lambda * w[i];
+}
+
+int
+dropout_keeps(uint64_t key, float p, uint64_t e)
+{
+	/* The top 24 bits against p's share of 2^24: an integer comparison, exact. */
+	uint32_t threshold = (uint32_t)((double)p * 16777216.0);
+	return (uint32_t)(rng_hash(key, e) >> 40) >= threshold;
+}
+
+void
+dropout_forward(float *y, const float *x, int rows, int cols, int row0, uint64_t key, float p)
+{
+	float scale = 1.0f / (1.0f - p);
+	for (int r = 0; r < rows; r++)
+		for (int j = 0; j < cols; j++) {
+			size_t e = (size_t)r * cols + j;
+			uint64_t unit = (uint64_t)(row0 + r) * cols + j;
+			y[e] = dropout_keeps(key, p, unit) ? x[e] * scale : 0.0f;
+		}
+}
+
+void
+dropout_backward(float *dx, const float *dy, int rows, int cols, int row0, uint64_t key,
+		 float p)
+{
+	/* The forward pass's mask, drawn again: cheaper than keeping it. */
+	dropout_forward(dx, dy, rows, cols, row0, key, p);
 }

@@ -61,6 +61,18 @@ void softmax_xent_backward(float *dlogits, const float *probs, const uint8_t *la
 void softmax_xent_backward_rows(float *dlogits, const float *probs, const uint8_t *labels,
 				int rows, int k, int n);
 
+/* Inverted dropout over rows row0.. of a batch, `cols` units each: a unit is kept, and
+ * scaled by 1 / (1 - p), unless rng_hash(key, row * cols + unit) falls in the lowest fraction
+ * p of its range; dropped units are 0. The mask depends on nothing but the key and the unit's
+ * place in the batch. */
+void dropout_forward(float *y, const float *x, int rows, int cols, int row0, uint64_t key,
+		     float p);
+/* dx = dy through the same mask and scale. */
+void dropout_backward(float *dx, const float *dy, int rows, int cols, int row0, uint64_t key,
+		      float p);
+/* Whether dropout with key and p keeps element e (row * cols + unit) of the batch. */
+int dropout_keeps(uint64_t key, float p, uint64_t e);
+
 /* The L2 penalty of weight decay over len weights: ½λ Σ w², summed in order in double. */
 double l2_forward(const float *w, size_t len, float lambda);
 /* Its gradient, added to the loss's: dw += λ·w. */

@@ -97,6 +97,14 @@ fail:
 	return -1;
 }
 
+static struct net_options
+net_options_(const struct config *cfg)
+{
+	return (struct net_options){.init = cfg->init, .init_std = cfg->init_std,
+				    .weight_decay = cfg->weight_decay, .dropout = cfg->dropout,
+				    .seed = cfg->seed};
+}
+
 static void
 print_dims_(FILE *out, const struct net *net)
 {
@@ -119,11 +127,12 @@ print_gradcheck_(const struct config *cfg, const struct net *net,
 	       GRADCHECK_F32_MARGIN, rep->noise_floor);
 	gradcheck_print(stdout, rep);
 	printf("gradcheck=%s params=%d checked=%zu kinks=%zu weak=%d max_rel_err=%.3e "
-	       "max_score=%.3f batch=%d activation=%s init=%s weight_decay=%g seconds=%.3f "
-	       "total_s=%.3f\n",
+	       "max_score=%.3f batch=%d activation=%s init=%s weight_decay=%g dropout=%g "
+	       "seconds=%.3f total_s=%.3f\n",
 	       pass ? "pass" : "fail", rep->n_tensors, rep->checked, rep->kinks, rep->n_weak,
 	       rep->max_rel_err, rep->max_score, cfg->batch, activation_name(cfg->activation),
-	       init_name(cfg->init), (double)cfg->weight_decay, seconds, now_sec() - start);
+	       init_name(cfg->init), (double)cfg->weight_decay, (double)cfg->dropout, seconds,
+	       now_sec() - start);
 }
 
 /* --gradcheck: the net exactly as training would build it, the gradients a training step
@@ -140,10 +149,9 @@ gradcheck_(const struct config *cfg, const struct dataset *train, const int *dim
 	struct rng rng;
 	rng_seed(&rng, cfg->seed);
 	struct net net;
-	if (net_init(&net, dims, cfg->n_hidden + 1, cfg->activation, cfg->batch, cfg->init,
-		     cfg->init_std, &rng) != 0)
+	struct net_options opts = net_options_(cfg);
+	if (net_init(&net, dims, cfg->n_hidden + 1, cfg->activation, cfg->batch, &opts, &rng) != 0)
 		return EXIT_RUNTIME;
-	net.weight_decay = cfg->weight_decay;
 	struct trainer t;
 	trainer_init(&t, &net, NULL);
 	const uint8_t **images = xmalloc((size_t)cfg->batch * sizeof *images);
@@ -226,12 +234,11 @@ train_(const struct config *cfg, const struct dataset *train, const struct datas
 		return EXIT_RUNTIME;
 	struct net net;
 	int max_batch = cfg->batch > EVAL_CHUNK ? cfg->batch : EVAL_CHUNK;
-	if (net_init(&net, dims, cfg->n_hidden + 1, cfg->activation, max_batch, cfg->init,
-		     cfg->init_std, &rng) != 0) {
+	struct net_options opts = net_options_(cfg);
+	if (net_init(&net, dims, cfg->n_hidden + 1, cfg->activation, max_batch, &opts, &rng) != 0) {
 		pool_free(pool);
 		return EXIT_RUNTIME;
 	}
-	net.weight_decay = cfg->weight_decay;
 	struct trainer t;
 	trainer_init(&t, &net, pool);
 	/* The log opens only now, so a run that never starts leaves no empty log behind. */

@@ -21,10 +21,10 @@ activation_name(enum activation activation)
 	return "?";
 }
 
-/* The list for dims: an affine layer for each pair of sizes, the activation after each
- * hidden one, and the loss. Only kinds and sizes; memory comes later. */
+/* The list for dims: an affine layer for each pair of sizes, the activation (and dropout)
+ * after each hidden one, and the loss. Only kinds and sizes; memory comes later. */
 static void
-build_list_(struct net *net)
+build_list_(struct net *net, float dropout)
 {
 	int n = 0, last = net->n_affine - 1;
 	for (int a = 0; a <= last; a++) {
@@ -32,8 +32,12 @@ build_list_(struct net *net)
 		net->layer[n++] = (struct layer){.kind = LAYER_AFFINE, .in = in, .out = out,
 						 .in_blocks = a == 0 ? NET_INPUT_BLOCKS : 1};
 		enum layer_kind act = net->activation == ACT_SIGMOID ? LAYER_SIGMOID : LAYER_RELU;
-		if (a < last)
-			net->layer[n++] = (struct layer){.kind = act, .in = out, .out = out};
+		if (a == last)
+			continue;
+		net->layer[n++] = (struct layer){.kind = act, .in = out, .out = out};
+		if (dropout > 0.0f)
+			net->layer[n++] = (struct layer){.kind = LAYER_DROPOUT, .in = out, .out = out,
+							 .rate = dropout};
 	}
 	int classes = net->dims[last + 1];
 	net->layer[n++] = (struct layer){.kind = LAYER_SOFTMAX_XENT, .in = classes, .out = classes};
@@ -111,7 +115,7 @@ init_std_of(enum weight_init init, float init_std, int n_in)
 
 int
 net_init(struct net *net, const int *dims, int n_affine, enum activation activation,
-	 int max_batch, enum weight_init init, float init_std, struct rng *rng)
+	 int max_batch, const struct net_options *opt, struct rng *rng)
 {
 	memset(net, 0, sizeof *net);
 	if (n_affine < 1 || n_affine > NET_MAX_AFFINE || max_batch < 1) {
@@ -132,7 +136,9 @@ net_init(struct net *net, const int *dims, int n_affine, enum activation activat
 	net->activation = activation;
 	net->max_batch = max_batch;
 	net->n_params = n_params;
-	build_list_(net);
+	net->weight_decay = opt->weight_decay;
+	net->seed = opt->seed;
+	build_list_(net, opt->dropout);
 	float *memory = xmalloc_aligned(carve_(net, NULL) * sizeof(float));
 	net->memory = memory;
 	carve_(net, memory);
@@ -141,7 +147,7 @@ net_init(struct net *net, const int *dims, int n_affine, enum activation activat
 		const struct layer *layer = net_affine(net, a);
 		size_t wsize = (size_t)layer->in * layer->out;
 		/* In float, as the book's 0.01 always was, so that INIT_STD draws the same bits. */
-		float std = (float)init_std_of(init, init_std, layer->in);
+		float std = (float)init_std_of(opt->init, opt->init_std, layer->in);
 		for (size_t i = 0; i < wsize; i++)
 			layer->w[i] = (float)(std * rng_normal(rng));
 		memset(layer->b, 0, (size_t)layer->out * sizeof(float));
@@ -167,11 +173,19 @@ net_affine(const struct net *net, int a)
 	return NULL;
 }
 
+uint64_t
+net_dropout_key(const struct net *net, int i)
+{
+	return rng_hash(net->seed, (uint64_t)net->step * NET_MAX_LAYERS + (uint64_t)i);
+}
+
 float
 net_forward(struct net *net, const float *x, const uint8_t *labels, int n, enum net_mode mode)
 {
 	if (mode == NET_TRAIN && !labels)
 		dief(EXIT_RUNTIME, "net_forward: training needs labels");
+	if (mode == NET_TRAIN)
+		net->step++;
 	const float *in = x;
 	float loss = 0.0f;
 	for (int i = 0; i < net->n_layers; i++) {
@@ -187,6 +201,13 @@ net_forward(struct net *net, const float *x, const uint8_t *labels, int n, enum 
 			break;
 		case LAYER_SIGMOID:
 			sigmoid_forward(layer->y, in, len);
+			break;
+		case LAYER_DROPOUT:
+			if (mode == NET_TRAIN)
+				dropout_forward(layer->y, in, n, layer->out, 0, net_dropout_key(net, i),
+						layer->rate);
+			else
+				memcpy(layer->y, in, len * sizeof *layer->y);
 			break;
 		case LAYER_SOFTMAX_XENT:
 			if (labels)
@@ -238,6 +259,10 @@ net_backward(struct net *net, const float *x, const uint8_t *labels, int n)
 			break;
 		case LAYER_SIGMOID:
 			sigmoid_backward(layer->dx, dy, layer->y, len);
+			break;
+		case LAYER_DROPOUT:
+			dropout_backward(layer->dx, dy, n, layer->in, 0, net_dropout_key(net, i),
+					 layer->rate);
 			break;
 		case LAYER_SOFTMAX_XENT:
 			softmax_xent_backward(layer->dx, layer->y, labels, n, layer->in);

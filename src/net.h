@@ -14,7 +14,8 @@
 #include "rng.h"
 
 #define NET_MAX_AFFINE 8                   /* affine layers, so up to 7 hidden layers */
-#define NET_MAX_LAYERS (2 * NET_MAX_AFFINE) /* an activation after each hidden affine, and the loss */
+/* An activation and a dropout unit after each hidden affine layer, and the loss. */
+#define NET_MAX_LAYERS (3 * NET_MAX_AFFINE)
 
 /* The first affine layer sums over its inputs in this many fixed blocks (affine_forward in
  * src/layers.h): the fast path gives each block's rows of W to one thread, for the forward
@@ -28,11 +29,20 @@ enum activation { ACT_RELU, ACT_SIGMOID };
  * given (the book's 0.01), Xavier's 1/√n_in, or He's √(2/n_in). Biases start at 0. */
 enum weight_init { INIT_STD, INIT_XAVIER, INIT_HE };
 
-enum layer_kind { LAYER_AFFINE, LAYER_RELU, LAYER_SIGMOID, LAYER_SOFTMAX_XENT };
+enum layer_kind { LAYER_AFFINE, LAYER_RELU, LAYER_SIGMOID, LAYER_DROPOUT, LAYER_SOFTMAX_XENT };
 
-/* Training or evaluation. Today's layer kinds compute the same in both; backward needs a
- * forward pass in training mode (dropout and batch normalization will differ). */
+/* Training or evaluation: dropout drops units only in training; backward needs a forward
+ * pass in training mode. */
 enum net_mode { NET_TRAIN, NET_EVAL };
+
+/* How net_init builds the net beyond its sizes (chapter 6). */
+struct net_options {
+	enum weight_init init;
+	float init_std;     /* the std of INIT_STD */
+	float weight_decay; /* λ of the penalty ½λ‖W‖², 0: none */
+	float dropout;      /* the rate p of a dropout unit after each hidden activation, 0: none */
+	uint64_t seed;      /* for the dropout masks */
+};
 
 struct layer {
 	enum layer_kind kind;
@@ -45,6 +55,8 @@ struct layer {
 	float *dw, *db; /* the same shapes */
 	int in_blocks;  /* the inputs are summed in this many blocks (affine_forward) */
 	float *part;    /* (max_batch, out): affine_forward's scratch when in_blocks > 1 */
+	/* LAYER_DROPOUT: the rate p. */
+	float rate;
 };
 
 struct net {
@@ -57,8 +69,12 @@ struct net {
 	enum activation activation;
 	int max_batch; /* the most rows a pass accepts */
 	/* λ of the L2 penalty ½λ‖W‖² on the weights (not the biases) that the loss includes,
-	 * as the book's weight decay does; 0 after net_init. */
+	 * as the book's weight decay does. */
 	float weight_decay;
+	/* Dropout's masks come from rng_hash of this seed, the training step, the unit's layer
+	 * and its place in the batch (net_dropout_key). */
+	uint64_t seed;
+	long step; /* training forward passes so far: the step whose masks are in use */
 
 	/* Parameters and gradients are two flat arrays with the same layout (W1 b1 W2 b2 ...),
 	 * so an update is one loop (src/optim.h); the layers' w, b, dw, db point into them. */
@@ -70,15 +86,19 @@ struct net {
 };
 
 /* Build a net with layer sizes dims[0..n_affine]: weights drawn from rng layer by layer as
- * `init` says (init_std is the std of INIT_STD), biases zero. Returns 0, or -1 (with a
- * message) if the sizes are invalid. */
+ * opt->init says, biases zero; dropout units and weight decay as opt says. Returns 0, or -1
+ * (with a message) if the sizes are invalid. */
 int net_init(struct net *net, const int *dims, int n_affine, enum activation activation,
-	     int max_batch, enum weight_init init, float init_std, struct rng *rng);
+	     int max_batch, const struct net_options *opt, struct rng *rng);
+
+/* The key of the dropout masks of unit i in the current step (see struct net). */
+uint64_t net_dropout_key(const struct net *net, int i);
 void net_free(struct net *net);
 
 /* Forward pass on x(n, dims[0]), n <= max_batch. With labels, the last unit computes the
  * softmax and the mean cross-entropy, which is returned plus the weight decay penalty;
- * without, the pass stops at the logits and returns 0 (NET_TRAIN needs labels). */
+ * without, the pass stops at the logits and returns 0 (NET_TRAIN needs labels). A NET_TRAIN
+ * pass counts a step (net->step), which draws new dropout masks. */
 float net_forward(struct net *net, const float *x, const uint8_t *labels, int n,
 		  enum net_mode mode);
 

@@ -17,6 +17,7 @@
  *   sparse-last-image   the first layer's sparse weight gradient leaves out the batch's
  *                       last image (an off-by-one in the fast path only)
  *   decay-sign          weight decay subtracts λ·w from dW instead of adding it
+ *   dropout-scale       dropout's backward forgets the kept units' 1 / (1 - p)
  *
  * The __wrap_/__real_ names are the linker's convention, hence the reserved identifiers. */
 #include <math.h>
@@ -38,6 +39,8 @@ void __real_affine_backward(float *dx, const float *dy, float *dw, float *db, co
 void __real_affine_backward_weight(float *dw, const float *dy, const float *x, int n, int in,
 				   int out, int k0, int k1, void *scratch);
 void __real_affine_backward_bias(float *db, const float *dy, int n, int out);
+void __real_dropout_backward(float *dx, const float *dy, int rows, int cols, int row0,
+			     uint64_t key, float p);
 void __real_l2_backward(float *dw, const float *w, size_t len, float lambda);
 void __real_mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float *dY,
 			 int ldy, int N, int k0, void *scratch, size_t scratch_bytes);
@@ -53,6 +56,8 @@ void __wrap_affine_backward(float *dx, const float *dy, float *dw, float *db, co
 void __wrap_affine_backward_weight(float *dw, const float *dy, const float *x, int n, int in,
 				   int out, int k0, int k1, void *scratch);
 void __wrap_affine_backward_bias(float *db, const float *dy, int n, int out);
+void __wrap_dropout_backward(float *dx, const float *dy, int rows, int cols, int row0,
+			     uint64_t key, float p);
 void __wrap_l2_backward(float *dw, const float *w, size_t len, float lambda);
 void __wrap_mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float *dY,
 			 int ldy, int N, int k0, void *scratch, size_t scratch_bytes);
@@ -158,4 +163,14 @@ void
 __wrap_l2_backward(float *dw, const float *w, size_t len, float lambda)
 {
 	__real_l2_backward(dw, w, len, fault_is_("decay-sign") ? -lambda : lambda);
+}
+
+void
+__wrap_dropout_backward(float *dx, const float *dy, int rows, int cols, int row0, uint64_t key,
+			float p)
+{
+	__real_dropout_backward(dx, dy, rows, cols, row0, key, p);
+	if (fault_is_("dropout-scale"))
+		for (size_t i = 0; i < (size_t)rows * cols; i++)
+			dx[i] *= 1.0f - p;
 }

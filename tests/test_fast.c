@@ -24,6 +24,7 @@ struct case_ {
 	int batch;
 	enum optim_kind optimizer;
 	float weight_decay;
+	float dropout;
 };
 
 /* ROWS byte images, sparse like MNIST, with the class visible in which pixels are lit. */
@@ -76,9 +77,10 @@ check_case_(const struct case_ *c, struct pool *pool, int threads)
 	struct rng r1, r2;
 	rng_seed(&r1, 3);
 	rng_seed(&r2, 3);
-	net_init(&ref, c->dims, c->n_affine, c->act, ROWS, INIT_HE, 0.0f, &r1);
-	net_init(&net, c->dims, c->n_affine, c->act, ROWS, INIT_HE, 0.0f, &r2);
-	ref.weight_decay = net.weight_decay = c->weight_decay;
+	struct net_options opts = {.init = INIT_HE, .weight_decay = c->weight_decay,
+				   .dropout = c->dropout, .seed = 7};
+	net_init(&ref, c->dims, c->n_affine, c->act, ROWS, &opts, &r1);
+	net_init(&net, c->dims, c->n_affine, c->act, ROWS, &opts, &r2);
 	CHECK(fast_supports(&net), "fast path does not support case %d-...", in);
 	struct fast f;
 	fast_init(&f, &net, pool);
@@ -144,23 +146,27 @@ int
 main(void)
 {
 	static const struct case_ cases[] = {
-		{{784, 50, 10}, 2, ACT_RELU, 100, OPTIM_SGD, 0.0f},     /* the book's net */
-		{{784, 50, 10}, 2, ACT_RELU, 1, OPTIM_SGD, 0.0f},
-		{{100, 7, 10}, 2, ACT_SIGMOID, 37, OPTIM_SGD, 0.0f},    /* narrower than a vector */
-		{{300, 64, 33, 10}, 3, ACT_RELU, 33, OPTIM_SGD, 0.0f},
-		{{784, 1, 10}, 2, ACT_SIGMOID, 5, OPTIM_SGD, 0.0f},
-		{{784, 200, 10}, 2, ACT_RELU, 120, OPTIM_SGD, 0.0f},    /* wider than the narrow products */
-		{{40, 20, 20, 20, 3}, 4, ACT_SIGMOID, 17, OPTIM_SGD, 0.0f},
-		{{16, 5, 3}, 2, ACT_RELU, 7, OPTIM_SGD, 0.0f},          /* only the last input block has inputs */
-		{{784, 100, 64, 32, 10}, 4, ACT_RELU, 64, OPTIM_SGD, 0.0f},
-		{{50, 3}, 1, ACT_RELU, 9, OPTIM_SGD, 0.0f},             /* no hidden layer */
+		{{784, 50, 10}, 2, ACT_RELU, 100, OPTIM_SGD, 0.0f, 0.0f},     /* the book's net */
+		{{784, 50, 10}, 2, ACT_RELU, 1, OPTIM_SGD, 0.0f, 0.0f},
+		{{100, 7, 10}, 2, ACT_SIGMOID, 37, OPTIM_SGD, 0.0f, 0.0f},    /* narrower than a vector */
+		{{300, 64, 33, 10}, 3, ACT_RELU, 33, OPTIM_SGD, 0.0f, 0.0f},
+		{{784, 1, 10}, 2, ACT_SIGMOID, 5, OPTIM_SGD, 0.0f, 0.0f},
+		{{784, 200, 10}, 2, ACT_RELU, 120, OPTIM_SGD, 0.0f, 0.0f},    /* wider than the narrow products */
+		{{40, 20, 20, 20, 3}, 4, ACT_SIGMOID, 17, OPTIM_SGD, 0.0f, 0.0f},
+		{{16, 5, 3}, 2, ACT_RELU, 7, OPTIM_SGD, 0.0f, 0.0f},          /* only the last input block has inputs */
+		{{784, 100, 64, 32, 10}, 4, ACT_RELU, 64, OPTIM_SGD, 0.0f, 0.0f},
+		{{50, 3}, 1, ACT_RELU, 9, OPTIM_SGD, 0.0f, 0.0f},             /* no hidden layer */
 		/* Every optimizer, and weight decay, block by block as one update. */
-		{{784, 50, 10}, 2, ACT_RELU, 100, OPTIM_MOMENTUM, 0.0f},
-		{{784, 50, 10}, 2, ACT_RELU, 100, OPTIM_NESTEROV, 0.01f},
-		{{784, 50, 10}, 2, ACT_SIGMOID, 33, OPTIM_ADAGRAD, 0.0f},
-		{{300, 64, 33, 10}, 3, ACT_RELU, 33, OPTIM_RMSPROP, 0.001f},
-		{{784, 200, 10}, 2, ACT_RELU, 64, OPTIM_ADAM, 0.0f},
-		{{784, 100, 64, 32, 10}, 4, ACT_RELU, 64, OPTIM_ADAM, 0.1f},
+		{{784, 50, 10}, 2, ACT_RELU, 100, OPTIM_MOMENTUM, 0.0f, 0.0f},
+		{{784, 50, 10}, 2, ACT_RELU, 100, OPTIM_NESTEROV, 0.01f, 0.0f},
+		{{784, 50, 10}, 2, ACT_SIGMOID, 33, OPTIM_ADAGRAD, 0.0f, 0.0f},
+		{{300, 64, 33, 10}, 3, ACT_RELU, 33, OPTIM_RMSPROP, 0.001f, 0.0f},
+		{{784, 200, 10}, 2, ACT_RELU, 64, OPTIM_ADAM, 0.0f, 0.0f},
+		{{784, 100, 64, 32, 10}, 4, ACT_RELU, 64, OPTIM_ADAM, 0.1f, 0.0f},
+		/* Dropout after each hidden activation, its mask drawn per row and unit. */
+		{{784, 50, 10}, 2, ACT_RELU, 100, OPTIM_SGD, 0.0f, 0.5f},
+		{{300, 64, 33, 10}, 3, ACT_SIGMOID, 37, OPTIM_ADAM, 0.001f, 0.2f},
+		{{784, 200, 10}, 2, ACT_RELU, 1, OPTIM_MOMENTUM, 0.0f, 0.9f},
 	};
 	int n_cases = (int)(sizeof cases / sizeof cases[0]);
 	for (int threads = 0; threads <= 3; threads++) {

@@ -13,6 +13,9 @@
 #include "rng.h"
 #include "train.h"
 
+/* The book's initial weights, N(0, std²), and nothing else. */
+#define STD_INIT(std) (&(struct net_options){.init = INIT_STD, .init_std = (std)})
+
 /* Layer checks: L = Σ dy · f(x) for a random upstream gradient dy, summed in double, so that
  * backward(dy) is dL/dx. Each perturbation changes few outputs, so float32 rounding of the
  * forward adds at most about 1e-7 · |dy| / h to a numerical derivative. Affine and ReLU (away
@@ -225,7 +228,7 @@ run_net_(struct gradcheck_report *rep, struct net *net, struct batch_ *b, const 
 {
 	struct rng rng;
 	rng_seed(&rng, seed);
-	if (net_init(net, dims, n_affine, act, n, INIT_STD, init_std, &rng) != 0)
+	if (net_init(net, dims, n_affine, act, n, STD_INIT(init_std), &rng) != 0)
 		return -1;
 	make_batch_(b, dims, n_affine, n, &rng);
 	struct gradcheck_options opt = {.all = 1, .seed = seed};
@@ -301,7 +304,7 @@ check_corruption_fails_(void)
 	struct rng rng;
 	rng_seed(&rng, 7);
 	struct net net;
-	net_init(&net, dims, 3, ACT_RELU, 4, INIT_STD, 0.5f, &rng);
+	net_init(&net, dims, 3, ACT_RELU, 4, STD_INIT(0.5f), &rng);
 	struct batch_ b;
 	make_batch_(&b, dims, 3, 4, &rng);
 	const float *x = b.x;
@@ -342,7 +345,7 @@ check_kinks_(void)
 	struct rng rng;
 	rng_seed(&rng, 9);
 	struct net net;
-	net_init(&net, dims, 2, ACT_RELU, 1, INIT_STD, 0.5f, &rng);
+	net_init(&net, dims, 2, ACT_RELU, 1, STD_INIT(0.5f), &rng);
 	const uint8_t bytes[4] = {255, 128, 64, 191}; /* about 1, 0.5, 0.25, 0.75 */
 	const uint8_t *image = bytes;
 	float x[4];
@@ -401,7 +404,7 @@ check_sampling_(void)
 	struct rng rng;
 	rng_seed(&rng, 11);
 	struct net net;
-	net_init(&net, dims, 3, ACT_RELU, 5, INIT_STD, 0.2f, &rng);
+	net_init(&net, dims, 3, ACT_RELU, 5, STD_INIT(0.2f), &rng);
 	struct batch_ batch;
 	make_batch_(&batch, dims, 3, 5, &rng);
 	struct trainer t;
