@@ -40,7 +40,7 @@ FAULT_BIN = tests/bptrain-fault
 FAULT_WRAP = -Wl,--wrap=softmax_xent_backward,--wrap=softmax_xent_backward_rows \
 	-Wl,--wrap=relu_backward,--wrap=sigmoid_backward,--wrap=affine_backward \
 	-Wl,--wrap=affine_backward_weight,--wrap=affine_backward_bias,--wrap=mm_sparse_tn \
-	-Wl,--wrap=l2_backward,--wrap=dropout_backward
+	-Wl,--wrap=l2_backward,--wrap=dropout_backward,--wrap=batchnorm_backward
 
 DATA_DIR ?= mnist
 DATA_FILES = $(DATA_DIR)/train-images-idx3-ubyte $(DATA_DIR)/train-labels-idx1-ubyte \
@@ -61,6 +61,9 @@ $(OBJ): $(HDR)
 # reordered, and every element is still one fixed chain of operations (see src/gemm.h).
 # (The same for the hardening builds, below.)
 src/gemm.o src/sparse.o: ALL_CFLAGS += -ffp-contract=fast
+# sqrtf never sees a negative number in the optimizers; without errno to set, GCC can use the
+# vector square root (which rounds exactly as the scalar one: IEEE sqrt is correctly rounded).
+src/optim.o: ALL_CFLAGS += -fno-math-errno
 
 tests/%: tests/%.c $(LIB_OBJ) $(HDR) $(TEST_HDR)
 	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) -Isrc -o $@ $< $(LIB_OBJ) $(LDFLAGS) $(LDLIBS)
@@ -150,7 +153,9 @@ $(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB_OBJ) $(HDR)
 
 # The GEMM kernels' fused multiply-add, as for src/gemm.o and src/sparse.o.
 $(ASAN)/gemm.o $(ASAN)/sparse.o $(VG)/gemm.o $(VG)/sparse.o: ALL_CFLAGS += -ffp-contract=fast
+$(ASAN)/optim.o $(VG)/optim.o: ALL_CFLAGS += -fno-math-errno
 $(FUZZ)/gemm.o $(FUZZ)/sparse.o: FUZZ_CFLAGS += -ffp-contract=fast
+$(FUZZ)/optim.o: FUZZ_CFLAGS += -fno-math-errno
 
 # Objects built only through pattern rules would otherwise be deleted as intermediates.
 .SECONDARY: $(ASAN_LIB_OBJ) $(VG_OBJ) $(FUZZ_LIB_OBJ)

@@ -31,6 +31,9 @@ fast_supports(const struct net *net)
 			if (layer->in_blocks != (i == 0 ? NET_INPUT_BLOCKS : 1))
 				return 0;
 			break;
+		case LAYER_BATCHNORM:
+			/* Its statistics sum over the batch: not row-local. */
+			return 0;
 		case LAYER_RELU:
 		case LAYER_SIGMOID:
 		case LAYER_DROPOUT:
@@ -247,6 +250,8 @@ forward_rows_(const struct net *net, enum net_mode mode, double *row_loss, const
 			bias_rows_(y, layer->b, rows, out);
 			mm_gemm(y, out, x, in, 1, layer->w, out, 1, rows, out, in, scratch);
 			break;
+		case LAYER_BATCHNORM:
+			abort(); /* fast_supports refuses it */
 		case LAYER_RELU:
 			relu_forward(y, x, len);
 			break;
@@ -288,6 +293,8 @@ backward_rows_(const struct net *net, const uint8_t *labels, int n, int r0, int 
 			memset(dx, 0, len * sizeof *dx);
 			mm_gemm(dx, in, dy, out, 1, layer->w, 1, out, rows, in, out, scratch);
 			break;
+		case LAYER_BATCHNORM:
+			abort(); /* fast_supports refuses it */
 		case LAYER_RELU:
 			relu_backward(dx, dy, x, len);
 			break;

@@ -148,6 +148,10 @@ static const struct flag flags_[] = {
 	 .min = 0, .max = 0.99, .def = "0", .record = "dropout",
 	 .help = "drop each hidden unit with probability P in training (inverted dropout: "
 		 "the kept ones scaled by 1/(1-P)); none in evaluation"},
+	{.name = "batchnorm", .kind = FLAG_SWITCH, .offset = AT_(int, batchnorm), .raise_to = 1,
+	 .record = "batchnorm",
+	 .help = "batch normalization after each hidden affine layer (learnable gamma, beta; "
+		 "running averages in evaluation)"},
 	{.name = "seed", .kind = FLAG_SEED, .offset = AT_(uint64_t, seed), .metavar = "N",
 	 .def = "42", .record = "seed", .help = "random seed for init and sampling"},
 	{.name = "threads", .kind = FLAG_INT, .offset = AT_(int, threads), .metavar = "N",

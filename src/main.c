@@ -102,7 +102,7 @@ net_options_(const struct config *cfg)
 {
 	return (struct net_options){.init = cfg->init, .init_std = cfg->init_std,
 				    .weight_decay = cfg->weight_decay, .dropout = cfg->dropout,
-				    .seed = cfg->seed};
+				    .batchnorm = cfg->batchnorm, .seed = cfg->seed};
 }
 
 static void
@@ -128,11 +128,11 @@ print_gradcheck_(const struct config *cfg, const struct net *net,
 	gradcheck_print(stdout, rep);
 	printf("gradcheck=%s params=%d checked=%zu kinks=%zu weak=%d max_rel_err=%.3e "
 	       "max_score=%.3f batch=%d activation=%s init=%s weight_decay=%g dropout=%g "
-	       "seconds=%.3f total_s=%.3f\n",
+	       "batchnorm=%d seconds=%.3f total_s=%.3f\n",
 	       pass ? "pass" : "fail", rep->n_tensors, rep->checked, rep->kinks, rep->n_weak,
 	       rep->max_rel_err, rep->max_score, cfg->batch, activation_name(cfg->activation),
-	       init_name(cfg->init), (double)cfg->weight_decay, (double)cfg->dropout, seconds,
-	       now_sec() - start);
+	       init_name(cfg->init), (double)cfg->weight_decay, (double)cfg->dropout,
+	       cfg->batchnorm, seconds, now_sec() - start);
 }
 
 /* --gradcheck: the net exactly as training would build it, the gradients a training step

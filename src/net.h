@@ -14,8 +14,13 @@
 #include "rng.h"
 
 #define NET_MAX_AFFINE 8                   /* affine layers, so up to 7 hidden layers */
-/* An activation and a dropout unit after each hidden affine layer, and the loss. */
-#define NET_MAX_LAYERS (3 * NET_MAX_AFFINE)
+/* Batch normalization, an activation and dropout after each hidden affine layer, and the
+ * loss. */
+#define NET_MAX_LAYERS (4 * NET_MAX_AFFINE)
+
+/* The running averages of batch normalization: running = m·running + (1 - m)·batch, with the
+ * book's m. */
+#define NET_BATCHNORM_MOMENTUM 0.9f
 
 /* The first affine layer sums over its inputs in this many fixed blocks (affine_forward in
  * src/layers.h): the fast path gives each block's rows of W to one thread, for the forward
@@ -29,10 +34,18 @@ enum activation { ACT_RELU, ACT_SIGMOID };
  * given (the book's 0.01), Xavier's 1/√n_in, or He's √(2/n_in). Biases start at 0. */
 enum weight_init { INIT_STD, INIT_XAVIER, INIT_HE };
 
-enum layer_kind { LAYER_AFFINE, LAYER_RELU, LAYER_SIGMOID, LAYER_DROPOUT, LAYER_SOFTMAX_XENT };
+enum layer_kind {
+	LAYER_AFFINE,
+	LAYER_BATCHNORM,
+	LAYER_RELU,
+	LAYER_SIGMOID,
+	LAYER_DROPOUT,
+	LAYER_SOFTMAX_XENT,
+};
 
-/* Training or evaluation: dropout drops units only in training; backward needs a forward
- * pass in training mode. */
+/* Training or evaluation: dropout drops units only in training, and batch normalization
+ * uses the batch's statistics in training and the running averages in evaluation; backward
+ * needs a forward pass in training mode. */
 enum net_mode { NET_TRAIN, NET_EVAL };
 
 /* How net_init builds the net beyond its sizes (chapter 6). */
@@ -41,6 +54,7 @@ struct net_options {
 	float init_std;     /* the std of INIT_STD */
 	float weight_decay; /* λ of the penalty ½λ‖W‖², 0: none */
 	float dropout;      /* the rate p of a dropout unit after each hidden activation, 0: none */
+	int batchnorm;      /* a batch normalization unit after each hidden affine layer */
 	uint64_t seed;      /* for the dropout masks */
 };
 
@@ -50,13 +64,19 @@ struct layer {
 	float *y;    /* (max_batch, out): the output, which backward reads back; for
 	              * softmax-xent the probabilities */
 	float *dx;   /* (max_batch, in): d loss / d input; NULL for the first layer */
-	/* LAYER_AFFINE: views into net->params and net->grads. */
-	float *w, *b;   /* (in, out), (out) */
+	/* The parameters, views into net->params and net->grads: for LAYER_AFFINE W (in, out)
+	 * and b (out); for LAYER_BATCHNORM γ (out) and β (out). NULL for the other kinds. */
+	float *w, *b;
 	float *dw, *db; /* the same shapes */
 	int in_blocks;  /* the inputs are summed in this many blocks (affine_forward) */
 	float *part;    /* (max_batch, out): affine_forward's scratch when in_blocks > 1 */
 	/* LAYER_DROPOUT: the rate p. */
 	float rate;
+	/* LAYER_BATCHNORM: what forward saves, xn (max_batch, out) and std (out); the batch's
+	 * mean and var (out); and the running averages (out) that evaluation uses, part of the
+	 * model. */
+	float *xn, *std, *mean, *var;
+	float *run_mean, *run_var;
 };
 
 struct net {

@@ -265,6 +265,8 @@ report_begin(struct report *rep, const struct net *net, const struct dataset *tr
 		fprintf(rep->out, ", weight decay %g", (double)cfg->weight_decay);
 	if (cfg->dropout != 0.0f)
 		fprintf(rep->out, ", dropout %g", (double)cfg->dropout);
+	if (cfg->batchnorm)
+		fprintf(rep->out, ", batchnorm");
 	fprintf(rep->out, "\n");
 	fprintf(rep->out, "%5s %7s %9s %9s %9s %8s %13s\n", "epoch", "iter", "loss", "train_acc",
 		"test_acc", "time_s", "samples_per_s");
@@ -363,7 +365,7 @@ write_summary_line_(const struct report *rep, const struct report_final *fin, do
 	/* The configuration part of the line, in the order scripts have always read it. */
 	static const char *const config_keys[] = {
 		"max_iters", "hidden", "activation", "lr", "batch", "init_std", "seed", "init",
-		"optimizer", "weight_decay", "dropout",
+		"optimizer", "weight_decay", "dropout", "batchnorm",
 	};
 	fprintf(rep->out, "train_acc=%.4f test_acc=%.4f loss=%.4f iters=%d", fin->train_acc,
 		fin->test_acc, fin->loss, fin->iter);

@@ -18,6 +18,7 @@
  *                       last image (an off-by-one in the fast path only)
  *   decay-sign          weight decay subtracts λ·w from dW instead of adding it
  *   dropout-scale       dropout's backward forgets the kept units' 1 / (1 - p)
+ *   batchnorm-variance  batch normalization's backward divides by var + eps, not its root
  *
  * The __wrap_/__real_ names are the linker's convention, hence the reserved identifiers. */
 #include <math.h>
@@ -41,6 +42,8 @@ void __real_affine_backward_weight(float *dw, const float *dy, const float *x, i
 void __real_affine_backward_bias(float *db, const float *dy, int n, int out);
 void __real_dropout_backward(float *dx, const float *dy, int rows, int cols, int row0,
 			     uint64_t key, float p);
+void __real_batchnorm_backward(float *dx, float *dgamma, float *dbeta, const float *dy,
+				const float *xn, const float *std, const float *gamma, int n, int d);
 void __real_l2_backward(float *dw, const float *w, size_t len, float lambda);
 void __real_mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float *dY,
 			 int ldy, int N, int k0, void *scratch, size_t scratch_bytes);
@@ -58,6 +61,8 @@ void __wrap_affine_backward_weight(float *dw, const float *dy, const float *x, i
 void __wrap_affine_backward_bias(float *db, const float *dy, int n, int out);
 void __wrap_dropout_backward(float *dx, const float *dy, int rows, int cols, int row0,
 			     uint64_t key, float p);
+void __wrap_batchnorm_backward(float *dx, float *dgamma, float *dbeta, const float *dy,
+				const float *xn, const float *std, const float *gamma, int n, int d);
 void __wrap_l2_backward(float *dw, const float *w, size_t len, float lambda);
 void __wrap_mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float *dY,
 			 int ldy, int N, int k0, void *scratch, size_t scratch_bytes);
@@ -173,4 +178,19 @@ __wrap_dropout_backward(float *dx, const float *dy, int rows, int cols, int row0
 	if (fault_is_("dropout-scale"))
 		for (size_t i = 0; i < (size_t)rows * cols; i++)
 			dx[i] *= 1.0f - p;
+}
+
+void
+__wrap_batchnorm_backward(float *dx, float *dgamma, float *dbeta, const float *dy,
+			  const float *xn, const float *std, const float *gamma, int n, int d)
+{
+	if (!fault_is_("batchnorm-variance")) {
+		__real_batchnorm_backward(dx, dgamma, dbeta, dy, xn, std, gamma, n, d);
+		return;
+	}
+	float *var = malloc((size_t)d * sizeof *var);
+	for (int j = 0; j < d; j++)
+		var[j] = std[j] * std[j];
+	__real_batchnorm_backward(dx, dgamma, dbeta, dy, xn, var, gamma, n, d);
+	free(var);
 }
