@@ -23,6 +23,7 @@ OBJ = $(LIB_OBJ) src/main.o
 BIN = bptrain
 
 TESTS = tests/test_idx tests/test_pool tests/test_matmul tests/test_layers tests/test_net tests/test_fast \
+	tests/test_optim \
 	tests/test_gradcheck tests/test_flags
 TEST_HDR = tests/check.h
 # Fuzz harnesses, each also built with tests/fuzz/replay.c as a test over its seeds and
@@ -30,7 +31,7 @@ TEST_HDR = tests/check.h
 FUZZERS = idx flags
 FUZZ_TESTS = $(FUZZERS:%=tests/test_fuzz_%)
 SH_TESTS = tests/test_cli.sh tests/test_baddata.sh tests/test_stop.sh tests/test_output.sh \
-	tests/test_sweep.sh
+	tests/test_sweep.sh tests/test_chapter6.sh
 # The fault-injection build for tests/test_gradcheck_cli.sh: the product objects, with the
 # training code's calls to the layer backward functions and the sparse weight gradient
 # redirected by the linker (--wrap, GNU ld and lld) to the deliberately wrong versions in
@@ -38,7 +39,8 @@ SH_TESTS = tests/test_cli.sh tests/test_baddata.sh tests/test_stop.sh tests/test
 FAULT_BIN = tests/bptrain-fault
 FAULT_WRAP = -Wl,--wrap=softmax_xent_backward,--wrap=softmax_xent_backward_rows \
 	-Wl,--wrap=relu_backward,--wrap=sigmoid_backward,--wrap=affine_backward \
-	-Wl,--wrap=affine_backward_weight,--wrap=affine_backward_bias,--wrap=mm_sparse_tn
+	-Wl,--wrap=affine_backward_weight,--wrap=affine_backward_bias,--wrap=mm_sparse_tn \
+	-Wl,--wrap=l2_backward,--wrap=dropout_backward,--wrap=batchnorm_backward
 
 DATA_DIR ?= mnist
 DATA_FILES = $(DATA_DIR)/train-images-idx3-ubyte $(DATA_DIR)/train-labels-idx1-ubyte \
@@ -59,6 +61,9 @@ $(OBJ): $(HDR)
 # reordered, and every element is still one fixed chain of operations (see src/gemm.h).
 # (The same for the hardening builds, below.)
 src/gemm.o src/sparse.o: ALL_CFLAGS += -ffp-contract=fast
+# sqrtf never sees a negative number in the optimizers; without errno to set, GCC can use the
+# vector square root (which rounds exactly as the scalar one: IEEE sqrt is correctly rounded).
+src/optim.o: ALL_CFLAGS += -fno-math-errno
 
 tests/%: tests/%.c $(LIB_OBJ) $(HDR) $(TEST_HDR)
 	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) -Isrc -o $@ $< $(LIB_OBJ) $(LDFLAGS) $(LDLIBS)
@@ -109,7 +114,7 @@ $(ASAN)/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $
 $(ASAN)/test_%: tests/test_%.c $(ASAN_LIB_OBJ) $(HDR) $(TEST_HDR)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(CPPFLAGS) -Isrc -o $@ $< $(ASAN_LIB_OBJ) $(LDFLAGS) $(LDLIBS)
 
-test-asan: $(ASAN)/$(BIN) $(ASAN_TESTS) data
+test-asan: $(ASAN)/$(BIN) $(ASAN_TESTS) $(FAULT_BIN) data
 	@$(SAN_ENV) BPTRAIN=$(ASAN)/$(BIN) sh tests/run.sh $(ASAN_TESTS) $(SH_TESTS) \
 		tests/test_short.sh
 
@@ -148,7 +153,9 @@ $(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB_OBJ) $(HDR)
 
 # The GEMM kernels' fused multiply-add, as for src/gemm.o and src/sparse.o.
 $(ASAN)/gemm.o $(ASAN)/sparse.o $(VG)/gemm.o $(VG)/sparse.o: ALL_CFLAGS += -ffp-contract=fast
+$(ASAN)/optim.o $(VG)/optim.o: ALL_CFLAGS += -fno-math-errno
 $(FUZZ)/gemm.o $(FUZZ)/sparse.o: FUZZ_CFLAGS += -ffp-contract=fast
+$(FUZZ)/optim.o: FUZZ_CFLAGS += -fno-math-errno
 
 # Objects built only through pattern rules would otherwise be deleted as intermediates.
 .SECONDARY: $(ASAN_LIB_OBJ) $(VG_OBJ) $(FUZZ_LIB_OBJ)

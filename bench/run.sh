@@ -7,6 +7,7 @@
 #      all three see the same machine state. --compare-800 also does that for --hidden 800
 #      (a NumPy or PyTorch run takes about a minute there).
 # Environment: BENCH_RUNS (default 5) and BENCH_RUNS_800 (default 3) runs per median;
+# BENCH_RUNS_CH6 (default 3) runs of each chapter 6 technique on the default net;
 # BENCH_BASELINE=BINARY also times another build (say, the previous commit's bptrain) in the
 # same interleaved loop, for a side-by-side row, named by BENCH_BASELINE_NAME;
 # BENCH_LOCK=FILE runs every timed command under `flock FILE` (for shared machines);
@@ -17,6 +18,7 @@ compare_800=0
 data=${DATA_DIR:-mnist}
 runs=${BENCH_RUNS:-5}
 runs_800=${BENCH_RUNS_800:-3}
+runs_ch6=${BENCH_RUNS_CH6:-3}
 baseline=${BENCH_BASELINE:-}
 baseline_name=${BENCH_BASELINE_NAME:-$baseline}
 py=${PYTHON:-python3}
@@ -108,6 +110,19 @@ while [ "$i" -lt "$runs_800" ]; do
 	i=$((i + 1))
 done
 
+# The chapter 6 techniques on the default net, interleaved with plain SGD.
+echo "bench: chapter 6 techniques ($runs_ch6 runs each, interleaved)" >&2
+i=0
+while [ "$i" -lt "$runs_ch6" ]; do
+	timed ch6_sgd ./bptrain --data "$data"
+	timed ch6_momentum ./bptrain --data "$data" --optimizer momentum --lr 0.05
+	timed ch6_adam ./bptrain --data "$data" --optimizer adam --lr 0.001
+	timed ch6_decay ./bptrain --data "$data" --weight-decay 0.0001
+	timed ch6_dropout ./bptrain --data "$data" --dropout 0.2
+	timed ch6_batchnorm ./bptrain --data "$data" --batchnorm
+	i=$((i + 1))
+done
+
 row() { # row LABEL NAME BASELINE_NAME
 	s=$(median "$2" 2)
 	printf '| %s | %s | %s | %s MiB | %s | %s |\n' "$1" "$(count "$2")" "$s" \
@@ -177,6 +192,26 @@ HEADER
 		row "PyTorch --hidden 800, 1 thread" torch_800 bptrain_800
 	fi
 	[ "$compare_800" -eq 1 ] || echo "(NumPy and PyTorch at --hidden 800: \`make bench-compare\`.)"
+	echo
+	echo "Chapter 6 techniques on the default net (10000 iterations), against plain SGD in the"
+	echo "same interleaved loop; the last column is the technique's cost in time over SGD's."
+	echo
+	echo "| run | runs | wall s | peak RSS | test acc | time over SGD |"
+	echo "|---|---:|---:|---:|---:|---:|"
+	for name in sgd momentum adam decay dropout batchnorm; do
+		case $name in
+		sgd) label="SGD (the default)" ;;
+		momentum) label="--optimizer momentum --lr 0.05" ;;
+		adam) label="--optimizer adam --lr 0.001" ;;
+		decay) label="--weight-decay 0.0001" ;;
+		dropout) label="--dropout 0.2" ;;
+		batchnorm) label="--batchnorm (reference path, 1 thread)" ;;
+		esac
+		s=$(median ch6_$name 2)
+		printf '| %s | %s | %s | %s MiB | %s | %s |\n' "$label" "$(count ch6_$name)" "$s" \
+			"$(mib "$(median ch6_$name 3)")" "$(median ch6_$name 4)" \
+			"$(ratio "$s" "$(median ch6_sgd 2)")"
+	done
 	cat <<'NOTES'
 
 Runs of the different programs alternate (bptrain, bptrain --threads 1, the baseline build

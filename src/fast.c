@@ -31,8 +31,12 @@ fast_supports(const struct net *net)
 			if (layer->in_blocks != (i == 0 ? NET_INPUT_BLOCKS : 1))
 				return 0;
 			break;
+		case LAYER_BATCHNORM:
+			/* Its statistics sum over the batch: not row-local. */
+			return 0;
 		case LAYER_RELU:
 		case LAYER_SIGMOID:
+		case LAYER_DROPOUT:
 			break;
 		case LAYER_SOFTMAX_XENT:
 			if (i != net->n_layers - 1)
@@ -232,8 +236,8 @@ first_layer_rows_(struct fast *f, const uint8_t *const *images, int r0, int rows
 /* Layers 1.. forward for rows r0..r0+rows-1: everything a row needs is in that row. The
  * loss unit runs only with labels. */
 static void
-forward_rows_(const struct net *net, double *row_loss, const uint8_t *labels, int r0, int rows,
-	      void *scratch)
+forward_rows_(const struct net *net, enum net_mode mode, double *row_loss, const uint8_t *labels,
+	      int r0, int rows, void *scratch)
 {
 	for (int i = 1; i < net->n_layers; i++) {
 		const struct layer *layer = &net->layer[i];
@@ -246,11 +250,20 @@ forward_rows_(const struct net *net, double *row_loss, const uint8_t *labels, in
 			bias_rows_(y, layer->b, rows, out);
 			mm_gemm(y, out, x, in, 1, layer->w, out, 1, rows, out, in, scratch);
 			break;
+		case LAYER_BATCHNORM:
+			abort(); /* fast_supports refuses it */
 		case LAYER_RELU:
 			relu_forward(y, x, len);
 			break;
 		case LAYER_SIGMOID:
 			sigmoid_forward(y, x, len);
+			break;
+		case LAYER_DROPOUT:
+			if (mode == NET_TRAIN)
+				dropout_forward(y, x, rows, out, r0, net_dropout_key(net, i),
+						layer->rate);
+			else
+				memcpy(y, x, len * sizeof *y);
 			break;
 		case LAYER_SOFTMAX_XENT:
 			if (labels)
@@ -280,11 +293,16 @@ backward_rows_(const struct net *net, const uint8_t *labels, int n, int r0, int 
 			memset(dx, 0, len * sizeof *dx);
 			mm_gemm(dx, in, dy, out, 1, layer->w, 1, out, rows, in, out, scratch);
 			break;
+		case LAYER_BATCHNORM:
+			abort(); /* fast_supports refuses it */
 		case LAYER_RELU:
 			relu_backward(dx, dy, x, len);
 			break;
 		case LAYER_SIGMOID:
 			sigmoid_backward(dx, dy, layer->y + (size_t)r0 * in, len);
+			break;
+		case LAYER_DROPOUT:
+			dropout_backward(dx, dy, rows, in, r0, net_dropout_key(net, i), layer->rate);
 			break;
 		case LAYER_SOFTMAX_XENT:
 			softmax_xent_backward_rows(dx, layer->y + (size_t)r0 * in, labels + r0, rows,
@@ -314,7 +332,7 @@ train_rows_task_(void *arg, int task, int thread)
 			y[i] += part[i];
 	}
 	void *scratch = scratch_(f, thread);
-	forward_rows_(net, f->row_loss, pass->labels, r0, rows, scratch);
+	forward_rows_(net, NET_TRAIN, f->row_loss, pass->labels, r0, rows, scratch);
 	backward_rows_(net, pass->labels, pass->n, r0, rows, scratch);
 }
 
@@ -325,7 +343,7 @@ eval_rows_task_(void *arg, int task, int thread)
 	int r0 = task * pass->rows_per_task;
 	int rows = pass->n - r0 < pass->rows_per_task ? pass->n - r0 : pass->rows_per_task;
 	first_layer_rows_(pass->f, pass->images, r0, rows);
-	forward_rows_(pass->f->net, NULL, NULL, r0, rows, scratch_(pass->f, thread));
+	forward_rows_(pass->f->net, NET_EVAL, NULL, NULL, r0, rows, scratch_(pass->f, thread));
 }
 
 void
@@ -387,7 +405,11 @@ grads_task_(void *arg, int task, int thread)
 		affine_backward_weight(layer->dw, dy, net->layer[i - 1].y, n, in, out, k0, k1,
 				       scratch);
 	}
-	update_(job, layer->w + (size_t)k0 * out, (size_t)(k1 - k0) * out);
+	size_t len = (size_t)(k1 - k0) * out;
+	if (net->weight_decay != 0.0f)
+		l2_backward(layer->dw + (size_t)k0 * out, layer->w + (size_t)k0 * out, len,
+			    net->weight_decay);
+	update_(job, layer->w + (size_t)k0 * out, len);
 	/* The layer's first task also does db (an input block may be empty). */
 	if (task != job->tasks_before[a])
 		return;
@@ -427,13 +449,17 @@ fast_step(struct fast *f, const uint8_t *const *images, const uint8_t *labels, i
 	  const struct optim *opt)
 {
 	struct pass_ pass = {f, images, labels, n, row_block_(f, n)};
+	float penalty = (float)net_penalty(f->net);
+	f->net->step++; /* as net_forward counts it: new dropout masks */
 	run_(f, first_layer_task_, &pass, NET_INPUT_BLOCKS);
 	run_(f, train_rows_task_, &pass, (n + pass.rows_per_task - 1) / pass.rows_per_task);
 	grads_(f, &pass, opt);
 	f->net->mode = NET_TRAIN;
-	/* The mean loss, summed in row order whatever the blocks were. */
+	/* The mean loss, summed in row order whatever the blocks were; the penalty as the
+	 * reference adds it. The penalty is of the weights the step started from, which the
+	 * fused update has changed by now, so it was taken before. */
 	double loss = 0.0;
 	for (int i = 0; i < n; i++)
 		loss += f->row_loss[i];
-	return (float)(loss / n);
+	return (float)(loss / n) + penalty;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "net.h"
+#include "optim.h"
 
 /* Output formats for stdout (--format) and the --log file. */
 enum format { FORMAT_TEXT, FORMAT_CSV, FORMAT_JSON };
@@ -20,6 +21,12 @@ struct config {
 	int iters;
 	int batch;
 	float init_std;
+	enum weight_init init;   /* std (uses init_std), xavier or he */
+	enum optim_kind optimizer;
+	float momentum, alpha, beta1, beta2, eps; /* the optimizers' constants (src/optim.h) */
+	float weight_decay;      /* λ of the L2 penalty on the weights */
+	float dropout;           /* the rate of dropout after each hidden activation, or 0 */
+	int batchnorm;           /* batch normalization after each hidden affine layer */
 	uint64_t seed;
 	int threads; /* worker threads including the main one; results do not depend on it */
 	const char *data_dir;

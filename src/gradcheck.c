@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "layers.h"
 #include "rng.h"
 #include "util.h"
 
@@ -29,6 +30,9 @@ struct shadow_ {
 	double *yt[NET_MAX_LAYERS];  /* (n, out) */
 	double *fwd[NET_MAX_LAYERS]; /* (n, out) */
 	double *mag[NET_MAX_LAYERS]; /* (n, in) */
+	/* Batch normalization in the unperturbed pass: xn (n, out), std (out), and a bound on
+	 * xn's float32 error per column (out), in units of float32's precision. */
+	double *bn_xn[NET_MAX_LAYERS], *bn_std[NET_MAX_LAYERS], *bn_err[NET_MAX_LAYERS];
 	void *memory;
 };
 
@@ -100,6 +104,51 @@ activation_d_(enum layer_kind kind, double *y, const double *in, int n, int cols
 		}
 }
 
+/* Dropout unit m on columns c0..c1-1, with the mask of the step that backprop took: the
+ * check is of that step's gradient, so its masks are part of the function checked. */
+static void
+dropout_d_(const struct shadow_ *s, int m, double *y, const double *in, int c0, int c1)
+{
+	const struct layer *layer = &s->net->layer[m];
+	uint64_t key = net_dropout_key(s->net, m);
+	double scale = 1.0f / (1.0f - layer->rate); /* the float32 scale, exactly */
+	for (int r = 0; r < s->n; r++)
+		for (int j = c0; j < c1; j++) {
+			size_t e = (size_t)r * layer->out + j;
+			y[e] = dropout_keeps(key, layer->rate, e) ? in[e] * scale : 0.0;
+		}
+}
+
+/* Batch normalization unit m on columns c0..c1-1 with the batch's statistics (the check is of
+ * a training step); xn and std (if not NULL) receive the normalized input and the column's
+ * std. */
+static void
+batchnorm_d_(const struct shadow_ *s, int m, double *y, const double *in, int c0, int c1,
+	     double *xn, double *std)
+{
+	const struct layer *layer = &s->net->layer[m];
+	int n = s->n, d = layer->out;
+	const double *gamma = param_(s, layer->w), *beta = param_(s, layer->b);
+	for (int j = c0; j < c1; j++) {
+		double mean = 0.0, var = 0.0;
+		for (int r = 0; r < n; r++)
+			mean += in[(size_t)r * d + j];
+		mean /= n;
+		for (int r = 0; r < n; r++)
+			var += (in[(size_t)r * d + j] - mean) * (in[(size_t)r * d + j] - mean);
+		double sd = sqrt(var / n + (double)BATCHNORM_EPS);
+		for (int r = 0; r < n; r++) {
+			size_t e = (size_t)r * d + j;
+			double z = (in[e] - mean) / sd;
+			y[e] = gamma[j] * z + beta[j];
+			if (xn)
+				xn[e] = z;
+		}
+		if (std)
+			std[j] = sd;
+	}
+}
+
 /* The loss of a pass into s->yt from layer `from` on, the layers before it as in s->y. With
  * col >= 0, only that column of layer from's output can have changed (a parameter feeding
  * it was perturbed): it alone is recomputed, and so on through elementwise units until the
@@ -124,6 +173,9 @@ run_from_(struct shadow_ *s, int from, int col, int *kink)
 			affine_d_(s->yt[m], in, param_(s, layer->w), param_(s, layer->b), n, layer->in,
 				  out, c0, c1);
 			break;
+		case LAYER_BATCHNORM:
+			batchnorm_d_(s, m, s->yt[m], in, c0, c1, NULL, NULL);
+			break;
 		case LAYER_RELU:
 			if (kink)
 				*kink |= crossed_kink_(in, net->layer[m - 1].y, n, out, c0, c1);
@@ -131,6 +183,9 @@ run_from_(struct shadow_ *s, int from, int col, int *kink)
 			break;
 		case LAYER_SIGMOID:
 			activation_d_(layer->kind, s->yt[m], in, n, out, c0, c1);
+			break;
+		case LAYER_DROPOUT:
+			dropout_d_(s, m, s->yt[m], in, c0, c1);
 			break;
 		case LAYER_SOFTMAX_XENT:
 			return softmax_xent_d_(s->yt[m], in, s->labels, n, out);
@@ -146,6 +201,44 @@ run_from_(struct shadow_ *s, int from, int col, int *kink)
  * Forward, fwd bounds each output's error: an affine output by |b| + Σ fwd(x)·|w| (the input
  * image itself is exact up to its own rounding, |x|), ReLU passes it or blocks it, sigmoid
  * scales it by y(1 - y) and adds its own rounding of y. */
+/* An affine output's bound: its own sum's rounding, |b| + Σ |x|·|w| (no better in the worst
+ * case), plus the errors its inputs carry beyond their own size (fwd - |x|), which are
+ * independent of one another and so add up as a root sum of squares, not one by one. */
+static double
+affine_bound_(const struct shadow_ *s, const struct layer *layer, const double *fx,
+	      const double *x, int r, int j)
+{
+	int in = layer->in, out = layer->out;
+	const double *w = param_(s, layer->w);
+	double own = fabs(param_(s, layer->b)[j]), carried = 0.0;
+	for (int k = 0; k < in; k++) {
+		double size = fabs(x[(size_t)r * in + k]), wk = fabs(w[(size_t)k * out + j]);
+		double err = fmax(fx[(size_t)r * in + k] - size, 0.0) * wk;
+		own += size * wk;
+		carried += err * err;
+	}
+	return own + sqrt(carried);
+}
+
+/* Batch normalization unit m's xn and std in the unperturbed pass, and xn's error bound per
+ * column: its input errs by up to max fwd, which moves xn by that over std, through the
+ * mean and the variance as well. */
+static void
+batchnorm_errors_(struct shadow_ *s, int m)
+{
+	const struct layer *layer = &s->net->layer[m];
+	int n = s->n, d = layer->out;
+	batchnorm_d_(s, m, s->yt[m], s->y[m - 1], 0, d, s->bn_xn[m], s->bn_std[m]);
+	for (int j = 0; j < d; j++) {
+		double worst = 0.0, largest = 0.0;
+		for (int r = 0; r < n; r++) {
+			worst = fmax(worst, s->fwd[m - 1][(size_t)r * d + j]);
+			largest = fmax(largest, fabs(s->bn_xn[m][(size_t)r * d + j]));
+		}
+		s->bn_err[m][j] = 2.0 * worst / s->bn_std[m][j] * (1.0 + largest) + largest;
+	}
+}
+
 static void
 forward_magnitudes_(struct shadow_ *s)
 {
@@ -153,24 +246,31 @@ forward_magnitudes_(struct shadow_ *s)
 	int n = s->n;
 	for (int m = 0; m < net->n_layers; m++) {
 		const struct layer *layer = &net->layer[m];
-		int in = layer->in, out = layer->out;
+		int out = layer->out;
 		const double *fx = m > 0 ? s->fwd[m - 1] : s->x, *x = m > 0 ? s->y[m - 1] : s->x;
+		if (layer->kind == LAYER_BATCHNORM)
+			batchnorm_errors_(s, m);
 		for (int r = 0; r < n; r++)
 			for (int j = 0; j < out; j++) {
 				size_t e = (size_t)r * out + j;
 				double bound = 0.0, y = s->y[m][e];
 				switch (layer->kind) {
 				case LAYER_AFFINE:
-					bound = fabs(param_(s, layer->b)[j]);
-					for (int k = 0; k < in; k++)
-						bound += fabs(fx[(size_t)r * in + k]) *
-							 fabs(param_(s, layer->w)[(size_t)k * out + j]);
+					bound = affine_bound_(s, layer, fx, x, r, j);
 					break;
 				case LAYER_RELU:
 					bound = x[e] > 0.0 ? fx[e] : 0.0;
 					break;
 				case LAYER_SIGMOID:
 					bound = y * (1.0 - y) * fx[e] + y;
+					break;
+				case LAYER_DROPOUT:
+					bound = y != 0.0 ? fx[e] / (1.0 - layer->rate) + fabs(y) : 0.0;
+					break;
+				case LAYER_BATCHNORM:
+					bound = fabs(param_(s, layer->w)[j]) *
+							(fabs(s->bn_xn[m][e]) + s->bn_err[m][j]) +
+						fabs(param_(s, layer->b)[j]);
 					break;
 				case LAYER_SOFTMAX_XENT:
 					bound = y;
@@ -185,6 +285,25 @@ forward_magnitudes_(struct shadow_ *s)
  * with p and 1, and with p's error from the logits', at most p(1 - p)·2·max fwd (nothing
  * where the softmax is saturated); ReLU passes or blocks;
  * sigmoid's dy·y(1 - y) errs with dy and with y; an affine layer's dy·wᵀ by Σ mag(dy)·|w|. */
+/* Batch normalization's dx_rk = γ/std·(dy - mean(dy) - xn·mean(xn·dy)) errs with each of
+ * those terms, and with xn's own error (bn_err) through the last. */
+static double
+batchnorm_magnitude_(const struct shadow_ *s, int m, int r, int k)
+{
+	const struct layer *layer = &s->net->layer[m];
+	int n = s->n, d = layer->out;
+	const double *mag_dy = s->mag[m + 1], *xn = s->bn_xn[m];
+	double sum = 0.0, sum_xn = 0.0;
+	for (int q = 0; q < n; q++) {
+		sum += mag_dy[(size_t)q * d + k];
+		sum_xn += fabs(xn[(size_t)q * d + k]) * mag_dy[(size_t)q * d + k];
+	}
+	double scale = fabs(param_(s, layer->w)[k]) / s->bn_std[m][k];
+	double terms = mag_dy[(size_t)r * d + k] + sum / n + fabs(xn[(size_t)r * d + k]) * sum_xn / n;
+	/* xn's error enters through the last term only: δxn·mean(xn·dy) + xn·mean(δxn·dy). */
+	return scale * (terms + s->bn_err[m][k] * (sum + sum_xn) / n);
+}
+
 static double
 input_magnitude_(const struct shadow_ *s, int m, int r, int k)
 {
@@ -204,6 +323,13 @@ input_magnitude_(const struct shadow_ *s, int m, int r, int k)
 		break;
 	case LAYER_SIGMOID:
 		bound = mag_dy[e] * (s->y[m][e] * (1.0 - s->y[m][e]) + s->fwd[m][e]);
+		break;
+	case LAYER_DROPOUT:
+		if (dropout_keeps(net_dropout_key(s->net, m), layer->rate, e))
+			bound = mag_dy[e] / (1.0 - layer->rate);
+		break;
+	case LAYER_BATCHNORM:
+		bound = batchnorm_magnitude_(s, m, r, k);
 		break;
 	case LAYER_SOFTMAX_XENT:
 		for (int j = 0; j < in; j++)
@@ -236,7 +362,8 @@ shadow_init_(struct shadow_ *s, const struct net *net, const float *x, const uin
 	s->n = n;
 	size_t total = net->n_params + (size_t)n * net->dims[0];
 	for (int m = 0; m < net->n_layers; m++)
-		total += 3 * (size_t)n * net->layer[m].out + (size_t)n * net->layer[m].in;
+		total += 4 * (size_t)n * net->layer[m].out + (size_t)n * net->layer[m].in +
+			 2 * (size_t)net->layer[m].out;
 	double *p = xmalloc(total * sizeof *p);
 	s->memory = p;
 	s->param = p, p += net->n_params;
@@ -249,6 +376,9 @@ shadow_init_(struct shadow_ *s, const struct net *net, const float *x, const uin
 		s->y[m] = p, p += (size_t)n * net->layer[m].out;
 		s->yt[m] = p, p += (size_t)n * net->layer[m].out;
 		s->fwd[m] = p, p += (size_t)n * net->layer[m].out;
+		s->bn_xn[m] = p, p += (size_t)n * net->layer[m].out;
+		s->bn_std[m] = p, p += net->layer[m].out;
+		s->bn_err[m] = p, p += net->layer[m].out;
 		s->mag[m] = p, p += (size_t)n * net->layer[m].in;
 	}
 }
@@ -267,15 +397,34 @@ shadow_forward_(struct shadow_ *s)
  * points into s->param. The step actually taken ((θ+h) - (θ-h), exact in double) is the
  * divisor, not 2h. */
 static double
-numeric_(struct shadow_ *s, double *theta, int i, int col, int *kink)
+numeric_(struct shadow_ *s, double *theta, int i, int col, double decay, int *kink)
 {
 	double orig = *theta, up = orig + GRADCHECK_STEP, down = orig - GRADCHECK_STEP;
 	*theta = up;
-	double loss_up = run_from_(s, i, col, kink);
+	/* A weight's share of the weight decay penalty ½λ Σ w² changes with it; the rest of
+	 * the penalty is the same in both passes and cancels. */
+	double loss_up = run_from_(s, i, col, kink) + 0.5 * decay * up * up;
 	*theta = down;
-	double loss_down = run_from_(s, i, col, kink);
+	double loss_down = run_from_(s, i, col, kink) + 0.5 * decay * down * down;
 	*theta = orig;
 	return (loss_up - loss_down) / (up - down);
+}
+
+/* The penalty ½λ Σ W² of the double copy of the weights. */
+static double
+penalty_d_(const struct shadow_ *s)
+{
+	const struct net *net = s->net;
+	double sum = 0.0;
+	for (int i = 0; i < net->n_layers; i++) {
+		const struct layer *layer = &net->layer[i];
+		if (layer->kind != LAYER_AFFINE)
+			continue;
+		const double *w = param_(s, layer->w);
+		for (size_t e = 0; e < (size_t)layer->in * layer->out; e++)
+			sum += w[e] * w[e];
+	}
+	return 0.5 * net->weight_decay * sum;
 }
 
 /* Multiply-adds of one numerical derivative (two trial passes) for a parameter of layer i. */
@@ -350,22 +499,32 @@ tensor_stats_(struct gradcheck_tensor *t, const struct element_ *el, size_t k, d
 	t->weak = t->pass && (used == 0 || GRADCHECK_REL_TOL * scale < noise);
 }
 
-/* The float32 floor of each element of tensor `bias` (0: W, 1: b) of affine layer i. */
+/* The float32 floor of element e of the first (W, γ) or second (b, β) parameter tensor of
+ * layer i. */
 static double
-floor_(const struct shadow_ *s, int i, int bias, size_t e)
+floor_(const struct shadow_ *s, int i, int second, size_t e)
 {
 	const struct layer *layer = &s->net->layer[i];
 	int out = layer->out, in = layer->in, j = (int)(e % (size_t)out), k = (int)(e / out);
-	/* dw = xᵀ·dy errs with dy and with x. */
 	const double *mag_dy = s->mag[i + 1], *fx = i > 0 ? s->fwd[i - 1] : s->x;
 	double bound = 0.0;
-	for (int r = 0; r < s->n; r++)
-		bound += mag_dy[(size_t)r * out + j] * (bias ? 1.0 : 2.0 * fabs(fx[(size_t)r * in + k]));
+	for (int r = 0; r < s->n; r++) {
+		double dy = mag_dy[(size_t)r * out + j];
+		if (second) /* db, dβ: Σ dy */
+			bound += dy;
+		else if (layer->kind == LAYER_AFFINE) /* dW = xᵀ·dy errs with dy and with x */
+			bound += dy * 2.0 * fabs(fx[(size_t)r * in + k]);
+		else /* dγ = Σ xn·dy, xn erring with the input */
+			bound += dy * (fabs(s->bn_xn[i][(size_t)r * out + j]) + s->bn_err[i][j]);
+	}
+	/* Weight decay adds λ·w to a weight's gradient. */
+	if (!second && layer->kind == LAYER_AFFINE)
+		bound += s->net->weight_decay * fabs(param_(s, layer->w)[e]);
 	return GRADCHECK_F32_MARGIN * FLT_EPSILON * bound;
 }
 
-/* Check `count` elements of tensor t: the weights or the biases of the affine layer at list
- * index i. */
+/* Check `count` elements of tensor t: the first (W, γ) or second (b, β) parameter tensor of
+ * the layer at list index i. */
 static void
 check_tensor_(struct shadow_ *s, struct gradcheck_tensor *t, int i, int is_bias, size_t count,
 	      struct rng *rng, double noise)
@@ -385,7 +544,8 @@ check_tensor_(struct shadow_ *s, struct gradcheck_tensor *t, int i, int is_bias,
 		size_t e = idx[c];
 		el[c].kink = 0;
 		el[c].ana = grad[e];
-		el[c].num = numeric_(s, param + e, i, (int)(e % (size_t)out), &el[c].kink);
+		double decay = is_bias || layer->kind != LAYER_AFFINE ? 0.0 : s->net->weight_decay;
+		el[c].num = numeric_(s, param + e, i, (int)(e % (size_t)out), decay, &el[c].kink);
 		el[c].floor = floor_(s, i, is_bias, e) + noise;
 	}
 	tensor_stats_(t, el, count, noise);
@@ -402,14 +562,18 @@ plan_(struct gradcheck_report *rep, const struct net *net, int n, const struct g
 {
 	double total = 0.0;
 	int t = 0;
+	int a = 0; /* the affine layers so far: W1 b1 gamma1 beta1 W2 ..., as the book names them */
 	for (int i = 0; i < net->n_layers; i++) {
 		const struct layer *layer = &net->layer[i];
-		if (layer->kind != LAYER_AFFINE)
+		if (!layer->w)
 			continue;
+		int affine = layer->kind == LAYER_AFFINE;
+		a += affine;
+		static const char *const names[2][2] = {{"gamma", "beta"}, {"W", "b"}};
 		for (int is_bias = 0; is_bias <= 1; is_bias++, t++) {
 			struct gradcheck_tensor *ten = &rep->tensor[t];
-			snprintf(ten->name, sizeof ten->name, "%c%d", is_bias ? 'b' : 'W', t / 2 + 1);
-			ten->rows = is_bias ? 1 : layer->in;
+			snprintf(ten->name, sizeof ten->name, "%s%d", names[affine][is_bias], a);
+			ten->rows = is_bias || !affine ? 1 : layer->in;
 			ten->cols = layer->out;
 			ten->size = (size_t)ten->rows * ten->cols;
 			count[t] = ten->size;
@@ -440,7 +604,7 @@ gradcheck_compare(struct gradcheck_report *rep, const struct net *net, const flo
 	memset(rep, 0, sizeof *rep);
 	struct shadow_ s;
 	shadow_init_(&s, net, x, labels, n);
-	rep->loss64 = shadow_forward_(&s);
+	rep->loss64 = shadow_forward_(&s) + penalty_d_(&s);
 	magnitudes_(&s);
 	rep->noise_floor = GRADCHECK_NOISE_MARGIN * DBL_EPSILON * fmax(fabs(rep->loss64), 1.0) /
 			   GRADCHECK_STEP;
@@ -486,7 +650,7 @@ gradcheck_print(FILE *out, const struct gradcheck_report *rep)
 	for (int t = 0; t < rep->n_tensors; t++) {
 		const struct gradcheck_tensor *ten = &rep->tensor[t];
 		char shape[32];
-		if (ten->name[0] == 'b')
+		if (ten->rows == 1)
 			snprintf(shape, sizeof shape, "%d", ten->cols);
 		else
 			snprintf(shape, sizeof shape, "%dx%d", ten->rows, ten->cols);

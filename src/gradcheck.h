@@ -42,12 +42,12 @@
 #define GRADCHECK_BUDGET 2e9
 #define GRADCHECK_MIN_SAMPLE 200
 
-/* Two tensors (W and b) per affine layer. */
-#define GRADCHECK_MAX_TENSORS (2 * NET_MAX_AFFINE)
+/* Two tensors (W and b) per affine layer, two (γ and β) per batch normalization. */
+#define GRADCHECK_MAX_TENSORS (4 * NET_MAX_AFFINE)
 
 struct gradcheck_tensor {
-	char name[16];        /* "W1", "b1", "W2", ...: numbered from 1 as in the book */
-	int rows, cols;       /* (in, out) for W; (1, out) for b */
+	char name[16];        /* "W1", "b1", "gamma1", "beta1", "W2", ...: as the book names them */
+	int rows, cols;       /* (in, out) for W; (1, out) for b, gamma and beta */
 	size_t size;          /* rows * cols */
 	size_t checked;       /* elements compared */
 	size_t kinks;         /* of those, left out because ±h crossed a ReLU kink */

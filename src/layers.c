@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "gemm.h"
+#include "rng.h"
 
 int
 affine_block_start(int in, int blocks, int j)
@@ -153,5 +154,115 @@ softmax_xent_backward_rows(float *dlogits, const float *probs, const uint8_t *la
 		for (int j = 0; j < k; j++)
 			d[j] = p[j] * scale;
 		d[labels[i]] -= scale;
+	}
+}
+
+double
+l2_forward(const float *w, size_t len, float lambda)
+{
+	double sum = 0.0;
+	for (size_t i = 0; i < len; i++)
+		sum += (double)w[i] * w[i];
+	return 0.5 * lambda * sum;
+}
+
+void
+l2_backward(float *dw, const float *w, size_t len, float lambda)
+{
+	for (size_t i = 0; i < len; i++)
+		dw[i] += lambda * w[i];
+}
+
+int
+dropout_keeps(uint64_t key, float p, uint64_t e)
+{
+	/* The top 24 bits against p's share of 2^24: an integer comparison, exact. */
+	uint32_t threshold = (uint32_t)((double)p * 16777216.0);
+	return (uint32_t)(rng_hash(key, e) >> 40) >= threshold;
+}
+
+void
+dropout_forward(float *y, const float *x, int rows, int cols, int row0, uint64_t key, float p)
+{
+	float scale = 1.0f / (1.0f - p);
+	for (int r = 0; r < rows; r++)
+		for (int j = 0; j < cols; j++) {
+			size_t e = (size_t)r * cols + j;
+			uint64_t unit = (uint64_t)(row0 + r) * cols + j;
+			y[e] = dropout_keeps(key, p, unit) ? x[e] * scale : 0.0f;
+		}
+}
+
+void
+dropout_backward(float *dx, const float *dy, int rows, int cols, int row0, uint64_t key,
+		 float p)
+{
+	/* The forward pass's mask, drawn again: cheaper than keeping it. */
+	dropout_forward(dx, dy, rows, cols, row0, key, p);
+}
+
+void
+batchnorm_forward(float *y, float *xn, float *std, float *mean, float *var, const float *x,
+		  const float *gamma, const float *beta, int n, int d)
+{
+	for (int j = 0; j < d; j++) {
+		double sum = 0.0, sq = 0.0;
+		for (int r = 0; r < n; r++)
+			sum += x[(size_t)r * d + j];
+		mean[j] = (float)(sum / n);
+		for (int r = 0; r < n; r++) {
+			double c = x[(size_t)r * d + j] - mean[j];
+			sq += c * c;
+		}
+		var[j] = (float)(sq / n);
+		std[j] = sqrtf(var[j] + BATCHNORM_EPS);
+		for (int r = 0; r < n; r++) {
+			size_t e = (size_t)r * d + j;
+			xn[e] = (x[e] - mean[j]) / std[j];
+			y[e] = gamma[j] * xn[e] + beta[j];
+		}
+	}
+}
+
+void
+batchnorm_forward_eval(float *y, const float *x, const float *gamma, const float *beta,
+		       const float *mean, const float *var, int n, int d)
+{
+	for (int j = 0; j < d; j++) {
+		float std = sqrtf(var[j] + BATCHNORM_EPS);
+		for (int r = 0; r < n; r++) {
+			size_t e = (size_t)r * d + j;
+			y[e] = gamma[j] * ((x[e] - mean[j]) / std) + beta[j];
+		}
+	}
+}
+
+void
+batchnorm_backward(float *dx, float *dgamma, float *dbeta, const float *dy, const float *xn,
+		   const float *std, const float *gamma, int n, int d)
+{
+	/* With dxn = γ·dy: dstd = -Σ dxn·xc / std², dvar = dstd / (2·std), and dx = dxc - the
+	 * column mean of dxc, where dxc = dxn / std + (2/n)·xc·dvar; here xc = xn·std, which
+	 * folds to dx = (dxn - xn·Σ(dxn·xn)/n) / std - mean of that. */
+	for (int j = 0; j < d; j++) {
+		double sum_dy = 0.0, sum_xn_dy = 0.0;
+		for (int r = 0; r < n; r++) {
+			size_t e = (size_t)r * d + j;
+			sum_dy += dy[e];
+			sum_xn_dy += (double)xn[e] * dy[e];
+		}
+		dbeta[j] = (float)sum_dy;
+		dgamma[j] = (float)sum_xn_dy;
+		double sum_dxn_xn = gamma[j] * sum_xn_dy;
+		double sum_dxc = 0.0;
+		for (int r = 0; r < n; r++) {
+			size_t e = (size_t)r * d + j;
+			double dxc = ((double)gamma[j] * dy[e] - xn[e] * sum_dxn_xn / n) / std[j];
+			dx[e] = (float)dxc;
+			sum_dxc += dxc;
+		}
+		float mean_dxc = (float)(sum_dxc / n);
+		for (int r = 0; r < n; r++)
+			dx[(size_t)r * d + j] -= mean_dxc;
 	}
 }

@@ -61,4 +61,35 @@ void softmax_xent_backward(float *dlogits, const float *probs, const uint8_t *la
 void softmax_xent_backward_rows(float *dlogits, const float *probs, const uint8_t *labels,
 				int rows, int k, int n);
 
+/* Batch normalization (the book's BatchNormalization), column by column over the n rows of
+ * x(n,d): xn = (x - mean) / std with the batch's mean and std = √(var + BATCHNORM_EPS), and
+ * y = γ·xn + β. Saves xn(n,d) and std(d) for backward and returns the batch's mean(d) and
+ * var(d) for the running averages. Sums are taken in double, in row order. */
+#define BATCHNORM_EPS 1e-6f
+void batchnorm_forward(float *y, float *xn, float *std, float *mean, float *var, const float *x,
+		       const float *gamma, const float *beta, int n, int d);
+/* Evaluation: the same with the running mean and var instead of the batch's. */
+void batchnorm_forward_eval(float *y, const float *x, const float *gamma, const float *beta,
+			    const float *mean, const float *var, int n, int d);
+/* dx(n,d), dgamma(d) = Σ xn·dy, dbeta(d) = Σ dy, through the book's computational graph. */
+void batchnorm_backward(float *dx, float *dgamma, float *dbeta, const float *dy, const float *xn,
+			const float *std, const float *gamma, int n, int d);
+
+/* Inverted dropout over rows row0.. of a batch, `cols` units each: a unit is kept, and
+ * scaled by 1 / (1 - p), unless rng_hash(key, row * cols + unit) falls in the lowest fraction
+ * p of its range; dropped units are 0. The mask depends on nothing but the key and the unit's
+ * place in the batch. */
+void dropout_forward(float *y, const float *x, int rows, int cols, int row0, uint64_t key,
+		     float p);
+/* dx = dy through the same mask and scale. */
+void dropout_backward(float *dx, const float *dy, int rows, int cols, int row0, uint64_t key,
+		      float p);
+/* Whether dropout with key and p keeps element e (row * cols + unit) of the batch. */
+int dropout_keeps(uint64_t key, float p, uint64_t e);
+
+/* The L2 penalty of weight decay over len weights: ½λ Σ w², summed in order in double. */
+double l2_forward(const float *w, size_t len, float lambda);
+/* Its gradient, added to the loss's: dw += λ·w. */
+void l2_backward(float *dw, const float *w, size_t len, float lambda);
+
 #endif

@@ -97,6 +97,14 @@ fail:
 	return -1;
 }
 
+static struct net_options
+net_options_(const struct config *cfg)
+{
+	return (struct net_options){.init = cfg->init, .init_std = cfg->init_std,
+				    .weight_decay = cfg->weight_decay, .dropout = cfg->dropout,
+				    .batchnorm = cfg->batchnorm, .seed = cfg->seed};
+}
+
 static void
 print_dims_(FILE *out, const struct net *net)
 {
@@ -119,10 +127,12 @@ print_gradcheck_(const struct config *cfg, const struct net *net,
 	       GRADCHECK_F32_MARGIN, rep->noise_floor);
 	gradcheck_print(stdout, rep);
 	printf("gradcheck=%s params=%d checked=%zu kinks=%zu weak=%d max_rel_err=%.3e "
-	       "max_score=%.3f batch=%d activation=%s seconds=%.3f total_s=%.3f\n",
+	       "max_score=%.3f batch=%d activation=%s init=%s weight_decay=%g dropout=%g "
+	       "batchnorm=%d seconds=%.3f total_s=%.3f\n",
 	       pass ? "pass" : "fail", rep->n_tensors, rep->checked, rep->kinks, rep->n_weak,
 	       rep->max_rel_err, rep->max_score, cfg->batch, activation_name(cfg->activation),
-	       seconds, now_sec() - start);
+	       init_name(cfg->init), (double)cfg->weight_decay, (double)cfg->dropout,
+	       cfg->batchnorm, seconds, now_sec() - start);
 }
 
 /* --gradcheck: the net exactly as training would build it, the gradients a training step
@@ -139,8 +149,8 @@ gradcheck_(const struct config *cfg, const struct dataset *train, const int *dim
 	struct rng rng;
 	rng_seed(&rng, cfg->seed);
 	struct net net;
-	if (net_init(&net, dims, cfg->n_hidden + 1, cfg->activation, cfg->batch, cfg->init_std,
-		     &rng) != 0)
+	struct net_options opts = net_options_(cfg);
+	if (net_init(&net, dims, cfg->n_hidden + 1, cfg->activation, cfg->batch, &opts, &rng) != 0)
 		return EXIT_RUNTIME;
 	struct trainer t;
 	trainer_init(&t, &net, NULL);
@@ -150,9 +160,10 @@ gradcheck_(const struct config *cfg, const struct dataset *train, const int *dim
 
 	printf("bptrain %s gradcheck: net ", BPTRAIN_VERSION);
 	print_dims_(stdout, &net);
-	printf(" %s, %zu parameters, init-std %g, seed %llu; the %s path\n",
-	       activation_name(cfg->activation), net.n_params, (double)cfg->init_std,
-	       (unsigned long long)cfg->seed, t.use_fast ? "fast" : "reference");
+	printf(" %s, %zu parameters, init %s (W1 std %g), seed %llu; the %s path\n",
+	       activation_name(cfg->activation), net.n_params, init_name(cfg->init),
+	       init_std_of(cfg->init, cfg->init_std, dims[0]), (unsigned long long)cfg->seed,
+	       t.use_fast ? "fast" : "reference");
 	double check_start = now_sec();
 	struct gradcheck_options opt = {.all = cfg->gradcheck == 2, .seed = cfg->seed};
 	struct gradcheck_report rep;
@@ -180,8 +191,12 @@ static int
 run_(const struct config *cfg, struct trainer *t, const struct dataset *train,
      const struct dataset *test, struct rng *rng, struct report *rep)
 {
-	struct train_options opt = {.iters = cfg->iters, .batch = cfg->batch,
-				    .optim = {.kind = OPTIM_SGD, .lr = cfg->lr},
+	struct optim_config oc = {.kind = cfg->optimizer, .lr = cfg->lr, .momentum = cfg->momentum,
+				  .alpha = cfg->alpha, .beta1 = cfg->beta1, .beta2 = cfg->beta2,
+				  .eps = cfg->eps};
+	struct optim optim;
+	optim_init(&optim, &oc, t->net->n_params);
+	struct train_options opt = {.iters = cfg->iters, .batch = cfg->batch, .optim = &optim,
 				    .stop = &stop_signal_};
 	struct train_result result;
 	/* Only now: before this, being killed outright loses nothing worth reporting. */
@@ -201,6 +216,7 @@ run_(const struct config *cfg, struct trainer *t, const struct dataset *train,
 				   .train_s = result.train_s, .status = status_names[trained]};
 	if (report_finish(rep, &fin) != 0 && status == EXIT_OK)
 		status = EXIT_RUNTIME;
+	optim_free(&optim);
 	return status;
 }
 
@@ -218,8 +234,8 @@ train_(const struct config *cfg, const struct dataset *train, const struct datas
 		return EXIT_RUNTIME;
 	struct net net;
 	int max_batch = cfg->batch > EVAL_CHUNK ? cfg->batch : EVAL_CHUNK;
-	if (net_init(&net, dims, cfg->n_hidden + 1, cfg->activation, max_batch, cfg->init_std,
-		     &rng) != 0) {
+	struct net_options opts = net_options_(cfg);
+	if (net_init(&net, dims, cfg->n_hidden + 1, cfg->activation, max_batch, &opts, &rng) != 0) {
 		pool_free(pool);
 		return EXIT_RUNTIME;
 	}

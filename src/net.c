@@ -2,6 +2,7 @@
  * the reference forward and backward passes over that list. */
 #include "net.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,10 +21,10 @@ activation_name(enum activation activation)
 	return "?";
 }
 
-/* The list for dims: an affine layer for each pair of sizes, the activation after each
- * hidden one, and the loss. Only kinds and sizes; memory comes later. */
+/* The list for dims: an affine layer for each pair of sizes, batch normalization, the
+ * activation and dropout after each hidden one (as asked), and the loss. Only kinds and sizes; memory comes later. */
 static void
-build_list_(struct net *net)
+build_list_(struct net *net, float dropout, int batchnorm)
 {
 	int n = 0, last = net->n_affine - 1;
 	for (int a = 0; a <= last; a++) {
@@ -31,12 +32,36 @@ build_list_(struct net *net)
 		net->layer[n++] = (struct layer){.kind = LAYER_AFFINE, .in = in, .out = out,
 						 .in_blocks = a == 0 ? NET_INPUT_BLOCKS : 1};
 		enum layer_kind act = net->activation == ACT_SIGMOID ? LAYER_SIGMOID : LAYER_RELU;
-		if (a < last)
-			net->layer[n++] = (struct layer){.kind = act, .in = out, .out = out};
+		if (a == last)
+			continue;
+		if (batchnorm)
+			net->layer[n++] = (struct layer){.kind = LAYER_BATCHNORM, .in = out, .out = out};
+		net->layer[n++] = (struct layer){.kind = act, .in = out, .out = out};
+		if (dropout > 0.0f)
+			net->layer[n++] = (struct layer){.kind = LAYER_DROPOUT, .in = out, .out = out,
+							 .rate = dropout};
 	}
 	int classes = net->dims[last + 1];
 	net->layer[n++] = (struct layer){.kind = LAYER_SOFTMAX_XENT, .in = classes, .out = classes};
 	net->n_layers = n;
+}
+
+/* The parameters of a layer: W and b of an affine layer, γ and β of batch normalization. */
+static size_t
+layer_params_(const struct layer *layer)
+{
+	switch (layer->kind) {
+	case LAYER_AFFINE:
+		return (size_t)layer->in * layer->out + layer->out;
+	case LAYER_BATCHNORM:
+		return 2 * (size_t)layer->out;
+	case LAYER_RELU:
+	case LAYER_SIGMOID:
+	case LAYER_DROPOUT:
+	case LAYER_SOFTMAX_XENT:
+		return 0;
+	}
+	return 0;
 }
 
 /* The next `floats` of the one allocation at *p, which then moves on to the next aligned
@@ -65,8 +90,9 @@ carve_(struct net *net, float *p)
 	float *param = net->params, *grad = net->grads;
 	for (int i = 0; i < net->n_layers; i++) {
 		struct layer *layer = &net->layer[i];
-		if (layer->kind == LAYER_AFFINE && param) {
-			size_t wsize = (size_t)layer->in * layer->out;
+		size_t count = layer_params_(layer);
+		if (count > 0 && param) {
+			size_t wsize = count - (size_t)layer->out;
 			layer->w = param, layer->dw = grad;
 			param += wsize, grad += wsize;
 			layer->b = param, layer->db = grad;
@@ -74,48 +100,102 @@ carve_(struct net *net, float *p)
 		}
 		if (layer->kind == LAYER_AFFINE && layer->in_blocks > 1)
 			layer->part = take_(&p, &total, rows * layer->out);
+		if (layer->kind == LAYER_BATCHNORM) {
+			layer->xn = take_(&p, &total, rows * layer->out);
+			layer->std = take_(&p, &total, layer->out);
+			layer->mean = take_(&p, &total, layer->out);
+			layer->var = take_(&p, &total, layer->out);
+			layer->run_mean = take_(&p, &total, layer->out);
+			layer->run_var = take_(&p, &total, layer->out);
+		}
 		layer->y = take_(&p, &total, rows * layer->out);
 		layer->dx = i > 0 ? take_(&p, &total, rows * layer->in) : NULL;
 	}
 	return total;
 }
 
+const char *
+init_name(enum weight_init init)
+{
+	switch (init) {
+	case INIT_STD:
+		return "std";
+	case INIT_XAVIER:
+		return "xavier";
+	case INIT_HE:
+		return "he";
+	}
+	return "?";
+}
+
+double
+init_std_of(enum weight_init init, float init_std, int n_in)
+{
+	switch (init) {
+	case INIT_STD:
+		return init_std;
+	case INIT_XAVIER:
+		return sqrt(1.0 / n_in);
+	case INIT_HE:
+		return sqrt(2.0 / n_in);
+	}
+	return init_std;
+}
+
+/* Weights drawn layer by layer as opt->init says, biases and β 0, γ 1; the running averages
+ * start as the book's, at 0. */
+static void
+init_params_(struct net *net, const struct net_options *opt, struct rng *rng)
+{
+	for (int i = 0; i < net->n_layers; i++) {
+		struct layer *layer = &net->layer[i];
+		if (layer->kind == LAYER_BATCHNORM) {
+			for (int j = 0; j < layer->out; j++)
+				layer->w[j] = 1.0f;
+			memset(layer->b, 0, (size_t)layer->out * sizeof(float));
+			memset(layer->run_mean, 0, (size_t)layer->out * sizeof(float));
+			memset(layer->run_var, 0, (size_t)layer->out * sizeof(float));
+		}
+		if (layer->kind != LAYER_AFFINE)
+			continue;
+		size_t wsize = (size_t)layer->in * layer->out;
+		/* In float, as the book's 0.01 always was, so that INIT_STD draws the same bits. */
+		float std = (float)init_std_of(opt->init, opt->init_std, layer->in);
+		for (size_t e = 0; e < wsize; e++)
+			layer->w[e] = (float)(std * rng_normal(rng));
+		memset(layer->b, 0, (size_t)layer->out * sizeof(float));
+	}
+}
+
 int
 net_init(struct net *net, const int *dims, int n_affine, enum activation activation,
-	 int max_batch, float init_std, struct rng *rng)
+	 int max_batch, const struct net_options *opt, struct rng *rng)
 {
 	memset(net, 0, sizeof *net);
 	if (n_affine < 1 || n_affine > NET_MAX_AFFINE || max_batch < 1) {
 		warnf("network needs 1 to %d layers and a positive batch", NET_MAX_AFFINE);
 		return -1;
 	}
-	/* Count in size_t and cap each size so that nothing can overflow. */
-	size_t n_params = 0;
-	for (int a = 0; a < n_affine; a++) {
+	/* Cap each size so that no count in size_t can overflow. */
+	for (int a = 0; a < n_affine; a++)
 		if (dims[a] < 1 || dims[a + 1] < 1 || dims[a] > (1 << 24) || dims[a + 1] > (1 << 24)) {
 			warnf("layer sizes must be between 1 and %d", 1 << 24);
 			return -1;
 		}
-		n_params += (size_t)dims[a] * dims[a + 1] + dims[a + 1];
-	}
 	net->n_affine = n_affine;
 	memcpy(net->dims, dims, (size_t)(n_affine + 1) * sizeof *dims);
 	net->activation = activation;
 	net->max_batch = max_batch;
-	net->n_params = n_params;
-	build_list_(net);
+	net->weight_decay = opt->weight_decay;
+	net->seed = opt->seed;
+	build_list_(net, opt->dropout, opt->batchnorm);
+	for (int i = 0; i < net->n_layers; i++)
+		net->n_params += layer_params_(&net->layer[i]);
 	float *memory = xmalloc_aligned(carve_(net, NULL) * sizeof(float));
 	net->memory = memory;
 	carve_(net, memory);
-
-	for (int a = 0; a < n_affine; a++) {
-		const struct layer *layer = net_affine(net, a);
-		size_t wsize = (size_t)layer->in * layer->out;
-		for (size_t i = 0; i < wsize; i++)
-			layer->w[i] = (float)(init_std * rng_normal(rng));
-		memset(layer->b, 0, (size_t)layer->out * sizeof(float));
-	}
-	memset(net->grads, 0, n_params * sizeof(float));
+	init_params_(net, opt, rng);
+	memset(net->grads, 0, net->n_params * sizeof(float));
 	net->mode = NET_EVAL;
 	return 0;
 }
@@ -136,11 +216,40 @@ net_affine(const struct net *net, int a)
 	return NULL;
 }
 
+uint64_t
+net_dropout_key(const struct net *net, int i)
+{
+	return rng_hash(net->seed, (uint64_t)net->step * NET_MAX_LAYERS + (uint64_t)i);
+}
+
+/* Batch normalization forward: with the batch's statistics in training, which also move the
+ * running averages; with the running averages in evaluation. */
+static void
+batchnorm_(struct layer *layer, const float *in, int n, enum net_mode mode)
+{
+
+	int d = layer->out;
+	if (mode == NET_EVAL) {
+		batchnorm_forward_eval(layer->y, in, layer->w, layer->b, layer->run_mean,
+				       layer->run_var, n, d);
+		return;
+	}
+	batchnorm_forward(layer->y, layer->xn, layer->std, layer->mean, layer->var, in, layer->w,
+			  layer->b, n, d);
+	const float m = NET_BATCHNORM_MOMENTUM;
+	for (int j = 0; j < d; j++) {
+		layer->run_mean[j] = m * layer->run_mean[j] + (1.0f - m) * layer->mean[j];
+		layer->run_var[j] = m * layer->run_var[j] + (1.0f - m) * layer->var[j];
+	}
+}
+
 float
 net_forward(struct net *net, const float *x, const uint8_t *labels, int n, enum net_mode mode)
 {
 	if (mode == NET_TRAIN && !labels)
 		dief(EXIT_RUNTIME, "net_forward: training needs labels");
+	if (mode == NET_TRAIN)
+		net->step++;
 	const float *in = x;
 	float loss = 0.0f;
 	for (int i = 0; i < net->n_layers; i++) {
@@ -151,11 +260,21 @@ net_forward(struct net *net, const float *x, const uint8_t *labels, int n, enum 
 			affine_forward(layer->y, layer->part, in, layer->w, layer->b, n, layer->in,
 				       layer->out, layer->in_blocks);
 			break;
+		case LAYER_BATCHNORM:
+			batchnorm_(layer, in, n, mode);
+			break;
 		case LAYER_RELU:
 			relu_forward(layer->y, in, len);
 			break;
 		case LAYER_SIGMOID:
 			sigmoid_forward(layer->y, in, len);
+			break;
+		case LAYER_DROPOUT:
+			if (mode == NET_TRAIN)
+				dropout_forward(layer->y, in, n, layer->out, 0, net_dropout_key(net, i),
+						layer->rate);
+			else
+				memcpy(layer->y, in, len * sizeof *layer->y);
 			break;
 		case LAYER_SOFTMAX_XENT:
 			if (labels)
@@ -165,7 +284,22 @@ net_forward(struct net *net, const float *x, const uint8_t *labels, int n, enum 
 		in = layer->y;
 	}
 	net->mode = mode;
-	return loss;
+	return labels ? loss + (float)net_penalty(net) : loss;
+}
+
+double
+net_penalty(const struct net *net)
+{
+	double penalty = 0.0;
+	if (net->weight_decay == 0.0f)
+		return 0.0;
+	for (int i = 0; i < net->n_layers; i++) {
+		const struct layer *layer = &net->layer[i];
+		if (layer->kind == LAYER_AFFINE)
+			penalty += l2_forward(layer->w, (size_t)layer->in * layer->out,
+					      net->weight_decay);
+	}
+	return penalty;
 }
 
 void
@@ -183,12 +317,23 @@ net_backward(struct net *net, const float *x, const uint8_t *labels, int n)
 		case LAYER_AFFINE:
 			affine_backward(layer->dx, dy, layer->dw, layer->db, in, layer->w, n,
 					layer->in, layer->out);
+			if (net->weight_decay != 0.0f)
+				l2_backward(layer->dw, layer->w, (size_t)layer->in * layer->out,
+					    net->weight_decay);
+			break;
+		case LAYER_BATCHNORM:
+			batchnorm_backward(layer->dx, layer->dw, layer->db, dy, layer->xn, layer->std,
+					   layer->w, n, layer->out);
 			break;
 		case LAYER_RELU:
 			relu_backward(layer->dx, dy, in, len);
 			break;
 		case LAYER_SIGMOID:
 			sigmoid_backward(layer->dx, dy, layer->y, len);
+			break;
+		case LAYER_DROPOUT:
+			dropout_backward(layer->dx, dy, n, layer->in, 0, net_dropout_key(net, i),
+					 layer->rate);
 			break;
 		case LAYER_SOFTMAX_XENT:
 			softmax_xent_backward(layer->dx, layer->y, labels, n, layer->in);

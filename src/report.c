@@ -248,14 +248,26 @@ report_begin(struct report *rep, const struct net *net, const struct dataset *tr
 		write_csv_header_(rep->out);
 	if (cfg->format != FORMAT_TEXT || cfg->quiet)
 		return;
-	fprintf(rep->out, "bptrain %s: net %s %s, %zu parameters, init-std %g, seed %llu\n",
+	char init[64];
+	if (cfg->init == INIT_STD)
+		snprintf(init, sizeof init, "init-std %g", (double)cfg->init_std);
+	else
+		snprintf(init, sizeof init, "init %s", init_name(cfg->init));
+	fprintf(rep->out, "bptrain %s: net %s %s, %zu parameters, %s, seed %llu\n",
 		BPTRAIN_VERSION, rep->net_desc, activation_name(cfg->activation), net->n_params,
-		(double)cfg->init_std, (unsigned long long)cfg->seed);
+		init, (unsigned long long)cfg->seed);
 	fprintf(rep->out, "data %s: %zu train, %zu test images of %dx%d, %d classes\n",
 		cfg->data_dir, train->count, test->count, train->rows, train->cols, train->classes);
-	fprintf(rep->out, "sgd: lr %g, batch %d, %d iterations (%d per epoch), %d thread%s\n",
-		(double)cfg->lr, cfg->batch, cfg->iters, epoch_iters, cfg->threads,
-		cfg->threads == 1 ? "" : "s");
+	fprintf(rep->out, "%s: lr %g, batch %d, %d iterations (%d per epoch), %d thread%s",
+		optim_name(cfg->optimizer), (double)cfg->lr, cfg->batch, cfg->iters, epoch_iters,
+		cfg->threads, cfg->threads == 1 ? "" : "s");
+	if (cfg->weight_decay != 0.0f)
+		fprintf(rep->out, ", weight decay %g", (double)cfg->weight_decay);
+	if (cfg->dropout != 0.0f)
+		fprintf(rep->out, ", dropout %g", (double)cfg->dropout);
+	if (cfg->batchnorm)
+		fprintf(rep->out, ", batchnorm");
+	fprintf(rep->out, "\n");
 	fprintf(rep->out, "%5s %7s %9s %9s %9s %8s %13s\n", "epoch", "iter", "loss", "train_acc",
 		"test_acc", "time_s", "samples_per_s");
 	fflush(rep->out);
@@ -352,7 +364,8 @@ write_summary_line_(const struct report *rep, const struct report_final *fin, do
 {
 	/* The configuration part of the line, in the order scripts have always read it. */
 	static const char *const config_keys[] = {
-		"max_iters", "hidden", "activation", "lr", "batch", "init_std", "seed",
+		"max_iters", "hidden", "activation", "lr", "batch", "init_std", "seed", "init",
+		"optimizer", "weight_decay", "dropout", "batchnorm",
 	};
 	fprintf(rep->out, "train_acc=%.4f test_acc=%.4f loss=%.4f iters=%d", fin->train_acc,
 		fin->test_acc, fin->loss, fin->iter);

@@ -68,3 +68,12 @@ rng_below(struct rng *rng, uint64_t n)
 	while (x >= limit);
 	return x % n;
 }
+
+uint64_t
+rng_hash(uint64_t key, uint64_t counter)
+{
+	/* splitmix64's finalizer of a Weyl step: two rounds, as the key is itself a hash. */
+	uint64_t x = key + counter * 0x9e3779b97f4a7c15ULL;
+	x = splitmix64_(&x);
+	return splitmix64_(&x);
+}

@@ -18,4 +18,9 @@ double rng_normal(struct rng *rng);
 /* Uniform integer in [0, n), without modulo bias; n must be > 0. */
 uint64_t rng_below(struct rng *rng, uint64_t n);
 
+/* A counter-based draw: 64 random bits from (key, counter) with no state, so a value depends
+ * only on what it is for (dropout's seed, step, layer, row and unit), not on the order or
+ * the thread that asks. */
+uint64_t rng_hash(uint64_t key, uint64_t counter);
+
 #endif

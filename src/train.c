@@ -136,7 +136,8 @@ train_run(struct trainer *t, const struct dataset *train, const struct dataset *
 			images[i] = train->pixels + row * in;
 			labels[i] = train->labels[row];
 		}
-		float loss = trainer_step(t, images, labels, batch, &opt->optim);
+		optim_begin_step(opt->optim);
+		float loss = trainer_step(t, images, labels, batch, opt->optim);
 		if (!isfinite(loss) || loss > DIVERGED_LOSS) {
 			warnf("training diverged: loss is %g at iteration %d (try a smaller --lr)",
 			      (double)loss, it);

@@ -44,7 +44,7 @@ float trainer_step(struct trainer *t, const uint8_t *const *images, const uint8_
 struct train_options {
 	int iters;          /* steps */
 	int batch;          /* samples per step, drawn uniformly with replacement */
-	struct optim optim; /* the update after each step */
+	struct optim *optim; /* the update after each step */
 	/* Set non-zero (by a signal handler) to stop after the current step; NULL: never. */
 	volatile sig_atomic_t *stop;
 };

@@ -16,6 +16,9 @@
  *                       rows, or input block of the first layer, in the fast path)
  *   sparse-last-image   the first layer's sparse weight gradient leaves out the batch's
  *                       last image (an off-by-one in the fast path only)
+ *   decay-sign          weight decay subtracts λ·w from dW instead of adding it
+ *   dropout-scale       dropout's backward forgets the kept units' 1 / (1 - p)
+ *   batchnorm-variance  batch normalization's backward divides by var + eps, not its root
  *
  * The __wrap_/__real_ names are the linker's convention, hence the reserved identifiers. */
 #include <math.h>
@@ -37,6 +40,11 @@ void __real_affine_backward(float *dx, const float *dy, float *dw, float *db, co
 void __real_affine_backward_weight(float *dw, const float *dy, const float *x, int n, int in,
 				   int out, int k0, int k1, void *scratch);
 void __real_affine_backward_bias(float *db, const float *dy, int n, int out);
+void __real_dropout_backward(float *dx, const float *dy, int rows, int cols, int row0,
+			     uint64_t key, float p);
+void __real_batchnorm_backward(float *dx, float *dgamma, float *dbeta, const float *dy,
+				const float *xn, const float *std, const float *gamma, int n, int d);
+void __real_l2_backward(float *dw, const float *w, size_t len, float lambda);
 void __real_mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float *dY,
 			 int ldy, int N, int k0, void *scratch, size_t scratch_bytes);
 
@@ -51,6 +59,11 @@ void __wrap_affine_backward(float *dx, const float *dy, float *dw, float *db, co
 void __wrap_affine_backward_weight(float *dw, const float *dy, const float *x, int n, int in,
 				   int out, int k0, int k1, void *scratch);
 void __wrap_affine_backward_bias(float *db, const float *dy, int n, int out);
+void __wrap_dropout_backward(float *dx, const float *dy, int rows, int cols, int row0,
+			     uint64_t key, float p);
+void __wrap_batchnorm_backward(float *dx, float *dgamma, float *dbeta, const float *dy,
+				const float *xn, const float *std, const float *gamma, int n, int d);
+void __wrap_l2_backward(float *dw, const float *w, size_t len, float lambda);
 void __wrap_mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float *dY,
 			 int ldy, int N, int k0, void *scratch, size_t scratch_bytes);
 
@@ -149,4 +162,35 @@ __wrap_mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const
 	__real_mm_sparse_tn(dW, ldw, sp, R, dY, ldy, N, k0, scratch, scratch_bytes);
 	/* The caller's rows of dW are contiguous when ldw is N, as in training. */
 	bump_largest_(dW + (size_t)k0 * ldw, (size_t)sp->K * ldw);
+}
+
+void
+__wrap_l2_backward(float *dw, const float *w, size_t len, float lambda)
+{
+	__real_l2_backward(dw, w, len, fault_is_("decay-sign") ? -lambda : lambda);
+}
+
+void
+__wrap_dropout_backward(float *dx, const float *dy, int rows, int cols, int row0, uint64_t key,
+			float p)
+{
+	__real_dropout_backward(dx, dy, rows, cols, row0, key, p);
+	if (fault_is_("dropout-scale"))
+		for (size_t i = 0; i < (size_t)rows * cols; i++)
+			dx[i] *= 1.0f - p;
+}
+
+void
+__wrap_batchnorm_backward(float *dx, float *dgamma, float *dbeta, const float *dy,
+			  const float *xn, const float *std, const float *gamma, int n, int d)
+{
+	if (!fault_is_("batchnorm-variance")) {
+		__real_batchnorm_backward(dx, dgamma, dbeta, dy, xn, std, gamma, n, d);
+		return;
+	}
+	float *var = malloc((size_t)d * sizeof *var);
+	for (int j = 0; j < d; j++)
+		var[j] = std[j] * std[j];
+	__real_batchnorm_backward(dx, dgamma, dbeta, dy, xn, var, gamma, n, d);
+	free(var);
 }

@@ -1,8 +1,9 @@
 /* test_fast: the fast path (src/fast.c) against the reference layer loop (src/net.c), bit for
  * bit, on a table of nets (depths, widths narrower and wider than a vector, ReLU and sigmoid,
  * inputs too small to fill every input block) and batches (1, odd sizes, images drawn twice),
- * on pools of 1, 2 and 3 threads and on the calling thread alone: the losses of every step,
- * the gradients, the parameters after training, and the logits of an evaluation pass. */
+ * on pools of 1, 2 and 3 threads and on the calling thread alone, with every optimizer and
+ * with weight decay: the losses of every step, the gradients, the parameters after training,
+ * and the logits of an evaluation pass. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,9 @@ struct case_ {
 	int n_affine;
 	enum activation act;
 	int batch;
+	enum optim_kind optimizer;
+	float weight_decay;
+	float dropout;
 };
 
 /* ROWS byte images, sparse like MNIST, with the class visible in which pixels are lit. */
@@ -73,12 +77,20 @@ check_case_(const struct case_ *c, struct pool *pool, int threads)
 	struct rng r1, r2;
 	rng_seed(&r1, 3);
 	rng_seed(&r2, 3);
-	net_init(&ref, c->dims, c->n_affine, c->act, ROWS, 0.1f, &r1);
-	net_init(&net, c->dims, c->n_affine, c->act, ROWS, 0.1f, &r2);
+	struct net_options opts = {.init = INIT_HE, .weight_decay = c->weight_decay,
+				   .dropout = c->dropout, .seed = 7};
+	net_init(&ref, c->dims, c->n_affine, c->act, ROWS, &opts, &r1);
+	net_init(&net, c->dims, c->n_affine, c->act, ROWS, &opts, &r2);
 	CHECK(fast_supports(&net), "fast path does not support case %d-...", in);
 	struct fast f;
 	fast_init(&f, &net, pool);
-	struct optim sgd = {OPTIM_SGD, 0.5f};
+	/* Each path has its own optimizer state; the reference updates everything at once,
+	 * the fast path block by block. */
+	struct optim_config oc = {.kind = c->optimizer, .lr = 0.05f, .momentum = 0.9f,
+				  .alpha = 0.99f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-7f};
+	struct optim opt_ref, opt_fast;
+	optim_init(&opt_ref, &oc, ref.n_params);
+	optim_init(&opt_fast, &oc, net.n_params);
 	int same_loss = 1, same_grads = 1;
 	for (int s = 0; s < STEPS; s++) {
 		draw_(rows, batch, s);
@@ -86,13 +98,15 @@ check_case_(const struct case_ *c, struct pool *pool, int threads)
 		float loss = net_forward(&ref, xb, lb, batch, NET_TRAIN);
 		net_backward(&ref, xb, lb, batch);
 		/* The last step computes gradients only, as --gradcheck does. */
-		const struct optim *opt = s < STEPS - 1 ? &sgd : NULL;
-		if (opt)
-			optim_update(opt, ref.params, ref.grads, 0, ref.n_params);
-		same_loss &= fast_step(&f, images, lb, batch, opt) == loss;
+		int update = s < STEPS - 1;
+		optim_begin_step(&opt_ref);
+		optim_begin_step(&opt_fast);
+		if (update)
+			optim_update(&opt_ref, ref.params, ref.grads, 0, ref.n_params);
+		same_loss &= fast_step(&f, images, lb, batch, update ? &opt_fast : NULL) == loss;
 		same_grads &= memcmp(net.grads, ref.grads, ref.n_params * sizeof(float)) == 0;
 	}
-	int id = c->dims[1];
+	int id = c->dims[1] * 10 + c->optimizer;
 	CHECK(same_loss, "case %d-%d x%d batch %d, %d threads: losses differ", in, id, c->n_affine,
 	      batch, threads);
 	CHECK(same_grads, "case %d-%d x%d batch %d, %d threads: gradients differ", in, id,
@@ -111,11 +125,15 @@ check_case_(const struct case_ *c, struct pool *pool, int threads)
 	struct trainer t = {.net = &ref, .use_fast = 0, .x = xb};
 	draw_(rows, batch, STEPS);
 	gather_(xb, lb, images, rows, batch, x, bytes, labels, in);
-	float loss = trainer_step(&t, images, lb, batch, &sgd);
-	CHECK(fast_step(&f, images, lb, batch, &sgd) == loss &&
+	optim_begin_step(&opt_ref);
+	optim_begin_step(&opt_fast);
+	float loss = trainer_step(&t, images, lb, batch, &opt_ref);
+	CHECK(fast_step(&f, images, lb, batch, &opt_fast) == loss &&
 	      memcmp(net.params, ref.params, ref.n_params * sizeof(float)) == 0,
 	      "case %d-%d x%d, %d threads: the trainer's reference step differs", in, id,
 	      c->n_affine, threads);
+	optim_free(&opt_ref);
+	optim_free(&opt_fast);
 	fast_free(&f);
 	net_free(&net);
 	net_free(&ref);
@@ -128,16 +146,27 @@ int
 main(void)
 {
 	static const struct case_ cases[] = {
-		{{784, 50, 10}, 2, ACT_RELU, 100},     /* the book's net */
-		{{784, 50, 10}, 2, ACT_RELU, 1},
-		{{100, 7, 10}, 2, ACT_SIGMOID, 37},    /* narrower than a vector */
-		{{300, 64, 33, 10}, 3, ACT_RELU, 33},
-		{{784, 1, 10}, 2, ACT_SIGMOID, 5},
-		{{784, 200, 10}, 2, ACT_RELU, 120},    /* wider than the narrow products */
-		{{40, 20, 20, 20, 3}, 4, ACT_SIGMOID, 17},
-		{{16, 5, 3}, 2, ACT_RELU, 7},          /* only the last input block has inputs */
-		{{784, 100, 64, 32, 10}, 4, ACT_RELU, 64},
-		{{50, 3}, 1, ACT_RELU, 9},             /* no hidden layer */
+		{{784, 50, 10}, 2, ACT_RELU, 100, OPTIM_SGD, 0.0f, 0.0f},     /* the book's net */
+		{{784, 50, 10}, 2, ACT_RELU, 1, OPTIM_SGD, 0.0f, 0.0f},
+		{{100, 7, 10}, 2, ACT_SIGMOID, 37, OPTIM_SGD, 0.0f, 0.0f},    /* narrower than a vector */
+		{{300, 64, 33, 10}, 3, ACT_RELU, 33, OPTIM_SGD, 0.0f, 0.0f},
+		{{784, 1, 10}, 2, ACT_SIGMOID, 5, OPTIM_SGD, 0.0f, 0.0f},
+		{{784, 200, 10}, 2, ACT_RELU, 120, OPTIM_SGD, 0.0f, 0.0f},    /* wider than the narrow products */
+		{{40, 20, 20, 20, 3}, 4, ACT_SIGMOID, 17, OPTIM_SGD, 0.0f, 0.0f},
+		{{16, 5, 3}, 2, ACT_RELU, 7, OPTIM_SGD, 0.0f, 0.0f},          /* only the last input block has inputs */
+		{{784, 100, 64, 32, 10}, 4, ACT_RELU, 64, OPTIM_SGD, 0.0f, 0.0f},
+		{{50, 3}, 1, ACT_RELU, 9, OPTIM_SGD, 0.0f, 0.0f},             /* no hidden layer */
+		/* Every optimizer, and weight decay, block by block as one update. */
+		{{784, 50, 10}, 2, ACT_RELU, 100, OPTIM_MOMENTUM, 0.0f, 0.0f},
+		{{784, 50, 10}, 2, ACT_RELU, 100, OPTIM_NESTEROV, 0.01f, 0.0f},
+		{{784, 50, 10}, 2, ACT_SIGMOID, 33, OPTIM_ADAGRAD, 0.0f, 0.0f},
+		{{300, 64, 33, 10}, 3, ACT_RELU, 33, OPTIM_RMSPROP, 0.001f, 0.0f},
+		{{784, 200, 10}, 2, ACT_RELU, 64, OPTIM_ADAM, 0.0f, 0.0f},
+		{{784, 100, 64, 32, 10}, 4, ACT_RELU, 64, OPTIM_ADAM, 0.1f, 0.0f},
+		/* Dropout after each hidden activation, its mask drawn per row and unit. */
+		{{784, 50, 10}, 2, ACT_RELU, 100, OPTIM_SGD, 0.0f, 0.5f},
+		{{300, 64, 33, 10}, 3, ACT_SIGMOID, 37, OPTIM_ADAM, 0.001f, 0.2f},
+		{{784, 200, 10}, 2, ACT_RELU, 1, OPTIM_MOMENTUM, 0.0f, 0.9f},
 	};
 	int n_cases = (int)(sizeof cases / sizeof cases[0]);
 	for (int threads = 0; threads <= 3; threads++) {

@@ -10,7 +10,7 @@
 #include "flags.h"
 
 /* The argv of the latest parse: cfg.data_dir points into it until the next parse. */
-static char *argv_[32];
+static char *argv_[64];
 
 /* Parse a NULL-terminated list of arguments (copied, since getopt_long permutes argv). */
 static enum flags_result
@@ -96,7 +96,9 @@ static void
 test_fields_(void)
 {
 	static const char *const names[] = {
-		"hidden", "activation", "lr", "max_iters", "batch", "init_std", "seed", "data",
+		"hidden", "activation", "lr", "max_iters", "batch", "init_std", "init", "optimizer",
+		"momentum", "alpha", "beta1", "beta2", "eps", "weight_decay", "dropout", "batchnorm",
+		"seed", "data",
 	};
 	int n = (int)(sizeof names / sizeof names[0]);
 	CHECK(flags_n_fields() == n, "%d record fields, want %d", flags_n_fields(), n);
@@ -108,19 +110,27 @@ test_fields_(void)
 	parse_(&cfg, (const char *const[]){"bptrain", "--hidden", "100,64,32", "--activation",
 					   "sigmoid", "--lr", "0.30000001", "--iters", "12",
 					   "--init-std=0", "--seed", "9223372036854775807",
-					   "--data", "a,b", NULL});
+					   "--data", "a,b", "--init", "he", "--optimizer", "adam",
+					   "--momentum", "0.5", "--alpha", "0.9", "--beta1", "0.8",
+					   "--beta2", "0.99", "--eps", "1e-08", "--weight-decay",
+					   "0.001", "--dropout", "0.25", "--batchnorm", NULL});
 	static const char *const want[][2] = {
 		{"hidden", "100,64,32"}, {"activation", "sigmoid"}, {"lr", "0.3"},
-		{"max_iters", "12"}, {"batch", "100"}, {"init_std", "0"},
-		{"seed", "9223372036854775807"}, {"data", "a,b"},
+		{"max_iters", "12"}, {"batch", "100"}, {"init_std", "0"}, {"init", "he"},
+		{"optimizer", "adam"}, {"momentum", "0.5"}, {"alpha", "0.9"}, {"beta1", "0.8"},
+		{"beta2", "0.99"}, {"eps", "1e-08"}, {"weight_decay", "0.001"}, {"dropout", "0.25"},
+		{"batchnorm", "1"}, {"seed", "9223372036854775807"}, {"data", "a,b"},
 	};
+	_Static_assert(sizeof want / sizeof want[0] == sizeof names / sizeof names[0],
+		       "a wanted value for every field");
 	for (int i = 0; i < n; i++) {
 		int is_string = -1;
 		const char *got = field_(&cfg, want[i][0], &is_string);
 		CHECK(strcmp(got, want[i][1]) == 0, "field %s is '%s', want '%s'", want[i][0], got,
 		      want[i][1]);
 		int string = strcmp(want[i][0], "hidden") == 0 ||
-			     strcmp(want[i][0], "activation") == 0 || strcmp(want[i][0], "data") == 0;
+			     strcmp(want[i][0], "activation") == 0 || strcmp(want[i][0], "data") == 0 ||
+			     strcmp(want[i][0], "init") == 0 || strcmp(want[i][0], "optimizer") == 0;
 		CHECK(is_string == string, "field %s: is_string %d, want %d", want[i][0], is_string,
 		      string);
 	}

@@ -13,6 +13,9 @@
 #include "rng.h"
 #include "train.h"
 
+/* The book's initial weights, N(0, std²), and nothing else. */
+#define STD_INIT(std) (&(struct net_options){.init = INIT_STD, .init_std = (std)})
+
 /* Layer checks: L = Σ dy · f(x) for a random upstream gradient dy, summed in double, so that
  * backward(dy) is dL/dx. Each perturbation changes few outputs, so float32 rounding of the
  * forward adds at most about 1e-7 · |dy| / h to a numerical derivative. Affine and ReLU (away
@@ -161,6 +164,65 @@ check_elementwise_(const char *name, size_t len, int is_relu, struct rng *rng)
 	free(x), free(y), free(dy), free(dx), free(num);
 }
 
+/* Batch normalization: L = Σ dy · BN(x) with the batch's statistics, whose every output
+ * depends on its whole column; dx, dγ and dβ against central differences of L computed in
+ * double (in float32 its rounding over a whole column swamps the differences). */
+static double
+batchnorm_loss_d_(const double *x, const double *gamma, const double *beta, const float *dy,
+		  int n, int d)
+{
+	double loss = 0.0;
+	for (int j = 0; j < d; j++) {
+		double mean = 0.0, var = 0.0;
+		for (int r = 0; r < n; r++)
+			mean += x[r * d + j] / n;
+		for (int r = 0; r < n; r++)
+			var += (x[r * d + j] - mean) * (x[r * d + j] - mean) / n;
+		double sd = sqrt(var + (double)BATCHNORM_EPS);
+		for (int r = 0; r < n; r++)
+			loss += dy[r * d + j] * (gamma[j] * (x[r * d + j] - mean) / sd + beta[j]);
+	}
+	return loss;
+}
+
+static void
+check_batchnorm_(int n, int d, struct rng *rng)
+{
+	enum { MAX = 16 * 8 };
+	size_t len = (size_t)n * d;
+	float x[MAX], y[MAX], xn[MAX], dy[MAX], dx[MAX];
+	float gamma[8], beta[8], std[8], mean[8], var[8], dgamma[8], dbeta[8];
+	double xd[MAX], gd[8], bd[8], num[MAX];
+	fill_(x, len, -2, 2, rng);
+	fill_(dy, len, -1, 1, rng);
+	fill_(gamma, (size_t)d, 0.5, 1.5, rng);
+	fill_(beta, (size_t)d, -1, 1, rng);
+	batchnorm_forward(y, xn, std, mean, var, x, gamma, beta, n, d);
+	batchnorm_backward(dx, dgamma, dbeta, dy, xn, std, gamma, n, d);
+	for (size_t i = 0; i < len; i++)
+		xd[i] = x[i];
+	for (int j = 0; j < d; j++)
+		gd[j] = gamma[j], bd[j] = beta[j];
+	double *vs[3] = {xd, gd, bd};
+	size_t lens[3] = {len, (size_t)d, (size_t)d};
+	const float *grads[3] = {dx, dgamma, dbeta};
+	static const char *const names[3] = {"dx", "dgamma", "dbeta"};
+	for (int t = 0; t < 3; t++) {
+		for (size_t i = 0; i < lens[t]; i++) {
+			double orig = vs[t][i], h = 1e-5;
+			vs[t][i] = orig + h;
+			double up = batchnorm_loss_d_(xd, gd, bd, dy, n, d);
+			vs[t][i] = orig - h;
+			double down = batchnorm_loss_d_(xd, gd, bd, dy, n, d);
+			num[i] = (up - down) / (2 * h);
+			vs[t][i] = orig;
+		}
+		char what[64];
+		snprintf(what, sizeof what, "batchnorm %s (n=%d d=%d)", names[t], n, d);
+		check_grad_(what, grads[t], num, lens[t]);
+	}
+}
+
 /* Softmax-with-loss: the layer's own scalar is the mean loss, so no dy is needed. */
 static void
 check_softmax_(int n, int k, struct rng *rng)
@@ -225,7 +287,7 @@ run_net_(struct gradcheck_report *rep, struct net *net, struct batch_ *b, const 
 {
 	struct rng rng;
 	rng_seed(&rng, seed);
-	if (net_init(net, dims, n_affine, act, n, init_std, &rng) != 0)
+	if (net_init(net, dims, n_affine, act, n, STD_INIT(init_std), &rng) != 0)
 		return -1;
 	make_batch_(b, dims, n_affine, n, &rng);
 	struct gradcheck_options opt = {.all = 1, .seed = seed};
@@ -301,7 +363,7 @@ check_corruption_fails_(void)
 	struct rng rng;
 	rng_seed(&rng, 7);
 	struct net net;
-	net_init(&net, dims, 3, ACT_RELU, 4, 0.5f, &rng);
+	net_init(&net, dims, 3, ACT_RELU, 4, STD_INIT(0.5f), &rng);
 	struct batch_ b;
 	make_batch_(&b, dims, 3, 4, &rng);
 	const float *x = b.x;
@@ -342,7 +404,7 @@ check_kinks_(void)
 	struct rng rng;
 	rng_seed(&rng, 9);
 	struct net net;
-	net_init(&net, dims, 2, ACT_RELU, 1, 0.5f, &rng);
+	net_init(&net, dims, 2, ACT_RELU, 1, STD_INIT(0.5f), &rng);
 	const uint8_t bytes[4] = {255, 128, 64, 191}; /* about 1, 0.5, 0.25, 0.75 */
 	const uint8_t *image = bytes;
 	float x[4];
@@ -401,7 +463,7 @@ check_sampling_(void)
 	struct rng rng;
 	rng_seed(&rng, 11);
 	struct net net;
-	net_init(&net, dims, 3, ACT_RELU, 5, 0.2f, &rng);
+	net_init(&net, dims, 3, ACT_RELU, 5, STD_INIT(0.2f), &rng);
 	struct batch_ batch;
 	make_batch_(&batch, dims, 3, 5, &rng);
 	struct trainer t;
@@ -459,6 +521,10 @@ main(void)
 	static const int softmax_cases[][2] = {{1, 2}, {1, 7}, {3, 5}, {5, 3}, {2, 10}, {1, 1}};
 	for (size_t c = 0; c < sizeof softmax_cases / sizeof softmax_cases[0]; c++)
 		check_softmax_(softmax_cases[c][0], softmax_cases[c][1], &rng);
+
+	static const int bn_cases[][2] = {{2, 1}, {3, 5}, {7, 3}, {16, 8}};
+	for (size_t c = 0; c < sizeof bn_cases / sizeof bn_cases[0]; c++)
+		check_batchnorm_(bn_cases[c][0], bn_cases[c][1], &rng);
 
 	check_nets_pass_();
 	check_corruption_fails_();

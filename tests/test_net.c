@@ -9,6 +9,9 @@
 #include "net.h"
 #include "optim.h"
 
+/* The book's initial weights, N(0, std²), and nothing else. */
+#define STD_INIT(std) (&(struct net_options){.init = INIT_STD, .init_std = (std)})
+
 enum { IN = 12, CLASSES = 4, N = 64 };
 
 /* Class c lights up inputs 3c..3c+2, plus noise: linearly separable but not trivially so. */
@@ -44,8 +47,8 @@ check_learns_(const int *dims, int n_layers, enum activation act, float lr, int 
 	uint8_t labels[N];
 	make_task_(x, labels, &rng);
 	struct net net;
-	CHECK(net_init(&net, dims, n_layers, act, N, 0.1f, &rng) == 0, "net_init");
-	struct optim sgd = {OPTIM_SGD, lr};
+	CHECK(net_init(&net, dims, n_layers, act, N, STD_INIT(0.1f), &rng) == 0, "net_init");
+	struct optim sgd = {.cfg = {.kind = OPTIM_SGD, .lr = lr}};
 	float first_loss = net_forward(&net, x, labels, N, NET_EVAL), loss = first_loss;
 	for (int s = 0; s < steps; s++) {
 		loss = net_forward(&net, x, labels, N, NET_TRAIN);
@@ -68,8 +71,8 @@ main(void)
 	struct rng r1, r2;
 	rng_seed(&r1, 42);
 	rng_seed(&r2, 42);
-	net_init(&a, dims, 2, ACT_RELU, 100, 0.01f, &r1);
-	net_init(&b, dims, 2, ACT_RELU, 100, 0.01f, &r2);
+	net_init(&a, dims, 2, ACT_RELU, 100, STD_INIT(0.01f), &r1);
+	net_init(&b, dims, 2, ACT_RELU, 100, STD_INIT(0.01f), &r2);
 	CHECK(a.n_params == 784 * 50 + 50 + 50 * 10 + 10, "parameter count %zu", a.n_params);
 	/* The book's list: Affine, ReLU, Affine, Softmax-with-Loss, the first affine in blocks. */
 	CHECK(a.n_layers == 4 && a.layer[0].kind == LAYER_AFFINE && a.layer[1].kind == LAYER_RELU &&
@@ -84,7 +87,7 @@ main(void)
 	CHECK(memcmp(a.params, b.params, a.n_params * sizeof(float)) == 0, "same seed, same init");
 	net_free(&b);
 	rng_seed(&r2, 43);
-	net_init(&b, dims, 2, ACT_RELU, 100, 0.01f, &r2);
+	net_init(&b, dims, 2, ACT_RELU, 100, STD_INIT(0.01f), &r2);
 	CHECK(memcmp(a.params, b.params, a.n_params * sizeof(float)) != 0, "other seed, other init");
 	net_free(&b);
 
@@ -115,11 +118,33 @@ main(void)
 	free(x);
 	net_free(&a);
 
+	/* Xavier's std is 1/√n_in and He's √(2/n_in), layer by layer. */
+	static const struct {
+		enum weight_init init;
+		double want[2];
+	} inits[] = {{INIT_XAVIER, {0.0357143, 0.141421}}, {INIT_HE, {0.0505076, 0.2}}};
+	for (int c = 0; c < 2; c++) {
+		struct net n;
+		rng_seed(&r1, 5);
+		net_init(&n, dims, 2, ACT_RELU, 1, &(struct net_options){.init = inits[c].init}, &r1);
+		for (int l = 0; l < 2; l++) {
+			const struct layer *layer = net_affine(&n, l);
+			size_t len = (size_t)layer->in * layer->out;
+			double s2 = 0.0;
+			for (size_t i = 0; i < len; i++)
+				s2 += (double)layer->w[i] * layer->w[i];
+			double sd = sqrt(s2 / len), want = inits[c].want[l];
+			CHECK(fabs(sd - want) < 0.05 * want, "%s layer %d: std %g, want %g",
+			      init_name(inits[c].init), l + 1, sd, want);
+		}
+		net_free(&n);
+	}
+
 	/* Invalid shapes are refused, not allocated. */
 	const int bad_dims[] = {784, 0, 10};
-	CHECK(net_init(&a, bad_dims, 2, ACT_RELU, 100, 0.01f, &r1) != 0, "zero-width layer refused");
-	CHECK(net_init(&a, dims, 0, ACT_RELU, 100, 0.01f, &r1) != 0, "zero layers refused");
-	CHECK(net_init(&a, dims, 2, ACT_RELU, 0, 0.01f, &r1) != 0, "zero batch refused");
+	CHECK(net_init(&a, bad_dims, 2, ACT_RELU, 100, STD_INIT(0.01f), &r1) != 0, "zero-width layer refused");
+	CHECK(net_init(&a, dims, 0, ACT_RELU, 100, STD_INIT(0.01f), &r1) != 0, "zero layers refused");
+	CHECK(net_init(&a, dims, 2, ACT_RELU, 0, STD_INIT(0.01f), &r1) != 0, "zero batch refused");
 
 	/* SGD learns: one hidden layer, three hidden layers, and sigmoid. */
 	const int two[] = {IN, 16, CLASSES};
