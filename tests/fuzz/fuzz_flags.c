@@ -33,6 +33,16 @@ config_ok_(const struct config *cfg)
 		return 0;
 	if (cfg->gradcheck < 0 || cfg->gradcheck > 2)
 		return 0;
+	/* The chapter 6 options (docs/optimizers.md). */
+	if (cfg->init < INIT_STD || cfg->init > INIT_HE || cfg->optimizer < OPTIM_SGD ||
+	    cfg->optimizer > OPTIM_ADAM || (cfg->batchnorm & ~1))
+		return 0;
+	if (!(cfg->momentum >= 0 && cfg->momentum <= 1 && cfg->alpha >= 0 && cfg->alpha <= 1 &&
+	      cfg->beta1 >= 0 && cfg->beta1 < 1 && cfg->beta2 >= 0 && cfg->beta2 < 1))
+		return 0;
+	if (!(cfg->eps > 0 && cfg->eps <= 1 && cfg->weight_decay >= 0 && cfg->weight_decay <= 1000 &&
+	      cfg->dropout >= 0 && cfg->dropout < 1))
+		return 0;
 	if (cfg->threads < 1 || cfg->threads > POOL_MAX_THREADS)
 		return 0;
 	if (cfg->format < FORMAT_TEXT || cfg->format > FORMAT_JSON || (cfg->quiet & ~1))
