@@ -30,6 +30,7 @@ struct config {
 	uint64_t seed;
 	int threads; /* worker threads including the main one; results do not depend on it */
 	const char *data_dir;
+	int train_size; /* train on the first this many training images; 0: all */
 	enum format format;      /* what stdout gets: the text table, CSV or JSON lines */
 	int quiet;               /* stdout gets only the final summary */
 	const char *log_path;    /* CSV or JSON records also go here, or NULL */

@@ -272,6 +272,17 @@ main(int argc, char **argv)
 	struct dataset train, test;
 	if (load_data_(&train, &test, cfg.data_dir) != 0)
 		return EXIT_RUNTIME;
+	/* --train-size: the first N images are the training set, for sampling, epochs and
+	 * train_acc alike; the labels' classes still come from the whole file. */
+	if ((size_t)cfg.train_size > train.count) {
+		warnf("--train-size: %d images asked for, but %s has only %zu", cfg.train_size,
+		      cfg.data_dir, train.count);
+		dataset_free(&train);
+		dataset_free(&test);
+		return EXIT_RUNTIME;
+	}
+	if (cfg.train_size > 0)
+		train.count = (size_t)cfg.train_size;
 	int dims[NET_MAX_AFFINE + 1];
 	dims[0] = train.input_size;
 	for (int l = 0; l < cfg.n_hidden; l++)

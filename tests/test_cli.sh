@@ -121,4 +121,19 @@ if [ -w /dev/full ]; then
 	"$BPTRAIN" --version >/dev/full 2>/dev/null
 	check "writing to a full disk exits 1" [ $? -eq 1 ]
 fi
+# --train-size N: the first N training images are the training set: epochs of N / batch
+# steps, train_acc on those N; more than the file holds is a runtime error naming the flag.
+write_tiny_mnist "$tmp/sized" 30
+run_bptrain --data "$tmp/sized" --train-size 10 --batch 5 --iters 4 --hidden 4
+check "--train-size 10 runs ($err)" [ "$status" -eq 0 ]
+check "--train-size 10 --batch 5: 2 iterations per epoch" sh -c 'printf "%s\n" "$1" | grep -q "^data .*: 10 train, 30 test" && printf "%s\n" "$1" | grep -q "4 iterations (2 per epoch)"' sh "$out"
+check "--train-size 10 --batch 5 --iters 4: two epoch rows" \
+	[ "$(printf '%s\n' "$out" | grep -Ec '^ +[0-9]+ +[0-9]+ ')" -eq 2 ]
+run_bptrain --data "$tmp/sized" --train-size 10 --batch 5 --iters 4 --hidden 4 --format json -q
+check "--train-size is in the record" sh -c 'printf "%s\n" "$1" | grep -q "\"train_size\":10"' sh "$out"
+run_bptrain --data "$tmp/sized" --train-size 31 --iters 4
+check "--train-size past the file exits 1 ($status)" [ "$status" -eq 1 ]
+check "... naming --train-size ($err)" one_line_naming "$err" "--train-size"
+expect_usage_error --train-size --train-size abc
+expect_usage_error --train-size --train-size -1
 report test_cli

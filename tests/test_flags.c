@@ -98,7 +98,7 @@ test_fields_(void)
 	static const char *const names[] = {
 		"hidden", "activation", "lr", "max_iters", "batch", "init_std", "init", "optimizer",
 		"momentum", "alpha", "beta1", "beta2", "eps", "weight_decay", "dropout", "batchnorm",
-		"seed", "data",
+		"seed", "data", "train_size",
 	};
 	int n = (int)(sizeof names / sizeof names[0]);
 	CHECK(flags_n_fields() == n, "%d record fields, want %d", flags_n_fields(), n);
@@ -113,13 +113,15 @@ test_fields_(void)
 					   "--data", "a,b", "--init", "he", "--optimizer", "adam",
 					   "--momentum", "0.5", "--alpha", "0.9", "--beta1", "0.8",
 					   "--beta2", "0.99", "--eps", "1e-08", "--weight-decay",
-					   "0.001", "--dropout", "0.25", "--batchnorm", NULL});
+					   "0.001", "--dropout", "0.25", "--batchnorm",
+					   "--train-size", "1000", NULL});
 	static const char *const want[][2] = {
 		{"hidden", "100,64,32"}, {"activation", "sigmoid"}, {"lr", "0.3"},
 		{"max_iters", "12"}, {"batch", "100"}, {"init_std", "0"}, {"init", "he"},
 		{"optimizer", "adam"}, {"momentum", "0.5"}, {"alpha", "0.9"}, {"beta1", "0.8"},
 		{"beta2", "0.99"}, {"eps", "1e-08"}, {"weight_decay", "0.001"}, {"dropout", "0.25"},
 		{"batchnorm", "1"}, {"seed", "9223372036854775807"}, {"data", "a,b"},
+		{"train_size", "1000"},
 	};
 	_Static_assert(sizeof want / sizeof want[0] == sizeof names / sizeof names[0],
 		       "a wanted value for every field");
