@@ -197,7 +197,7 @@ run_(const struct config *cfg, struct trainer *t, const struct dataset *train,
 	struct optim optim;
 	optim_init(&optim, &oc, t->net->n_params);
 	struct train_options opt = {.iters = cfg->iters, .batch = cfg->batch, .optim = &optim,
-				    .stop = &stop_signal_};
+				    .log_every = cfg->log_every, .stop = &stop_signal_};
 	struct train_result result;
 	/* Only now: before this, being killed outright loses nothing worth reporting. */
 	catch_stop_signals_();

@@ -359,6 +359,30 @@ report_epoch(struct report *rep, const struct report_epoch *e)
 	fflush(rep->out);
 }
 
+void
+report_step(struct report *rep, int iter, double loss)
+{
+	const struct config *cfg = rep->cfg;
+	struct record_ r = {0};
+	set_str_(&r, "record", "step");
+	set_int_(&r, "epoch", rep->last_epoch + 1);
+	set_int_(&r, "iter", iter);
+	set_num_(&r, "loss", "%.9g", loss);
+	set_num_(&r, "total_s", "%.6f", now_sec() - rep->start);
+	struct record_ with_config = r;
+	set_config_(&with_config, rep);
+	if (rep->log) {
+		write_record_(rep->log, rep->log_format,
+			      rep->log_format == FORMAT_CSV ? &with_config : &r);
+		fflush(rep->log);
+	}
+	if (cfg->quiet || cfg->format == FORMAT_TEXT)
+		return;
+	clear_progress_(rep);
+	write_record_(rep->out, cfg->format, cfg->format == FORMAT_CSV ? &with_config : &r);
+	fflush(rep->out);
+}
+
 static void
 write_summary_line_(const struct report *rep, const struct report_final *fin, double total_s)
 {

@@ -69,6 +69,10 @@ void report_progress(struct report *rep, int iter);
 
 void report_epoch(struct report *rep, const struct report_epoch *e);
 
+/* --log-every: the mean training loss of the steps since the last such record, at
+ * iteration iter; a "step" record in CSV and JSON (the text table stays per epoch). */
+void report_step(struct report *rep, int iter, double loss);
+
 /* The final record (in text mode the key=value summary line, always stdout's last line),
  * then the plot, then closing the log. Returns 0, or -1 with a message if the log or the
  * plot could not be written. Frees everything report_open allocated. */

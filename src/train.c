@@ -128,6 +128,7 @@ train_run(struct trainer *t, const struct dataset *train, const struct dataset *
 	enum train_status status = TRAIN_OK;
 	*result = (struct train_result){0};
 	struct epoch_ epoch = {.start = now_sec()};
+	double window_loss = 0.0; /* since the last step record */
 	for (int it = 1; it <= opt->iters; it++) {
 		report_progress(rep, it);
 		double step_start = now_sec();
@@ -148,6 +149,11 @@ train_run(struct trainer *t, const struct dataset *train, const struct dataset *
 		epoch.loss += loss;
 		epoch.steps++;
 		epoch.train_s += now_sec() - step_start;
+		window_loss += loss;
+		if (opt->log_every > 0 && it % opt->log_every == 0) {
+			report_step(rep, it, window_loss / opt->log_every);
+			window_loss = 0.0;
+		}
 		/* Checked only between steps, so an interrupt never leaves a half-applied update. */
 		int stop = opt->stop && *opt->stop;
 		if (it % epoch_iters != 0 && it != opt->iters && !stop)

@@ -45,6 +45,7 @@ struct train_options {
 	int iters;          /* steps */
 	int batch;          /* samples per step, drawn uniformly with replacement */
 	struct optim *optim; /* the update after each step */
+	int log_every;       /* a step record every this many steps (report_step); 0: none */
 	/* Set non-zero (by a signal handler) to stop after the current step; NULL: never. */
 	volatile sig_atomic_t *stop;
 };

@@ -98,7 +98,7 @@ test_fields_(void)
 	static const char *const names[] = {
 		"hidden", "activation", "lr", "max_iters", "batch", "init_std", "init", "optimizer",
 		"momentum", "alpha", "beta1", "beta2", "eps", "weight_decay", "dropout", "batchnorm",
-		"seed", "data", "train_size",
+		"seed", "train_size", "data",
 	};
 	int n = (int)(sizeof names / sizeof names[0]);
 	CHECK(flags_n_fields() == n, "%d record fields, want %d", flags_n_fields(), n);
@@ -120,8 +120,8 @@ test_fields_(void)
 		{"max_iters", "12"}, {"batch", "100"}, {"init_std", "0"}, {"init", "he"},
 		{"optimizer", "adam"}, {"momentum", "0.5"}, {"alpha", "0.9"}, {"beta1", "0.8"},
 		{"beta2", "0.99"}, {"eps", "1e-08"}, {"weight_decay", "0.001"}, {"dropout", "0.25"},
-		{"batchnorm", "1"}, {"seed", "9223372036854775807"}, {"data", "a,b"},
-		{"train_size", "1000"},
+		{"batchnorm", "1"}, {"seed", "9223372036854775807"}, {"train_size", "1000"},
+		{"data", "a,b"},
 	};
 	_Static_assert(sizeof want / sizeof want[0] == sizeof names / sizeof names[0],
 		       "a wanted value for every field");

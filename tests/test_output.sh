@@ -258,4 +258,25 @@ check "progress stays off stdout" [ "$(grep -c iteration "$tmp/pty.csv")" -eq 0 
 script -qec "$BPTRAIN $base -q" "$tmp/typescript2" >/dev/null 2>&1
 check "--quiet shows no progress on a terminal" [ "$(grep -c 'iteration ' "$tmp/typescript2")" -eq 0 ]
 
+# --log-every N: a "step" record every N iterations (their mean loss) in JSON, CSV and the
+# log; the text table stays per epoch.
+write_tiny_mnist "$tmp/steps" 30
+steps="--data $tmp/steps --iters 6 --batch 10 --hidden 4 --log-every 2"
+run_bptrain $steps --format json --log "$tmp/steps.csv"
+printf '%s\n' "$out" >"$tmp/steps.json"
+step_iters=$(node -e '
+	const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n");
+	const steps = lines.map(JSON.parse).filter(r => r.record === "step");
+	if (!steps.every(r => typeof r.loss === "number" && r.loss > 0)) throw new Error("loss");
+	console.log(steps.map(r => r.iter).join(" "));' "$tmp/steps.json")
+check "--log-every 2 --iters 6: step records at 2 4 6 ($step_iters)" [ "$step_iters" = "2 4 6" ]
+check "--log-every: the CSV log has the same 3 step rows" \
+	[ "$(grep -c '^step,' "$tmp/steps.csv")" -eq 3 ]
+run_bptrain $steps
+check "--log-every leaves the text table alone" \
+	[ "$(printf '%s\n' "$out" | grep -c '^step')" -eq 0 -a "$status" -eq 0 ]
+run_within 10 $steps --log-every x
+check "--log-every x is a usage error naming the flag" [ "$status" -eq 2 ]
+check "... in one line ($err)" one_line_naming "$err" "--log-every"
+
 report test_output
