@@ -183,6 +183,13 @@ static const struct flag flags_[] = {
 	{.name = "plot", .kind = FLAG_PATH, .offset = AT_(const char *, plot_path),
 	 .metavar = "FILE", .suffix = ".svg", .noun = "file",
 	 .help = "write the learning curves (accuracy, loss) as SVG"},
+	{.name = "plot-runs", .kind = FLAG_PATH, .offset = AT_(const char *, plot_runs),
+	 .metavar = "FILE", .noun = "file",
+	 .help = "instead of training, draw the step records (--log-every) of the runs in the "
+		 "CSV FILE, one line per value of --group, into the --plot SVG, and exit"},
+	{.name = "group", .kind = FLAG_PATH, .offset = AT_(const char *, group),
+	 .metavar = "COLUMN", .noun = "column name",
+	 .help = "with --plot-runs: the configuration column that tells the runs apart"},
 	{.name = "gradcheck", .kind = FLAG_SWITCH, .offset = AT_(int, gradcheck), .raise_to = 1,
 	 .help = "check backprop against numerical gradients on the first --batch training "
 		 "images (default " STR(GRADCHECK_BATCH) " there) and exit"},
@@ -648,6 +655,14 @@ combine_(struct config *cfg, const int given[])
 	/* A gradient check has no epochs to log or plot: better an error than silence. */
 	if (cfg->gradcheck && (cfg->format != FORMAT_TEXT || cfg->log_path || cfg->plot_path)) {
 		warnf("--gradcheck: prints its own table; --format, --log and --plot are for training");
+		return FLAGS_USAGE;
+	}
+	if (cfg->plot_runs && (!cfg->plot_path || !cfg->group || cfg->gradcheck)) {
+		warnf("--plot-runs: needs --plot FILE.svg and --group COLUMN, and no --gradcheck");
+		return FLAGS_USAGE;
+	}
+	if (cfg->group && !cfg->plot_runs) {
+		warnf("--group: only means something with --plot-runs");
 		return FLAGS_USAGE;
 	}
 	if (cfg->gradcheck && !given[row_named_("batch")])

@@ -35,6 +35,8 @@ struct config {
 	int quiet;               /* stdout gets only the final summary */
 	const char *log_path;    /* CSV or JSON records also go here, or NULL */
 	const char *plot_path;   /* an SVG of the learning curves goes here, or NULL */
+	const char *plot_runs;   /* instead of training, plot this CSV of runs, or NULL */
+	const char *group;       /* with plot_runs: the column whose values are the lines */
 	int log_every;           /* a step record (mean loss) every this many steps; 0: none */
 	int gradcheck;     /* 0 train; 1 --gradcheck; 2 --gradcheck-all (every element) */
 };

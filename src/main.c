@@ -17,6 +17,7 @@
 #include "pool.h"      /* struct pool, pool_create */
 #include "report.h"    /* struct report, report_open, report_begin, report_finish */
 #include "rng.h"       /* struct rng */
+#include "runs.h"      /* runs_plot */
 #include "train.h"     /* struct trainer, train_run, EVAL_CHUNK */
 #include "util.h"      /* warnf, now_sec, exit statuses */
 
@@ -268,6 +269,12 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	case FLAGS_RUN:
 		break;
+	}
+	if (cfg.plot_runs) {
+		int status = runs_plot(cfg.plot_runs, cfg.group, cfg.plot_path) ? EXIT_RUNTIME
+										  : EXIT_OK;
+		int close_status = close_stdout_();
+		return status != EXIT_OK ? status : close_status;
 	}
 	struct dataset train, test;
 	if (load_data_(&train, &test, cfg.data_dir) != 0)

@@ -279,4 +279,32 @@ run_within 10 $steps --log-every x
 check "--log-every x is a usage error naming the flag" [ "$status" -eq 2 ]
 check "... in one line ($err)" one_line_naming "$err" "--log-every"
 
+# --plot-runs: several runs' step records, one line per value of --group, drawn by the same
+# SVG writer; mismatched or missing records are one-line errors naming the file.
+for opt in sgd adam; do
+	run_bptrain --data "$tmp/steps" --iters 6 --batch 10 --hidden 4 --log-every 2 \
+		--optimizer $opt --log "$tmp/run-$opt.csv" -q
+done
+cat "$tmp/run-sgd.csv" "$tmp/run-adam.csv" >"$tmp/runs.csv"
+run_bptrain --plot-runs "$tmp/runs.csv" --group optimizer --plot "$tmp/runs.svg"
+check "--plot-runs exits 0 ($err)" [ "$status" -eq 0 ]
+check "--plot-runs writes well-formed XML" xmllint --noout "$tmp/runs.svg"
+series=$(xmllint --xpath 'count(//*[local-name()="g"][@class="series"])' "$tmp/runs.svg" 2>/dev/null)
+check "--plot-runs draws one line per optimizer ($series)" [ "$series" = 2 ]
+check "... named sgd and adam" sh -c 'grep -q "id=\"sgd\"" "$1" && grep -q "id=\"adam\"" "$1"' sh "$tmp/runs.svg"
+run_bptrain --data "$tmp/steps" --iters 4 --batch 10 --hidden 4 --log-every 2 --optimizer momentum \
+	--log "$tmp/run-short.csv" -q
+cat "$tmp/runs.csv" "$tmp/run-short.csv" >"$tmp/mixed.csv"
+run_bptrain --plot-runs "$tmp/mixed.csv" --group optimizer --plot "$tmp/mixed.svg"
+check "--plot-runs refuses runs at different iterations (exit $status)" [ "$status" -eq 1 ]
+check "... naming the file ($err)" one_line_naming "$err" "$tmp/mixed.csv"
+run_bptrain --plot-runs "$tmp/runs.csv" --group colour --plot "$tmp/x.svg"
+check "--plot-runs with an unknown column exits 1 ($err)" [ "$status" -eq 1 ]
+run_bptrain --plot-runs "$tmp/steps.csv.none" --group optimizer --plot "$tmp/x.svg"
+check "--plot-runs of a missing file exits 1 ($err)" [ "$status" -eq 1 ]
+run_within 10 --plot-runs "$tmp/runs.csv" --plot "$tmp/x.svg"
+check "--plot-runs without --group is a usage error ($err)" [ "$status" -eq 2 ]
+run_within 10 --group optimizer --iters 5
+check "--group without --plot-runs is a usage error ($err)" [ "$status" -eq 2 ]
+
 report test_output
