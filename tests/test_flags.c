@@ -207,7 +207,7 @@ main(void)
 					       "--form=json", NULL});
 	CHECK(r == FLAGS_USAGE, "--gradcheck-a with --form json is the --gradcheck error");
 	r = parse_(&cfg, (const char *const[]){"bptrain", "--it", "5", "--thr", "1", "-q",
-					       "--form=csv", "--pl", "x.svg", NULL});
+					       "--form=csv", "--plot", "x.svg", NULL});
 	CHECK(r == FLAGS_RUN && cfg.iters == 5 && cfg.threads == 1 && cfg.quiet &&
 		      cfg.format == FORMAT_CSV && strcmp(cfg.plot_path, "x.svg") == 0,
 	      "unambiguous prefixes of long flags (result %d)", r);
