@@ -37,6 +37,17 @@ one_line_naming() {
 	[ "$(printf '%s\n' "$1" | wc -l)" -eq 1 ] && printf '%s\n' "$1" | grep -qF -- "$2"
 }
 
+# expect_usage_error NAME ARGS...: a bad flag: exit 2, exactly one line on stderr, naming
+# NAME, nothing on stdout.
+expect_usage_error() {
+	name=$1
+	shift
+	run_within 10 "$@"
+	check "'$*' exits 2 (got $status)" [ "$status" -eq 2 ]
+	check "'$*' names $name in its one-line error ($err)" one_line_naming "$err" "$name"
+	check "'$*' prints nothing on stdout" [ -z "$out" ]
+}
+
 # be32 N: the 4 bytes of N, big-endian, as printf octal escapes.
 be32() {
 	printf '\\%03o\\%03o\\%03o\\%03o' $(($1 >> 24 & 255)) $(($1 >> 16 & 255)) \

@@ -9,13 +9,6 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 FAULT_BIN=${FAULT_BIN:-tests/bptrain-fault}
 
-expect_usage_error() {
-	name=$1
-	shift
-	run_within 10 "$@"
-	check "'$*' exits 2 (got $status)" [ "$status" -eq 2 ]
-	check "'$*' names $name in its one-line error ($err)" one_line_naming "$err" "$name"
-}
 expect_usage_error --optimizer --optimizer adamw
 expect_usage_error --optimizer --optimizer ""
 expect_usage_error --init --init glorot

@@ -15,15 +15,6 @@ run_bptrain --version
 check "--version exits 0" [ "$status" -eq 0 ]
 check "--version prints the version" sh -c 'printf "%s\n" "$1" | grep -Eq "^bptrain [0-9]+\.[0-9]+\.[0-9]+$"' sh "$out"
 
-# Each bad flag: exit 2, exactly one line on stderr, naming the flag, nothing on stdout.
-expect_usage_error() {
-	name=$1
-	shift
-	run_within 10 "$@"
-	check "'$*' exits 2 (got $status)" [ "$status" -eq 2 ]
-	check "'$*' names $name in its one-line error ($err)" one_line_naming "$err" "$name"
-	check "'$*' prints nothing on stdout" [ -z "$out" ]
-}
 # Every numeric flag against every kind of hostile value, as a separate word and after '='.
 # Zero is valid for --init-std and --seed; that it is accepted is checked below.
 for flag in lr iters batch init-std seed hidden; do
