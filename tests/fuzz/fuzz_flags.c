@@ -98,32 +98,35 @@ parse_once_(const uint8_t *data, size_t size, struct config *cfg, char **strings
 	}
 	/* The path fields point into argv, which differs between parses: compare copies of the
 	 * strings (one buffer, NUL-separated, "-" for NULL) and null the pointers. */
-	const char *paths[] = {cfg->data_dir, cfg->log_path, cfg->plot_path};
-	for (int i = 0; i < 3; i++)
+	const char *paths[] = {cfg->data_dir, cfg->log_path, cfg->plot_path, cfg->plot_runs,
+			       cfg->group};
+	enum { N_PATHS = sizeof paths / sizeof paths[0] };
+	for (int i = 0; i < N_PATHS; i++)
 		if (result != FLAGS_RUN || !paths[i])
 			paths[i] = "-";
 	size_t total = 1;
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < N_PATHS; i++)
 		total += strlen(paths[i]) + 1;
 	*strings = malloc(total);
 	size_t used = 0;
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < N_PATHS; i++) {
 		memcpy(*strings + used, paths[i], strlen(paths[i]) + 1);
 		used += strlen(paths[i]) + 1;
 	}
 	(*strings)[used] = '\0';
-	cfg->data_dir = cfg->log_path = cfg->plot_path = NULL;
+	cfg->data_dir = cfg->log_path = cfg->plot_path = cfg->plot_runs = cfg->group = NULL;
 	for (int i = 0; i < argc; i++)
 		free(owned[i]);
 	return result;
 }
 
-/* Length of a buffer of three NUL-terminated strings, the terminators included. */
+/* Length of a buffer of parse_once_'s NUL-terminated path strings, the terminators
+ * included: the buffer ends with an empty string. */
 static size_t
 total_len_(const char *strings)
 {
 	size_t len = 0;
-	for (int i = 0; i < 3; i++)
+	while (strings[len] != '\0')
 		len += strlen(strings + len) + 1;
 	return len;
 }
