@@ -56,13 +56,6 @@ fast_scratch_bytes(int inputs)
 	return sparse > mm_scratch_bytes() ? sparse : mm_scratch_bytes();
 }
 
-/* Bytes rounded up to whole ALIGN_BYTES, so that the next region starts aligned. */
-static size_t
-aligned_(size_t bytes)
-{
-	return (bytes + ALIGN_BYTES - 1) / ALIGN_BYTES * ALIGN_BYTES;
-}
-
 void
 fast_init(struct fast *f, struct net *net, struct pool *pool)
 {
@@ -71,13 +64,13 @@ fast_init(struct fast *f, struct net *net, struct pool *pool)
 	f->pool = pool;
 	const struct layer *first = &net->layer[0];
 	size_t rows = (size_t)net->max_batch;
-	size_t losses = aligned_(rows * sizeof(double));
-	size_t scratch = pool ? 0 : aligned_(fast_scratch_bytes(first->in)), sparse = 0;
+	size_t losses = align_up(rows * sizeof(double));
+	size_t scratch = pool ? 0 : align_up(fast_scratch_bytes(first->in)), sparse = 0;
 	for (int j = 0; j <= NET_INPUT_BLOCKS; j++)
 		f->in_block[j] = affine_block_start(first->in, NET_INPUT_BLOCKS, j);
 	for (int j = 0; j < NET_INPUT_BLOCKS; j++)
-		sparse += aligned_(mm_sparse_bytes(net->max_batch, f->in_block[j + 1] - f->in_block[j]));
-	size_t part = aligned_(rows * first->out * sizeof(float));
+		sparse += align_up(mm_sparse_bytes(net->max_batch, f->in_block[j + 1] - f->in_block[j]));
+	size_t part = align_up(rows * first->out * sizeof(float));
 	char *p = xmalloc_aligned(losses + scratch + sparse + (NET_INPUT_BLOCKS - 1) * part);
 	f->memory = p;
 	f->row_loss = (double *)p;
@@ -87,7 +80,7 @@ fast_init(struct fast *f, struct net *net, struct pool *pool)
 	for (int j = 0; j < NET_INPUT_BLOCKS; j++) {
 		int width = f->in_block[j + 1] - f->in_block[j];
 		mm_sparse_init(&f->sparse[j], width, p);
-		p += aligned_(mm_sparse_bytes(net->max_batch, width));
+		p += align_up(mm_sparse_bytes(net->max_batch, width));
 	}
 	for (int j = 0; j < NET_INPUT_BLOCKS - 1; j++) {
 		f->part[j] = (float *)p;

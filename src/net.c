@@ -69,8 +69,7 @@ layer_params_(const struct layer *layer)
 static float *
 take_(float **p, size_t *total, size_t floats)
 {
-	size_t step = (floats + ALIGN_BYTES / sizeof(float) - 1) / (ALIGN_BYTES / sizeof(float)) *
-		      (ALIGN_BYTES / sizeof(float));
+	size_t step = align_up(floats * sizeof(float)) / sizeof(float);
 	*total += step;
 	if (!*p)
 		return NULL;

@@ -55,10 +55,16 @@ void *
 xmalloc_aligned(size_t size)
 {
 	/* C11 wants the size of an aligned_alloc to be a multiple of the alignment. */
-	void *p = aligned_alloc(ALIGN_BYTES, (size + ALIGN_BYTES) / ALIGN_BYTES * ALIGN_BYTES);
+	void *p = aligned_alloc(ALIGN_BYTES, align_up(size ? size : 1));
 	if (!p)
 		dief(EXIT_RUNTIME, "out of memory allocating %zu bytes", size);
 	return p;
+}
+
+size_t
+align_up(size_t bytes)
+{
+	return (bytes + ALIGN_BYTES - 1) / ALIGN_BYTES * ALIGN_BYTES;
 }
 
 double
