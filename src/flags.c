@@ -22,7 +22,6 @@
 
 /* Upper bounds that keep every size computation far from overflow. */
 #define MAX_HIDDEN (1 << 16)
-#define MAX_ITERS 1000000000
 #define MAX_BATCH (1 << 20)
 #define MAX_SEED 0x7fffffffffffffffLL /* so a seed also reads back as a long long */
 
@@ -104,11 +103,38 @@ static const struct flag flags_[] = {
 	 .help = "the hidden layers' activation function"},
 	{.name = "lr", .kind = FLAG_FLOAT, .offset = AT_(float, lr), .metavar = "X", .min = 0,
 	 .min_open = 1, .max = 1e6, .def = "0.1", .record = "lr", .help = "learning rate"},
+	{.name = "schedule", .kind = FLAG_CHOICE, .offset = ENUM_AT_(enum schedule_kind, schedule),
+	 .metavar = "NAME", .def = "constant", .record = "schedule",
+	 .choices = (const struct flag_choice[]){{"constant", SCHEDULE_CONSTANT},
+						 {"step", SCHEDULE_STEP},
+						 {"cosine", SCHEDULE_COSINE}, {NULL, 0}},
+	 .help = "the learning rate over training: constant, times --lr-gamma every --lr-step "
+		 "epochs, or a cosine down to 0 at the last step"},
+	{.name = "lr-step", .kind = FLAG_INT, .offset = AT_(int, lr_step), .metavar = "EPOCHS",
+	 .min = 1, .max = FLAGS_MAX_ITERS, .def = "1", .record = "lr_step",
+	 .help = "--schedule step: epochs between decays"},
+	{.name = "lr-gamma", .kind = FLAG_FLOAT, .offset = AT_(float, lr_gamma), .metavar = "G",
+	 .min = 0, .min_open = 1, .max = 1, .def = "0.1", .record = "lr_gamma",
+	 .help = "--schedule step: the factor of each decay"},
+	{.name = "warmup", .kind = FLAG_INT, .offset = AT_(int, warmup), .metavar = "EPOCHS",
+	 .min = 0, .max = FLAGS_MAX_ITERS, .def = "0", .record = "warmup",
+	 .help = "raise the learning rate linearly to --lr over the first EPOCHS epochs"},
 	{.name = "iters", .kind = FLAG_INT, .offset = AT_(int, iters), .metavar = "N", .min = 1,
-	 .max = MAX_ITERS, .def = "10000", .record = "max_iters", .help = "SGD iterations"},
+	 .max = FLAGS_MAX_ITERS, .def = "10000", .record = "max_iters",
+	 .help = "training steps (records show the number run, also when --epochs sets it)"},
+	{.name = "epochs", .kind = FLAG_INT, .offset = AT_(int, epochs), .metavar = "N", .min = 0,
+	 .max = FLAGS_MAX_ITERS, .def = "0", .record = "epochs",
+	 .help = "instead of --iters, train N epochs of ⌈training images / batch⌉ steps (0: use "
+		 "--iters)"},
+	{.name = "sampling", .kind = FLAG_CHOICE, .offset = ENUM_AT_(enum sampling, sampling),
+	 .metavar = "NAME", .def = "replace", .record = "sampling",
+	 .choices = (const struct flag_choice[]){{"replace", SAMPLING_REPLACE},
+						 {"shuffle", SAMPLING_SHUFFLE}, {NULL, 0}},
+	 .help = "each batch drawn with replacement (the book's), or a new seeded shuffle each "
+		 "epoch that uses every image once"},
 	{.name = "batch", .kind = FLAG_INT, .offset = AT_(int, batch), .metavar = "N", .min = 1,
 	 .max = MAX_BATCH, .def = "100", .record = "batch",
-	 .help = "samples per iteration, drawn with replacement"},
+	 .help = "samples per iteration"},
 	{.name = "init-std", .kind = FLAG_FLOAT, .offset = AT_(float, init_std), .metavar = "X",
 	 .min = 0, .max = 100, .def = "0.01", .record = "init_std",
 	 .help = "std of the initial weights"},
@@ -158,8 +184,16 @@ static const struct flag flags_[] = {
 	 .min = 1, .max = POOL_MAX_THREADS, .def_fn = pool_default_threads,
 	 .help = "threads, by default one per online CPU; results are identical for any N"},
 	{.name = "train-size", .kind = FLAG_INT, .offset = AT_(int, train_size), .metavar = "N",
-	 .min = 0, .max = MAX_ITERS, .def = "0", .record = "train_size",
-	 .help = "train on the first N training images only (0: all of them)"},
+	 .min = 0, .max = FLAGS_MAX_ITERS, .def = "0", .record = "train_size",
+	 .help = "train on the first N training images only (0: all of them but --val's)"},
+	{.name = "val", .kind = FLAG_INT, .offset = AT_(int, val), .metavar = "N", .min = 0,
+	 .max = FLAGS_MAX_ITERS, .def = "0", .record = "val",
+	 .help = "hold out the last N training images as a validation set (val_acc, val_loss) "
+		 "and train on the others"},
+	{.name = "early-stop", .kind = FLAG_INT, .offset = AT_(int, early_stop), .metavar = "K",
+	 .min = 0, .max = FLAGS_MAX_ITERS, .def = "0", .record = "early_stop",
+	 .help = "with --val: stop after K epochs without a better val_acc and keep the best "
+		 "epoch's weights (0: never)"},
 	{.name = "data", .kind = FLAG_PATH, .offset = AT_(const char *, data_dir),
 	 .metavar = "DIR", .noun = "directory", .def = "mnist", .env = "BPTRAIN_DATA",
 	 .record = "data", .help = "directory with the four MNIST IDX files"},
@@ -177,7 +211,7 @@ static const struct flag flags_[] = {
 	 .help = "also write every record to FILE: JSON lines if FILE ends in .json or .jsonl, "
 		 "CSV otherwise"},
 	{.name = "log-every", .kind = FLAG_INT, .offset = AT_(int, log_every), .metavar = "N",
-	 .min = 0, .max = MAX_ITERS, .def = "0",
+	 .min = 0, .max = FLAGS_MAX_ITERS, .def = "0",
 	 .help = "also a 'step' record every N iterations with their mean training loss, in "
 		 "CSV and JSON and in the --log file (0: none)"},
 	{.name = "plot", .kind = FLAG_PATH, .offset = AT_(const char *, plot_path),
@@ -663,6 +697,20 @@ combine_(struct config *cfg, const int given[])
 	}
 	if (cfg->group && !cfg->plot_runs) {
 		warnf("--group: only means something with --plot-runs");
+		return FLAGS_USAGE;
+	}
+	if (given[row_named_("epochs")] && given[row_named_("iters")]) {
+		warnf("--epochs: says how long to train instead of --iters; give one of them");
+		return FLAGS_USAGE;
+	}
+	if ((given[row_named_("lr-step")] || given[row_named_("lr-gamma")]) &&
+	    cfg->schedule != SCHEDULE_STEP) {
+		warnf("--%s: only means something with --schedule step",
+		      given[row_named_("lr-step")] ? "lr-step" : "lr-gamma");
+		return FLAGS_USAGE;
+	}
+	if (cfg->early_stop && !cfg->val) {
+		warnf("--early-stop: needs a validation set (--val N) to watch");
 		return FLAGS_USAGE;
 	}
 	if (cfg->gradcheck && !given[row_named_("batch")])

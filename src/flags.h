@@ -7,8 +7,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "batches.h"
 #include "net.h"
 #include "optim.h"
+#include "schedule.h"
+
+/* The most steps a run may take, however they are asked for (--iters, --epochs). */
+#define FLAGS_MAX_ITERS 1000000000
 
 /* Output formats for stdout (--format) and the --log file. */
 enum format { FORMAT_TEXT, FORMAT_CSV, FORMAT_JSON };
@@ -18,7 +23,13 @@ struct config {
 	int n_hidden;
 	enum activation activation;
 	float lr;
-	int iters;
+	int iters;               /* steps; set from epochs once the training set is known */
+	int epochs;              /* 0: iters says how long */
+	enum sampling sampling;
+	enum schedule_kind schedule;
+	int lr_step;             /* SCHEDULE_STEP: epochs between decays ... */
+	float lr_gamma;          /* ... by this factor */
+	int warmup;              /* epochs of linear warmup */
 	int batch;
 	float init_std;
 	enum weight_init init;   /* std (uses init_std), xavier or he */
@@ -31,6 +42,8 @@ struct config {
 	int threads; /* worker threads including the main one; results do not depend on it */
 	const char *data_dir;
 	int train_size; /* train on the first this many training images; 0: all */
+	int val;        /* hold out the last this many training images for validation */
+	int early_stop; /* with val: epochs without a better val_acc before stopping; 0: never */
 	enum format format;      /* what stdout gets: the text table, CSV or JSON lines */
 	int quiet;               /* stdout gets only the final summary */
 	const char *log_path;    /* CSV or JSON records also go here, or NULL */

@@ -98,6 +98,41 @@ fail:
 	return -1;
 }
 
+/* --val, --train-size and --epochs, which need the training set's size: val becomes a view
+ * of the training file's last cfg->val images (not to be freed), train the first
+ * cfg->train_size of the others (all of them for 0), and cfg->iters what --epochs asks for.
+ * The labels' classes still come from the whole file. */
+static int
+split_(struct config *cfg, struct dataset *train, struct dataset *val)
+{
+	if ((size_t)cfg->val >= train->count) {
+		warnf("--val: %d images asked for, but %s/train-images-idx3-ubyte has only %zu, and "
+		      "training needs some", cfg->val, cfg->data_dir, train->count);
+		return -1;
+	}
+	size_t left = train->count - (size_t)cfg->val;
+	*val = *train;
+	val->pixels += left * (size_t)train->input_size;
+	val->labels += left;
+	val->count = (size_t)cfg->val;
+	if ((size_t)cfg->train_size > left) {
+		warnf("--train-size: %d images asked for, but %s/train-images-idx3-ubyte has only "
+		      "%zu%s", cfg->train_size, cfg->data_dir, left,
+		      cfg->val ? " besides --val's" : "");
+		return -1;
+	}
+	train->count = cfg->train_size > 0 ? (size_t)cfg->train_size : left;
+	long long epoch_iters = batches_per_epoch(train->count, cfg->batch);
+	if (cfg->epochs > 0 && cfg->epochs * epoch_iters > FLAGS_MAX_ITERS) {
+		warnf("--epochs: %d epochs of %lld steps are more than %d steps", cfg->epochs,
+		      epoch_iters, FLAGS_MAX_ITERS);
+		return -1;
+	}
+	if (cfg->epochs > 0)
+		cfg->iters = (int)(cfg->epochs * epoch_iters);
+	return 0;
+}
+
 static struct net_options
 net_options_(const struct config *cfg)
 {
@@ -189,20 +224,25 @@ close_stdout_(void)
 
 /* The training loop and its final record; returns the exit status. */
 static int
-run_(const struct config *cfg, struct trainer *t, const struct dataset *train,
-     const struct dataset *test, struct rng *rng, struct report *rep)
+run_(const struct config *cfg, struct trainer *t, const struct train_data *data,
+     struct rng *rng, struct report *rep)
 {
 	struct optim_config oc = {.kind = cfg->optimizer, .lr = cfg->lr, .momentum = cfg->momentum,
 				  .alpha = cfg->alpha, .beta1 = cfg->beta1, .beta2 = cfg->beta2,
 				  .eps = cfg->eps};
 	struct optim optim;
 	optim_init(&optim, &oc, t->net->n_params);
-	struct train_options opt = {.iters = cfg->iters, .batch = cfg->batch, .optim = &optim,
-				    .log_every = cfg->log_every, .stop = &stop_signal_};
+	struct schedule schedule = {.kind = cfg->schedule, .lr = cfg->lr,
+		.step_epochs = cfg->lr_step, .gamma = cfg->lr_gamma, .warmup_epochs = cfg->warmup,
+		.epoch_iters = batches_per_epoch(data->train->count, cfg->batch),
+		.iters = cfg->iters};
+	struct train_options opt = {.iters = cfg->iters, .batch = cfg->batch,
+		.sampling = cfg->sampling, .schedule = schedule, .early_stop = cfg->early_stop,
+		.optim = &optim, .log_every = cfg->log_every, .stop = &stop_signal_};
 	struct train_result result;
 	/* Only now: before this, being killed outright loses nothing worth reporting. */
 	catch_stop_signals_();
-	enum train_status trained = train_run(t, train, test, &opt, rng, rep, &result);
+	enum train_status trained = train_run(t, data, &opt, rng, rep, &result);
 	static const char *const status_names[] = {
 		[TRAIN_OK] = "ok", [TRAIN_DIVERGED] = "diverged", [TRAIN_INTERRUPTED] = "interrupted",
 	};
@@ -212,9 +252,11 @@ run_(const struct config *cfg, struct trainer *t, const struct dataset *train,
 	if (trained == TRAIN_INTERRUPTED)
 		warnf("interrupted by %s after iteration %d", stop_signal_ == SIGINT ? "SIGINT"
 			: "SIGTERM", result.iters_done);
-	struct report_final fin = {.iter = result.iters_done, .loss = result.loss,
-				   .train_acc = result.train_acc, .test_acc = result.test_acc,
-				   .train_s = result.train_s, .status = status_names[trained]};
+	struct report_final fin = {.iter = result.iters_done, .best_epoch = result.best_epoch,
+		.loss = result.loss, .train_acc = result.train.acc, .val_acc = result.val.acc,
+		.val_loss = result.val.loss, .test_acc = result.test.acc,
+		.test_loss = result.test.loss, .train_s = result.train_s,
+		.status = status_names[trained]};
 	if (report_finish(rep, &fin) != 0 && status == EXIT_OK)
 		status = EXIT_RUNTIME;
 	optim_free(&optim);
@@ -223,8 +265,7 @@ run_(const struct config *cfg, struct trainer *t, const struct dataset *train,
 
 /* Train with cfg, report, and return the exit status. */
 static int
-train_(const struct config *cfg, const struct dataset *train, const struct dataset *test,
-       const int *dims, double start)
+train_(const struct config *cfg, const struct train_data *data, const int *dims, double start)
 {
 	struct rng rng;
 	rng_seed(&rng, cfg->seed);
@@ -246,10 +287,9 @@ train_(const struct config *cfg, const struct dataset *train, const struct datas
 	struct report rep;
 	int status = EXIT_RUNTIME;
 	if (report_open(&rep, cfg, start) == 0) {
-		int epoch_iters = train->count / (size_t)cfg->batch > 0
-					  ? (int)(train->count / cfg->batch) : 1;
-		report_begin(&rep, &net, train, test, epoch_iters);
-		status = run_(cfg, &t, train, test, &rng, &rep);
+		int epoch_iters = batches_per_epoch(data->train->count, cfg->batch);
+		report_begin(&rep, &net, data->train, data->val, data->test, epoch_iters);
+		status = run_(cfg, &t, data, &rng, &rep);
 	}
 	trainer_free(&t);
 	net_free(&net);
@@ -279,24 +319,20 @@ main(int argc, char **argv)
 	struct dataset train, test;
 	if (load_data_(&train, &test, cfg.data_dir) != 0)
 		return EXIT_RUNTIME;
-	/* --train-size: the first N images are the training set, for sampling, epochs and
-	 * train_acc alike; the labels' classes still come from the whole file. */
-	if ((size_t)cfg.train_size > train.count) {
-		warnf("--train-size: %d images asked for, but %s has only %zu", cfg.train_size,
-		      cfg.data_dir, train.count);
+	struct dataset val;
+	if (split_(&cfg, &train, &val) != 0) {
 		dataset_free(&train);
 		dataset_free(&test);
 		return EXIT_RUNTIME;
 	}
-	if (cfg.train_size > 0)
-		train.count = (size_t)cfg.train_size;
 	int dims[NET_MAX_AFFINE + 1];
 	dims[0] = train.input_size;
 	for (int l = 0; l < cfg.n_hidden; l++)
 		dims[l + 1] = cfg.hidden[l];
 	dims[cfg.n_hidden + 1] = train.classes;
+	struct train_data data = {.train = &train, .val = &val, .test = &test};
 	int status = cfg.gradcheck ? gradcheck_(&cfg, &train, dims, start)
-				   : train_(&cfg, &train, &test, dims, start);
+				   : train_(&cfg, &data, dims, start);
 	dataset_free(&train);
 	dataset_free(&test);
 	int close_status = close_stdout_();

@@ -362,3 +362,70 @@ net_argmax(const struct net *net, uint8_t *predicted, int n)
 		predicted[i] = (uint8_t)best;
 	}
 }
+
+double
+net_xent_sum(const struct net *net, const uint8_t *labels, int n)
+{
+	int k = net->dims[net->n_affine];
+	const float *logits = net_logits(net);
+	double sum = 0.0;
+	for (int i = 0; i < n; i++) {
+		const float *row = logits + (size_t)i * k;
+		float max = row[0];
+		for (int j = 1; j < k; j++)
+			max = row[j] > max ? row[j] : max;
+		double exps = 0.0;
+		for (int j = 0; j < k; j++)
+			exps += exp((double)row[j] - max);
+		sum += log(exps) - ((double)row[labels[i]] - max);
+	}
+	return sum;
+}
+
+/* The state's arrays in net_state_floats' order, into regions and sizes; returns how many.
+ * (A const net still hands out its arrays: the layers point into memory it does not own.) */
+static int
+state_regions_(const struct net *net, float **regions, size_t *sizes)
+{
+	int n = 0;
+	regions[n] = net->params, sizes[n++] = net->n_params;
+	for (int i = 0; i < net->n_layers; i++) {
+		const struct layer *layer = &net->layer[i];
+		if (layer->kind != LAYER_BATCHNORM)
+			continue;
+		regions[n] = layer->run_mean, sizes[n++] = (size_t)layer->out;
+		regions[n] = layer->run_var, sizes[n++] = (size_t)layer->out;
+	}
+	return n;
+}
+
+size_t
+net_state_floats(const struct net *net)
+{
+	float *regions[1 + 2 * NET_MAX_LAYERS];
+	size_t sizes[1 + 2 * NET_MAX_LAYERS], total = 0;
+	int n = state_regions_(net, regions, sizes);
+	for (int r = 0; r < n; r++)
+		total += sizes[r];
+	return total;
+}
+
+void
+net_state_save(const struct net *net, float *buf)
+{
+	float *regions[1 + 2 * NET_MAX_LAYERS];
+	size_t sizes[1 + 2 * NET_MAX_LAYERS];
+	int n = state_regions_(net, regions, sizes);
+	for (int r = 0; r < n; buf += sizes[r], r++)
+		memcpy(buf, regions[r], sizes[r] * sizeof(float));
+}
+
+void
+net_state_load(struct net *net, const float *buf)
+{
+	float *regions[1 + 2 * NET_MAX_LAYERS];
+	size_t sizes[1 + 2 * NET_MAX_LAYERS];
+	int n = state_regions_(net, regions, sizes);
+	for (int r = 0; r < n; buf += sizes[r], r++)
+		memcpy(regions[r], buf, sizes[r] * sizeof(float));
+}

@@ -140,6 +140,17 @@ const float *net_logits(const struct net *net);
 /* predicted(n) = argmax of each row of the logits of the last forward pass. */
 void net_argmax(const struct net *net, uint8_t *predicted, int n);
 
+/* The sum over the n rows of the cross-entropy of the logits of the last forward pass with
+ * labels, each row computed in double from the float logits. */
+double net_xent_sum(const struct net *net, const uint8_t *labels, int n);
+
+/* What a trained net is beyond its shape: the parameters, then each batch normalization
+ * unit's running mean and variance. net_state_floats counts the floats; save copies them
+ * into buf, load from buf back into the net (early stopping keeps its best epoch so). */
+size_t net_state_floats(const struct net *net);
+void net_state_save(const struct net *net, float *buf);
+void net_state_load(struct net *net, const float *buf);
+
 /* Affine layer a (0 .. n_affine-1), whose parameters the book calls W(a+1) and b(a+1). */
 const struct layer *net_affine(const struct net *net, int a);
 

@@ -12,8 +12,6 @@
 #include "plot.h"
 #include "util.h"
 
-#define PROGRESS_EVERY_S 0.25
-#define PROGRESS_WIDTH 72 /* columns the progress line covers, padding included */
 
 /* The CSV columns are these, then the configuration's: one per flag with a record name in
  * the flags table (hidden, activation, lr, max_iters, batch, init_std, seed, data). Epoch rows
@@ -21,8 +19,9 @@
  * configuration (from net on), so rows of several runs can be concatenated. iters is the
  * iterations done, as in the text summary; max_iters is --iters. */
 static const char *const run_columns_[] = {
-	"record", "epoch", "iter", "loss", "train_acc", "test_acc", "time_s", "samples_per_s",
-	"train_s", "total_s", "status", "iters", "net", "params",
+	"record", "epoch", "iter", "loss", "current_lr", "train_acc", "val_acc", "val_loss",
+	"test_acc", "test_loss", "time_s", "samples_per_s", "train_s", "total_s", "status", "iters",
+	"best_epoch", "net", "params",
 };
 #define N_RUN_COLUMNS (int)(sizeof run_columns_ / sizeof run_columns_[0])
 #define MAX_COLUMNS 48 /* run and configuration columns together; n_columns_ checks */
@@ -218,7 +217,6 @@ report_open(struct report *rep, const struct config *cfg, double start)
 	rep->cfg = cfg;
 	rep->out = stdout;
 	rep->start = start;
-	rep->progress = !cfg->quiet && isatty(STDERR_FILENO);
 	if (cfg->log_path) {
 		if (atomic_open(&rep->log_file, cfg->log_path) != 0) {
 			warnf("--log: cannot create %s:", cfg->log_path);
@@ -230,9 +228,39 @@ report_open(struct report *rep, const struct config *cfg, double start)
 	return 0;
 }
 
+/* "sgd: lr 0.1, batch 100, 10000 iterations (600 per epoch), 2 threads" and what else
+ * shapes training. */
+static void
+print_training_line_(const struct report *rep, int epoch_iters)
+{
+	const struct config *cfg = rep->cfg;
+	fprintf(rep->out, "%s: lr %g", optim_name(cfg->optimizer), (double)cfg->lr);
+	if (cfg->schedule == SCHEDULE_STEP)
+		fprintf(rep->out, " x %g every %d epoch%s", (double)cfg->lr_gamma, cfg->lr_step,
+			cfg->lr_step == 1 ? "" : "s");
+	if (cfg->schedule == SCHEDULE_COSINE)
+		fprintf(rep->out, " on a cosine to 0");
+	if (cfg->warmup > 0)
+		fprintf(rep->out, " after %d warmup epoch%s", cfg->warmup, cfg->warmup == 1 ? "" : "s");
+	fprintf(rep->out, ", batch %d", cfg->batch);
+	if (cfg->sampling == SAMPLING_SHUFFLE)
+		fprintf(rep->out, " (shuffled each epoch)");
+	fprintf(rep->out, ", %d iterations (%d per epoch), %d thread%s", cfg->iters, epoch_iters,
+		cfg->threads, cfg->threads == 1 ? "" : "s");
+	if (cfg->weight_decay != 0.0f)
+		fprintf(rep->out, ", weight decay %g", (double)cfg->weight_decay);
+	if (cfg->dropout != 0.0f)
+		fprintf(rep->out, ", dropout %g", (double)cfg->dropout);
+	if (cfg->batchnorm)
+		fprintf(rep->out, ", batchnorm");
+	if (cfg->early_stop)
+		fprintf(rep->out, ", early stop after %d", cfg->early_stop);
+	fprintf(rep->out, "\n");
+}
+
 void
 report_begin(struct report *rep, const struct net *net, const struct dataset *train,
-	     const struct dataset *test, int epoch_iters)
+	     const struct dataset *val, const struct dataset *test, int epoch_iters)
 {
 	const struct config *cfg = rep->cfg;
 	size_t used = 0;
@@ -241,7 +269,10 @@ report_begin(struct report *rep, const struct net *net, const struct dataset *tr
 					 l ? "-" : "", net->dims[l]);
 	rep->n_params = net->n_params;
 	rep->epoch_iters = epoch_iters;
-	rep->last_progress = -1.0;
+	rep->show_lr = cfg->schedule != SCHEDULE_CONSTANT || cfg->warmup > 0;
+	rep->show_val = val->count > 0;
+	progress_init(&rep->progress, !cfg->quiet && isatty(STDERR_FILENO), cfg->iters,
+		      epoch_iters, cfg->batch, train->count + val->count + test->count);
 	if (rep->log && rep->log_format == FORMAT_CSV)
 		write_csv_header_(rep->log);
 	if (cfg->format == FORMAT_CSV && !cfg->quiet)
@@ -256,54 +287,33 @@ report_begin(struct report *rep, const struct net *net, const struct dataset *tr
 	fprintf(rep->out, "bptrain %s: net %s %s, %zu parameters, %s, seed %llu\n",
 		BPTRAIN_VERSION, rep->net_desc, activation_name(cfg->activation), net->n_params,
 		init, (unsigned long long)cfg->seed);
-	fprintf(rep->out, "data %s: %zu train, %zu test images of %dx%d, %d classes\n",
-		cfg->data_dir, train->count, test->count, train->rows, train->cols, train->classes);
-	fprintf(rep->out, "%s: lr %g, batch %d, %d iterations (%d per epoch), %d thread%s",
-		optim_name(cfg->optimizer), (double)cfg->lr, cfg->batch, cfg->iters, epoch_iters,
-		cfg->threads, cfg->threads == 1 ? "" : "s");
-	if (cfg->weight_decay != 0.0f)
-		fprintf(rep->out, ", weight decay %g", (double)cfg->weight_decay);
-	if (cfg->dropout != 0.0f)
-		fprintf(rep->out, ", dropout %g", (double)cfg->dropout);
-	if (cfg->batchnorm)
-		fprintf(rep->out, ", batchnorm");
-	fprintf(rep->out, "\n");
-	fprintf(rep->out, "%5s %7s %9s %9s %9s %8s %13s\n", "epoch", "iter", "loss", "train_acc",
-		"test_acc", "time_s", "samples_per_s");
+	fprintf(rep->out, "data %s: %zu train, ", cfg->data_dir, train->count);
+	if (val->count > 0)
+		fprintf(rep->out, "%zu validation (the training file's last), ", val->count);
+	fprintf(rep->out, "%zu test images of %dx%d, %d classes\n", test->count, train->rows,
+		train->cols, train->classes);
+	print_training_line_(rep, epoch_iters);
+	fprintf(rep->out, "%5s %7s %9s", "epoch", "iter", "loss");
+	if (rep->show_lr)
+		fprintf(rep->out, " %10s", "current_lr");
+	fprintf(rep->out, " %9s", "train_acc");
+	if (rep->show_val)
+		fprintf(rep->out, " %9s %9s", "val_acc", "val_loss");
+	fprintf(rep->out, " %9s %9s %8s %13s\n", "test_acc", "test_loss", "time_s",
+		"samples_per_s");
 	fflush(rep->out);
-}
-
-/* Blank the progress line so the next stdout line (often the same terminal) starts clean. */
-static void
-clear_progress_(struct report *rep)
-{
-	if (!rep->progress_shown)
-		return;
-	fprintf(stderr, "%*s\r", PROGRESS_WIDTH, "");
-	fflush(stderr);
-	rep->progress_shown = 0;
 }
 
 void
 report_progress(struct report *rep, int iter)
 {
-	if (!rep->progress)
-		return;
-	double now = now_sec();
-	/* The first iteration always shows, so even a short run shows the line once. */
-	if (rep->last_progress >= 0 && now - rep->last_progress < PROGRESS_EVERY_S)
-		return;
-	rep->last_progress = now;
-	int iters = rep->cfg->iters;
-	double elapsed = now - rep->start;
-	double eta = iter > 0 ? elapsed / iter * (iters - iter) : 0.0;
-	char line[96];
-	snprintf(line, sizeof line, "bptrain: epoch %d, iteration %d/%d (%d%%), %.0f s left",
-		 (iter - 1) / rep->epoch_iters + 1, iter, iters, (int)(100.0 * iter / iters), eta);
-	/* The cursor goes back to the line start, so a warning printed next overwrites it. */
-	fprintf(stderr, "%-*s\r", PROGRESS_WIDTH, line);
-	fflush(stderr);
-	rep->progress_shown = 1;
+	progress_step(&rep->progress, iter);
+}
+
+void
+report_evaluating(struct report *rep)
+{
+	progress_evaluating(&rep->progress);
 }
 
 static void
@@ -320,12 +330,27 @@ keep_(struct report *rep, const struct report_epoch *e)
 	rep->series[rep->n_series++] = *e;
 }
 
+/* The epoch's row of the text table, with the columns report_begin's header has. */
+static void
+write_text_row_(const struct report *rep, const struct report_epoch *e)
+{
+	fprintf(rep->out, "%5d %7d %9.4f", e->epoch, e->iter, e->loss);
+	if (rep->show_lr)
+		fprintf(rep->out, " %10.4g", e->lr);
+	fprintf(rep->out, " %9.4f", e->train_acc);
+	if (rep->show_val)
+		fprintf(rep->out, " %9.4f %9.4f", e->val_acc, e->val_loss);
+	fprintf(rep->out, " %9.4f %9.4f %8.3f %13.0f\n", e->test_acc, e->test_loss, e->time_s,
+		e->samples_per_s);
+}
+
 void
 report_epoch(struct report *rep, const struct report_epoch *e)
 {
 	const struct config *cfg = rep->cfg;
 	rep->last_epoch = e->epoch;
-	clear_progress_(rep);
+	progress_evaluated(&rep->progress);
+	progress_clear(&rep->progress);
 	if (cfg->plot_path)
 		keep_(rep, e);
 	struct record_ r = {0};
@@ -333,8 +358,12 @@ report_epoch(struct report *rep, const struct report_epoch *e)
 	set_int_(&r, "epoch", e->epoch);
 	set_int_(&r, "iter", e->iter);
 	set_num_(&r, "loss", "%.9g", e->loss);
+	set_num_(&r, "current_lr", "%.9g", e->lr);
 	set_num_(&r, "train_acc", "%.9g", e->train_acc);
+	set_num_(&r, "val_acc", "%.9g", e->val_acc);
+	set_num_(&r, "val_loss", "%.9g", e->val_loss);
 	set_num_(&r, "test_acc", "%.9g", e->test_acc);
+	set_num_(&r, "test_loss", "%.9g", e->test_loss);
 	set_num_(&r, "time_s", "%.6f", e->time_s);
 	set_num_(&r, "samples_per_s", "%.1f", e->samples_per_s);
 	set_num_(&r, "train_s", "%.6f", e->train_s);
@@ -351,8 +380,7 @@ report_epoch(struct report *rep, const struct report_epoch *e)
 	if (cfg->quiet)
 		return;
 	if (cfg->format == FORMAT_TEXT)
-		fprintf(rep->out, "%5d %7d %9.4f %9.4f %9.4f %8.3f %13.0f\n", e->epoch, e->iter,
-			e->loss, e->train_acc, e->test_acc, e->time_s, e->samples_per_s);
+		write_text_row_(rep, e);
 	else
 		write_record_(rep->out, cfg->format,
 			      cfg->format == FORMAT_CSV ? &with_config : &r);
@@ -378,21 +406,40 @@ report_step(struct report *rep, int iter, double loss)
 	}
 	if (cfg->quiet || cfg->format == FORMAT_TEXT)
 		return;
-	clear_progress_(rep);
+	progress_clear(&rep->progress);
 	write_record_(rep->out, cfg->format, cfg->format == FORMAT_CSV ? &with_config : &r);
 	fflush(rep->out);
+}
+
+/* A number for the summary line, or nothing after the '=' when there is none (NaN). */
+static void
+summary_num_(FILE *out, const char *key, double v)
+{
+	if (isfinite(v))
+		fprintf(out, " %s=%.4f", key, v);
+	else
+		fprintf(out, " %s=", key);
 }
 
 static void
 write_summary_line_(const struct report *rep, const struct report_final *fin, double total_s)
 {
-	/* The configuration part of the line, in the order scripts have always read it. */
+	/* The configuration part of the line, in the order scripts have always read it, new
+	 * keys after the old. */
 	static const char *const config_keys[] = {
 		"max_iters", "hidden", "activation", "lr", "batch", "init_std", "seed", "init",
-		"optimizer", "weight_decay", "dropout", "batchnorm",
+		"optimizer", "weight_decay", "dropout", "batchnorm", "epochs", "sampling",
+		"schedule", "train_size", "val", "early_stop",
 	};
 	fprintf(rep->out, "train_acc=%.4f test_acc=%.4f loss=%.4f iters=%d", fin->train_acc,
 		fin->test_acc, fin->loss, fin->iter);
+	summary_num_(rep->out, "test_loss", fin->test_loss);
+	summary_num_(rep->out, "val_acc", fin->val_acc);
+	summary_num_(rep->out, "val_loss", fin->val_loss);
+	if (fin->best_epoch > 0)
+		fprintf(rep->out, " best_epoch=%d", fin->best_epoch);
+	else
+		fprintf(rep->out, " best_epoch=");
 	for (size_t k = 0; k < sizeof config_keys / sizeof config_keys[0]; k++) {
 		char buf[64];
 		const char *value = config_value_(rep, config_keys[k], buf, sizeof buf);
@@ -407,13 +454,16 @@ write_plot_(const struct report *rep, const struct report_final *fin)
 {
 	const struct config *cfg = rep->cfg;
 	int n = rep->n_series;
-	double *x = xmalloc(4 * (size_t)(n ? n : 1) * sizeof *x);
-	double *train = x + n, *test = x + 2 * n, *loss = x + 3 * n;
+	double *x = xmalloc(6 * (size_t)(n ? n : 1) * sizeof *x);
+	double *train = x + n, *val = x + 2 * n, *test = x + 3 * n, *loss = x + 4 * n;
+	double *test_loss = x + 5 * n;
 	for (int i = 0; i < n; i++) {
 		x[i] = rep->series[i].iter;
 		train[i] = rep->series[i].train_acc;
+		val[i] = rep->series[i].val_acc;
 		test[i] = rep->series[i].test_acc;
 		loss[i] = rep->series[i].loss;
+		test_loss[i] = rep->series[i].test_loss;
 	}
 	char lr[32], init_std[32], title[512], subtitle[512];
 	fmt_float(lr, sizeof lr, cfg->lr);
@@ -427,8 +477,12 @@ write_plot_(const struct report *rep, const struct report_final *fin)
 	struct plot_panel panels[2] = {
 		{.ylabel = "accuracy", .n_series = 2,
 		 .series = {{"train_acc", "#1f77b4", train}, {"test_acc", "#d62728", test}}},
-		{.ylabel = "training loss", .n_series = 1, .series = {{"loss", "#2ca02c", loss}}},
+		{.ylabel = "loss", .n_series = 2,
+		 .series = {{"loss", "#2ca02c", loss}, {"test_loss", "#9467bd", test_loss}}},
 	};
+	if (rep->show_val)
+		panels[0].series[panels[0].n_series++] = (struct plot_series){"val_acc", "#ff7f0e",
+									     val};
 	struct plot_figure fig = {.title = title, .subtitle = subtitle, .xlabel = "iteration",
 				  .x = x, .n = n, .n_panels = 2, .panels = panels};
 	int status = plot_write_svg(cfg->plot_path, &fig);
@@ -442,7 +496,7 @@ report_finish(struct report *rep, const struct report_final *fin)
 	const struct config *cfg = rep->cfg;
 	int status = 0;
 	double total_s = now_sec() - rep->start;
-	clear_progress_(rep);
+	progress_clear(&rep->progress);
 
 	struct record_ r = {0};
 	set_str_(&r, "record", "final");
@@ -450,7 +504,12 @@ report_finish(struct report *rep, const struct report_final *fin)
 	set_int_(&r, "iter", fin->iter);
 	set_num_(&r, "loss", "%.9g", fin->loss);
 	set_num_(&r, "train_acc", "%.9g", fin->train_acc);
+	set_num_(&r, "val_acc", "%.9g", fin->val_acc);
+	set_num_(&r, "val_loss", "%.9g", fin->val_loss);
 	set_num_(&r, "test_acc", "%.9g", fin->test_acc);
+	set_num_(&r, "test_loss", "%.9g", fin->test_loss);
+	if (fin->best_epoch > 0)
+		set_int_(&r, "best_epoch", fin->best_epoch);
 	if (fin->train_s > 0)
 		set_num_(&r, "samples_per_s", "%.1f", fin->iter * (double)cfg->batch / fin->train_s);
 	set_num_(&r, "train_s", "%.6f", fin->train_s);

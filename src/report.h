@@ -13,14 +13,18 @@
 #include "flags.h" /* struct config, enum format */
 #include "idx.h"   /* struct dataset */
 #include "net.h"   /* struct net */
+#include "progress.h" /* struct progress */
 
-/* One evaluation: at the end of each epoch and after the last iteration. */
+/* One evaluation: at the end of each epoch and after the last iteration. The val_ fields are
+ * NaN without a validation set (the records then leave them empty). */
 struct report_epoch {
 	int epoch;            /* 1-based; the last one may be partial */
 	int iter;             /* iterations done so far */
 	double loss;          /* mean training loss over this epoch's iterations */
-	double train_acc;     /* fraction of the full training set classified correctly */
-	double test_acc;      /* the same on the test set */
+	double lr;            /* the learning rate of the epoch's last step */
+	double train_acc;     /* fraction of the training set classified correctly */
+	double val_acc, val_loss; /* accuracy and mean cross-entropy on the validation set */
+	double test_acc, test_loss; /* the same on the test set */
 	double time_s;        /* this epoch's wall time, evaluation included */
 	double samples_per_s; /* training throughput this epoch, evaluation excluded */
 	double train_s;       /* seconds spent in SGD steps since the start */
@@ -29,11 +33,11 @@ struct report_epoch {
 /* How the run ended, for the final record. */
 struct report_final {
 	int iter;         /* iterations actually done */
-	double loss;      /* as in the last epoch record */
-	double train_acc;
-	double test_acc;
+	int best_epoch;   /* --early-stop: the epoch whose weights and numbers these are; else 0 */
+	double loss;      /* as in the last epoch record (the best one's with best_epoch) */
+	double train_acc, val_acc, val_loss, test_acc, test_loss;
 	double train_s;   /* seconds in SGD steps */
-	const char *status; /* "ok" or "diverged" */
+	const char *status; /* "ok", "diverged" or "interrupted" */
 };
 
 struct report {
@@ -42,13 +46,13 @@ struct report {
 	FILE *log;          /* the --log file's stream (log_file.f), or NULL */
 	struct atomic_file log_file; /* renamed into place by report_finish */
 	enum format log_format;
-	int progress;       /* stderr is a terminal and not --quiet */
-	int progress_shown; /* a progress line is on the terminal and must be cleared */
+	struct progress progress; /* on stderr when it is a terminal and not --quiet */
 	double start;       /* when the run started, for total_s */
-	double last_progress;
 	char net_desc[128]; /* "784-50-10" */
 	size_t n_params;
 	int epoch_iters;
+	int show_lr;        /* the text table has a learning rate column */
+	int show_val;       /* ... and validation columns */
 	int last_epoch;     /* the last epoch reported, 0 before the first */
 
 	/* Every epoch record, kept only when a plot is wanted. */
@@ -62,10 +66,12 @@ int report_open(struct report *rep, const struct config *cfg, double start);
 
 /* The run's description: the header lines in text mode, the CSV header. */
 void report_begin(struct report *rep, const struct net *net, const struct dataset *train,
-		  const struct dataset *test, int epoch_iters);
+		  const struct dataset *val, const struct dataset *test, int epoch_iters);
 
 /* Called every iteration: redraws the progress line on a terminal a few times a second. */
 void report_progress(struct report *rep, int iter);
+/* Called as an evaluation starts: the progress line says so until the epoch's record. */
+void report_evaluating(struct report *rep);
 
 void report_epoch(struct report *rep, const struct report_epoch *e);
 

@@ -65,12 +65,13 @@ trainer_step(struct trainer *t, const uint8_t *const *images, const uint8_t *lab
 	return loss;
 }
 
-double
+struct eval_result
 evaluate(struct trainer *t, const struct dataset *ds)
 {
 	uint8_t predicted[EVAL_CHUNK];
 	const uint8_t *images[EVAL_CHUNK];
 	size_t in = (size_t)ds->input_size, correct = 0;
+	double xent = 0.0;
 	for (size_t first = 0; first < ds->count; first += EVAL_CHUNK) {
 		int n = ds->count - first < EVAL_CHUNK ? (int)(ds->count - first) : EVAL_CHUNK;
 		for (int i = 0; i < n; i++)
@@ -84,61 +85,124 @@ evaluate(struct trainer *t, const struct dataset *ds)
 		net_argmax(t->net, predicted, n);
 		for (int i = 0; i < n; i++)
 			correct += predicted[i] == ds->labels[first + i];
+		xent += net_xent_sum(t->net, ds->labels + first, n);
 	}
-	return (double)correct / (double)ds->count;
+	if (ds->count == 0)
+		return (struct eval_result){NAN, NAN};
+	return (struct eval_result){(double)correct / (double)ds->count, xent / (double)ds->count};
 }
 
-/* The running sums of one epoch. */
-struct epoch_ {
-	int number, steps;
-	double loss, train_s, start;
+/* What train_run carries from step to step. */
+struct run_ {
+	const struct train_data *data;
+	const struct train_options *opt;
+	struct report *rep;
+	struct train_result *result;
+	int epoch_iters;
+	/* This epoch's running sums. */
+	int epoch_steps;
+	long epoch_samples;
+	double epoch_loss, epoch_train_s, epoch_start;
+	float lr;           /* the last step's */
+	/* early_stop: the best epoch's state (net_state_save) and result, and its val_acc. */
+	float *best_state;
+	struct train_result best;
+	int stop_early;
 };
 
-/* The end of an epoch: evaluate on both sets and hand the record to the report. */
+/* The end of an epoch: evaluate on every set, hand the record to the report, and keep the
+ * state if it is the best yet on validation. */
 static void
-end_epoch_(struct trainer *t, const struct dataset *train, const struct dataset *test,
-	   struct epoch_ *e, int iter, int batch, struct report *rep, struct train_result *result)
+end_epoch_(struct trainer *t, struct run_ *r, int iter)
 {
-	e->number++;
-	result->train_s += e->train_s;
-	result->loss = e->loss / e->steps;
-	result->train_acc = evaluate(t, train);
-	result->test_acc = evaluate(t, test);
-	double rate = e->train_s > 0 ? e->steps * (double)batch / e->train_s : 0.0;
-	struct report_epoch rec = {.epoch = e->number, .iter = iter, .loss = result->loss,
-		.train_acc = result->train_acc, .test_acc = result->test_acc,
-		.time_s = now_sec() - e->start, .samples_per_s = rate,
-		.train_s = result->train_s};
-	report_epoch(rep, &rec);
-	*e = (struct epoch_){.number = e->number, .start = now_sec()};
+	struct train_result *res = r->result;
+	res->epochs_done++;
+	res->train_s += r->epoch_train_s;
+	res->loss = r->epoch_loss / r->epoch_steps;
+	report_evaluating(r->rep);
+	res->train = evaluate(t, r->data->train);
+	res->val = evaluate(t, r->data->val);
+	res->test = evaluate(t, r->data->test);
+	double rate = r->epoch_train_s > 0 ? r->epoch_samples / r->epoch_train_s : 0.0;
+	struct report_epoch rec = {.epoch = res->epochs_done, .iter = iter, .loss = res->loss,
+		.lr = r->lr, .train_acc = res->train.acc, .val_acc = res->val.acc,
+		.val_loss = res->val.loss, .test_acc = res->test.acc, .test_loss = res->test.loss,
+		.time_s = now_sec() - r->epoch_start, .samples_per_s = rate,
+		.train_s = res->train_s};
+	report_epoch(r->rep, &rec);
+	r->epoch_steps = 0, r->epoch_samples = 0;
+	r->epoch_loss = r->epoch_train_s = 0.0;
+	r->epoch_start = now_sec();
+	if (!r->opt->early_stop)
+		return;
+	if (r->best.best_epoch == 0 || res->val.acc > r->best.val.acc) {
+		net_state_save(t->net, r->best_state);
+		r->best = *res;
+		r->best.best_epoch = res->epochs_done;
+	} else if (res->epochs_done - r->best.best_epoch >= r->opt->early_stop) {
+		r->stop_early = 1;
+	}
+}
+
+/* One training step on the next batch; returns its loss. */
+static float
+step_(struct trainer *t, struct run_ *r, struct batches *b, struct rng *rng, size_t *rows,
+      const uint8_t **images, uint8_t *labels, int it)
+{
+	const struct dataset *train = r->data->train;
+	double start = now_sec();
+	int n = batches_next(b, rng, rows);
+	for (int i = 0; i < n; i++) {
+		images[i] = train->pixels + rows[i] * (size_t)train->input_size;
+		labels[i] = train->labels[rows[i]];
+	}
+	/* The schedule sets the rate before the step begins: Adam's corrected rate uses it. */
+	r->lr = schedule_lr(&r->opt->schedule, it - 1);
+	r->opt->optim->cfg.lr = r->lr;
+	optim_begin_step(r->opt->optim);
+	float loss = trainer_step(t, images, labels, n, r->opt->optim);
+	r->epoch_train_s += now_sec() - start;
+	r->epoch_samples += n;
+	return loss;
+}
+
+/* Early stopping hands back the best epoch's weights and numbers rather than the last's
+ * (unless training diverged: then the failure is what to report). */
+static void
+keep_best_(struct trainer *t, struct run_ *r, enum train_status status)
+{
+	if (!r->opt->early_stop || r->best.best_epoch == 0 || status == TRAIN_DIVERGED)
+		return;
+	int iters_done = r->result->iters_done, epochs_done = r->result->epochs_done;
+	double train_s = r->result->train_s;
+	*r->result = r->best;
+	r->result->iters_done = iters_done;
+	r->result->epochs_done = epochs_done;
+	r->result->train_s = train_s;
+	net_state_load(t->net, r->best_state);
 }
 
 enum train_status
-train_run(struct trainer *t, const struct dataset *train, const struct dataset *test,
-	  const struct train_options *opt, struct rng *rng, struct report *rep,
-	  struct train_result *result)
+train_run(struct trainer *t, const struct train_data *data, const struct train_options *opt,
+	  struct rng *rng, struct report *rep, struct train_result *result)
 {
-	int batch = opt->batch;
-	/* The book's epoch: as many steps as it takes to draw train->count samples. */
-	int epoch_iters = train->count / (size_t)batch > 0 ? (int)(train->count / batch) : 1;
+	struct batches b;
+	batches_init(&b, opt->sampling, data->train->count, opt->batch);
 	/* The batch stays bytes: the fast path reads the sampled images in place. */
-	size_t in = (size_t)train->input_size;
-	const uint8_t **images = xmalloc((size_t)batch * sizeof *images);
-	uint8_t *labels = xmalloc((size_t)batch);
-	enum train_status status = TRAIN_OK;
+	size_t *rows = xmalloc((size_t)opt->batch * sizeof *rows);
+	const uint8_t **images = xmalloc((size_t)opt->batch * sizeof *images);
+	uint8_t *labels = xmalloc((size_t)opt->batch);
 	*result = (struct train_result){0};
-	struct epoch_ epoch = {.start = now_sec()};
+	struct run_ r = {.data = data, .opt = opt, .rep = rep, .result = result,
+			 .epoch_iters = batches_per_epoch(data->train->count, opt->batch),
+			 .epoch_start = now_sec()};
+	if (opt->early_stop)
+		r.best_state = xmalloc(net_state_floats(t->net) * sizeof *r.best_state);
+	enum train_status status = TRAIN_OK;
 	double window_loss = 0.0; /* since the last step record */
-	for (int it = 1; it <= opt->iters; it++) {
+	for (int it = 1; it <= opt->iters && !r.stop_early; it++) {
 		report_progress(rep, it);
-		double step_start = now_sec();
-		for (int i = 0; i < batch; i++) {
-			size_t row = (size_t)rng_below(rng, train->count);
-			images[i] = train->pixels + row * in;
-			labels[i] = train->labels[row];
-		}
-		optim_begin_step(opt->optim);
-		float loss = trainer_step(t, images, labels, batch, opt->optim);
+		float loss = step_(t, &r, &b, rng, rows, images, labels, it);
 		if (!isfinite(loss) || loss > DIVERGED_LOSS) {
 			warnf("training diverged: loss is %g at iteration %d (try a smaller --lr)",
 			      (double)loss, it);
@@ -146,9 +210,8 @@ train_run(struct trainer *t, const struct dataset *train, const struct dataset *
 			break;
 		}
 		result->iters_done = it;
-		epoch.loss += loss;
-		epoch.steps++;
-		epoch.train_s += now_sec() - step_start;
+		r.epoch_loss += loss;
+		r.epoch_steps++;
 		window_loss += loss;
 		if (opt->log_every > 0 && it % opt->log_every == 0) {
 			report_step(rep, it, window_loss / opt->log_every);
@@ -156,15 +219,18 @@ train_run(struct trainer *t, const struct dataset *train, const struct dataset *
 		}
 		/* Checked only between steps, so an interrupt never leaves a half-applied update. */
 		int stop = opt->stop && *opt->stop;
-		if (it % epoch_iters != 0 && it != opt->iters && !stop)
-			continue;
-		end_epoch_(t, train, test, &epoch, it, batch, rep, result);
+		if (it % r.epoch_iters == 0 || it == opt->iters || stop)
+			end_epoch_(t, &r, it);
 		if (stop) {
 			status = TRAIN_INTERRUPTED;
 			break;
 		}
 	}
+	keep_best_(t, &r, status);
+	free(r.best_state);
+	free(rows);
 	free(images);
 	free(labels);
+	batches_free(&b);
 	return status;
 }

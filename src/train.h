@@ -1,4 +1,5 @@
-/* train.h: minibatch SGD with per-epoch evaluation on the full train and test sets. */
+/* train.h: minibatch SGD with per-epoch evaluation on the full train, validation and test
+ * sets. */
 #ifndef BPTRAIN_TRAIN_H
 #define BPTRAIN_TRAIN_H
 
@@ -6,12 +7,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "batches.h"
 #include "idx.h"
 #include "fast.h"
 #include "net.h"
 #include "optim.h"
 #include "report.h"
 #include "rng.h"
+#include "schedule.h"
 
 /* Rows per forward pass when evaluating a whole set: enough for every thread to get
  * several blocks of rows, small enough that activations stay a few MB. */
@@ -42,10 +45,13 @@ float trainer_step(struct trainer *t, const uint8_t *const *images, const uint8_
 		   int n, const struct optim *opt);
 
 struct train_options {
-	int iters;          /* steps */
-	int batch;          /* samples per step, drawn uniformly with replacement */
-	struct optim *optim; /* the update after each step */
-	int log_every;       /* a step record every this many steps (report_step); 0: none */
+	int iters;            /* steps */
+	int batch;            /* samples per step */
+	enum sampling sampling;
+	struct schedule schedule; /* each step's learning rate */
+	int early_stop;       /* stop after this many epochs without a better val_acc; 0: never */
+	struct optim *optim;  /* the update after each step */
+	int log_every;        /* a step record every this many steps (report_step); 0: none */
 	/* Set non-zero (by a signal handler) to stop after the current step; NULL: never. */
 	volatile sig_atomic_t *stop;
 };
@@ -57,11 +63,25 @@ enum train_status {
 	TRAIN_INTERRUPTED, /* *opt->stop was set: the state so far was evaluated and printed */
 };
 
+/* A set's accuracy and mean cross-entropy (without the weight decay penalty). */
+struct eval_result {
+	double acc, loss;
+};
+
+/* The images a run uses: it trains on train, and evaluates on all three after each epoch;
+ * val->count may be 0 (no --val). */
+struct train_data {
+	const struct dataset *train, *val, *test;
+};
+
 struct train_result {
 	int iters_done;
-	double loss;      /* mean training loss over the last epoch */
-	double train_acc; /* on the full training set after the last step */
-	double test_acc;  /* on the full test set after the last step */
+	int epochs_done;  /* evaluations, the last of them perhaps after a partial epoch */
+	/* With early_stop: the epoch of the best val_acc, whose weights the net holds after
+	 * train_run and whose numbers the result has; else 0. */
+	int best_epoch;
+	double loss;      /* mean training loss over the epoch */
+	struct eval_result train, val, test; /* after the epoch; val NaN without validation */
 	double train_s;   /* seconds spent in SGD steps, evaluation excluded */
 };
 
@@ -69,14 +89,14 @@ struct train_result {
  * values, which the fast path and the sparse kernels reproduce from the bytes. */
 void images_to_floats(float *x, const uint8_t *const *images, int n, int in);
 
-/* Fraction of ds that the net classifies correctly, evaluated EVAL_CHUNK images at a time;
- * the net must have max_batch >= EVAL_CHUNK (or >= ds->count). */
-double evaluate(struct trainer *t, const struct dataset *ds);
+/* How well the net does on ds, evaluated EVAL_CHUNK images at a time; the net must have
+ * max_batch >= EVAL_CHUNK (or >= ds->count). NaN for an empty set. */
+struct eval_result evaluate(struct trainer *t, const struct dataset *ds);
 
 /* Train t's net, handing rep a record per epoch (and one for the state at an interrupt) and a
  * progress tick per iteration. The result is filled whatever the status. */
-enum train_status train_run(struct trainer *t, const struct dataset *train,
-			    const struct dataset *test, const struct train_options *opt,
-			    struct rng *rng, struct report *rep, struct train_result *result);
+enum train_status train_run(struct trainer *t, const struct train_data *data,
+			    const struct train_options *opt, struct rng *rng, struct report *rep,
+			    struct train_result *result);
 
 #endif

@@ -96,9 +96,10 @@ static void
 test_fields_(void)
 {
 	static const char *const names[] = {
-		"hidden", "activation", "lr", "max_iters", "batch", "init_std", "init", "optimizer",
+		"hidden", "activation", "lr", "schedule", "lr_step", "lr_gamma", "warmup",
+		"max_iters", "epochs", "sampling", "batch", "init_std", "init", "optimizer",
 		"momentum", "alpha", "beta1", "beta2", "eps", "weight_decay", "dropout", "batchnorm",
-		"seed", "train_size", "data",
+		"seed", "train_size", "val", "early_stop", "data",
 	};
 	int n = (int)(sizeof names / sizeof names[0]);
 	CHECK(flags_n_fields() == n, "%d record fields, want %d", flags_n_fields(), n);
@@ -114,14 +115,19 @@ test_fields_(void)
 					   "--momentum", "0.5", "--alpha", "0.9", "--beta1", "0.8",
 					   "--beta2", "0.99", "--eps", "1e-08", "--weight-decay",
 					   "0.001", "--dropout", "0.25", "--batchnorm",
-					   "--train-size", "1000", NULL});
+					   "--train-size", "1000", "--sampling", "shuffle",
+					   "--schedule", "step", "--lr-step", "3", "--lr-gamma",
+					   "0.5", "--warmup", "2", "--val", "500", "--early-stop",
+					   "4", NULL});
 	static const char *const want[][2] = {
 		{"hidden", "100,64,32"}, {"activation", "sigmoid"}, {"lr", "0.3"},
 		{"max_iters", "12"}, {"batch", "100"}, {"init_std", "0"}, {"init", "he"},
 		{"optimizer", "adam"}, {"momentum", "0.5"}, {"alpha", "0.9"}, {"beta1", "0.8"},
 		{"beta2", "0.99"}, {"eps", "1e-08"}, {"weight_decay", "0.001"}, {"dropout", "0.25"},
 		{"batchnorm", "1"}, {"seed", "9223372036854775807"}, {"train_size", "1000"},
-		{"data", "a,b"},
+		{"data", "a,b"}, {"sampling", "shuffle"}, {"schedule", "step"}, {"lr_step", "3"},
+		{"lr_gamma", "0.5"}, {"warmup", "2"}, {"val", "500"}, {"early_stop", "4"},
+		{"epochs", "0"},
 	};
 	_Static_assert(sizeof want / sizeof want[0] == sizeof names / sizeof names[0],
 		       "a wanted value for every field");
@@ -132,7 +138,8 @@ test_fields_(void)
 		      want[i][1]);
 		int string = strcmp(want[i][0], "hidden") == 0 ||
 			     strcmp(want[i][0], "activation") == 0 || strcmp(want[i][0], "data") == 0 ||
-			     strcmp(want[i][0], "init") == 0 || strcmp(want[i][0], "optimizer") == 0;
+			     strcmp(want[i][0], "init") == 0 || strcmp(want[i][0], "optimizer") == 0 ||
+			     strcmp(want[i][0], "sampling") == 0 || strcmp(want[i][0], "schedule") == 0;
 		CHECK(is_string == string, "field %s: is_string %d, want %d", want[i][0], is_string,
 		      string);
 	}

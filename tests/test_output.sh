@@ -30,7 +30,7 @@ check "no progress on stderr when it is not a terminal ($err)" [ -z "$err" ]
 printf '%s\n' "$out" | awk '$1 ~ /^[0-9]+$/ { print $1, $2, $3, $4, $5 }' >"$tmp/text_rows"
 check "text has 7 epoch rows (20 iterations, 3 per epoch)" [ "$(wc -l <"$tmp/text_rows")" -eq 7 ]
 check "text header names the columns as CSV and JSON do" \
-	sh -c 'printf "%s\n" "$1" | grep -Eq "^epoch +iter +loss +train_acc +test_acc +time_s +samples_per_s$"' sh "$out"
+	sh -c 'printf "%s\n" "$1" | grep -Eq "^epoch +iter +loss +train_acc +test_acc +test_loss +time_s +samples_per_s$"' sh "$out"
 text_last=$(printf '%s\n' "$out" | tail -n 1)
 check "text ends with the summary line ($text_last)" \
 	sh -c 'printf "%s\n" "$1" | grep -Eq "^train_acc=.* status=ok$"' sh "$text_last"
@@ -43,7 +43,7 @@ check "csv run exits 0" [ "$status" -eq 0 ]
 printf '%s\n' "$out" >"$tmp/out.csv"
 header=$(head -n 1 "$tmp/out.csv")
 check "csv header starts with the record fields ($header)" \
-	[ "${header#record,epoch,iter,loss,train_acc,test_acc,time_s,samples_per_s,train_s,total_s,status,}" != "$header" ]
+	[ "${header#record,epoch,iter,loss,current_lr,train_acc,val_acc,val_loss,test_acc,test_loss,time_s,samples_per_s,train_s,total_s,status,}" != "$header" ]
 check "csv: header + 7 epoch rows + 1 final row" [ "$(wc -l <"$tmp/out.csv")" -eq 9 ]
 check "csv: every row has as many fields as the header" \
 	awk -F, 'NR == 1 { n = NF } NF != n { bad = 1 } END { exit bad }' "$tmp/out.csv"
@@ -253,10 +253,10 @@ done
 
 # Progress: shown on a terminal (script(1) gives bptrain one), never with --quiet.
 script -qec "$BPTRAIN $base --format csv >$tmp/pty.csv" "$tmp/typescript" >/dev/null 2>&1
-check "progress shows on a terminal" grep -q 'iteration 1/20' "$tmp/typescript"
-check "progress stays off stdout" [ "$(grep -c iteration "$tmp/pty.csv")" -eq 0 ]
+check "progress shows on a terminal" grep -q 'epoch 1/7' "$tmp/typescript"
+check "progress stays off stdout" [ "$(grep -c 'epoch 1/7' "$tmp/pty.csv")" -eq 0 ]
 script -qec "$BPTRAIN $base -q" "$tmp/typescript2" >/dev/null 2>&1
-check "--quiet shows no progress on a terminal" [ "$(grep -c 'iteration ' "$tmp/typescript2")" -eq 0 ]
+check "--quiet shows no progress on a terminal" [ "$(grep -c ' left' "$tmp/typescript2")" -eq 0 ]
 
 # --log-every N: a "step" record every N iterations (their mean loss) in JSON, CSV and the
 # log; the text table stays per epoch.
