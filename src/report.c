@@ -454,9 +454,9 @@ write_plot_(const struct report *rep, const struct report_final *fin)
 {
 	const struct config *cfg = rep->cfg;
 	int n = rep->n_series;
-	double *x = xmalloc(6 * (size_t)(n ? n : 1) * sizeof *x);
+	double *x = xmalloc(7 * (size_t)(n ? n : 1) * sizeof *x);
 	double *train = x + n, *val = x + 2 * n, *test = x + 3 * n, *loss = x + 4 * n;
-	double *test_loss = x + 5 * n;
+	double *test_loss = x + 5 * n, *val_loss = x + 6 * n;
 	for (int i = 0; i < n; i++) {
 		x[i] = rep->series[i].iter;
 		train[i] = rep->series[i].train_acc;
@@ -464,6 +464,7 @@ write_plot_(const struct report *rep, const struct report_final *fin)
 		test[i] = rep->series[i].test_acc;
 		loss[i] = rep->series[i].loss;
 		test_loss[i] = rep->series[i].test_loss;
+		val_loss[i] = rep->series[i].val_loss;
 	}
 	char lr[32], init_std[32], title[512], subtitle[512];
 	fmt_float(lr, sizeof lr, cfg->lr);
@@ -480,9 +481,12 @@ write_plot_(const struct report *rep, const struct report_final *fin)
 		{.ylabel = "loss", .n_series = 2,
 		 .series = {{"loss", "#2ca02c", loss}, {"test_loss", "#9467bd", test_loss}}},
 	};
-	if (rep->show_val)
+	if (rep->show_val) {
 		panels[0].series[panels[0].n_series++] = (struct plot_series){"val_acc", "#ff7f0e",
 									     val};
+		panels[1].series[panels[1].n_series++] = (struct plot_series){"val_loss", "#8c564b",
+									     val_loss};
+	}
 	struct plot_figure fig = {.title = title, .subtitle = subtitle, .xlabel = "iteration",
 				  .x = x, .n = n, .n_panels = 2, .panels = panels};
 	int status = plot_write_svg(cfg->plot_path, &fig);
@@ -518,6 +522,9 @@ report_finish(struct report *rep, const struct report_final *fin)
 	set_int_(&r, "iters", fin->iter);
 	set_config_(&r, rep);
 
+	if (cfg->format == FORMAT_TEXT && !cfg->quiet && fin->best_epoch > 0)
+		fprintf(rep->out, "early stopping: the best val_acc was epoch %d's; its weights are "
+			"kept, and evaluated again for this summary\n", fin->best_epoch);
 	if (cfg->format == FORMAT_TEXT)
 		write_summary_line_(rep, fin, total_s);
 	else {

@@ -104,9 +104,10 @@ struct run_ {
 	long epoch_samples;
 	double epoch_loss, epoch_train_s, epoch_start;
 	float lr;           /* the last step's */
-	/* early_stop: the best epoch's state (net_state_save) and result, and its val_acc. */
+	/* early_stop: the best epoch so far, its state (net_state_save), val_acc and loss. */
+	int best_epoch;
 	float *best_state;
-	struct train_result best;
+	double best_val_acc, best_loss;
 	int stop_early;
 };
 
@@ -135,11 +136,12 @@ end_epoch_(struct trainer *t, struct run_ *r, int iter)
 	r->epoch_start = now_sec();
 	if (!r->opt->early_stop)
 		return;
-	if (r->best.best_epoch == 0 || res->val.acc > r->best.val.acc) {
+	if (r->best_epoch == 0 || res->val.acc > r->best_val_acc) {
 		net_state_save(t->net, r->best_state);
-		r->best = *res;
-		r->best.best_epoch = res->epochs_done;
-	} else if (res->epochs_done - r->best.best_epoch >= r->opt->early_stop) {
+		r->best_epoch = res->epochs_done;
+		r->best_val_acc = res->val.acc;
+		r->best_loss = res->loss;
+	} else if (res->epochs_done - r->best_epoch >= r->opt->early_stop) {
 		r->stop_early = 1;
 	}
 }
@@ -166,20 +168,21 @@ step_(struct trainer *t, struct run_ *r, struct batches *b, struct rng *rng, siz
 	return loss;
 }
 
-/* Early stopping hands back the best epoch's weights and numbers rather than the last's
- * (unless training diverged: then the failure is what to report). */
+/* Early stopping hands back the best epoch's weights rather than the last's (unless training
+ * diverged: then the failure is what to report). They are evaluated again, so that the
+ * numbers reported are those of the weights the net now holds. */
 static void
 keep_best_(struct trainer *t, struct run_ *r, enum train_status status)
 {
-	if (!r->opt->early_stop || r->best.best_epoch == 0 || status == TRAIN_DIVERGED)
+	struct train_result *res = r->result;
+	if (r->best_epoch == 0 || status == TRAIN_DIVERGED)
 		return;
-	int iters_done = r->result->iters_done, epochs_done = r->result->epochs_done;
-	double train_s = r->result->train_s;
-	*r->result = r->best;
-	r->result->iters_done = iters_done;
-	r->result->epochs_done = epochs_done;
-	r->result->train_s = train_s;
 	net_state_load(t->net, r->best_state);
+	res->best_epoch = r->best_epoch;
+	res->loss = r->best_loss;
+	res->train = evaluate(t, r->data->train);
+	res->val = evaluate(t, r->data->val);
+	res->test = evaluate(t, r->data->test);
 }
 
 enum train_status
