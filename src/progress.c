@@ -157,7 +157,9 @@ progress_evaluating(struct progress *p)
 	double now = now_sec();
 	p->eval_start = now;
 	p->done++; /* the step that ends the epoch */
-	draw_(p, now);
+	/* The first evaluation always shows, as the first step does. */
+	if (p->n_evals == 0 || now - p->last_draw >= PROGRESS_EVERY_S)
+		draw_(p, now);
 }
 
 void

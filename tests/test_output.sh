@@ -255,6 +255,17 @@ done
 script -qec "$BPTRAIN $base --format csv >$tmp/pty.csv" "$tmp/typescript" >/dev/null 2>&1
 check "progress shows on a terminal" grep -q 'epoch 1/7' "$tmp/typescript"
 check "progress stays off stdout" [ "$(grep -c 'epoch 1/7' "$tmp/pty.csv")" -eq 0 ]
+# On a 40-column terminal every redraw fits in 39 columns (a wider one would wrap and leave
+# copies behind), and still has the bar, the percent, the time left and the note of the
+# first evaluation (always drawn, as the first step is; the rest are drawn at most 4 times a
+# second, like the steps).
+script -qec "stty cols 40; $BPTRAIN $base --hidden 64 --iters 300 >/dev/null" "$tmp/narrow" >/dev/null 2>&1
+tr '\r' '\n' <"$tmp/narrow" | grep -E '%.* left' >"$tmp/narrow_lines"
+check "40 columns: progress lines were drawn" [ -s "$tmp/narrow_lines" ]
+check "40 columns: no progress line is wider than 39" \
+	awk 'length($0) > 39 { bad = 1 } END { exit bad }' "$tmp/narrow_lines"
+check "40 columns: a bar, percent and time left" grep -qE '^epoch [0-9]+/[0-9]+ \[[#.]+\] +[0-9]+% .* left' "$tmp/narrow_lines"
+check "40 columns: the evaluation is named" grep -q 'evaluating' "$tmp/narrow_lines"
 script -qec "$BPTRAIN $base -q" "$tmp/typescript2" >/dev/null 2>&1
 check "--quiet shows no progress on a terminal" [ "$(grep -c ' left' "$tmp/typescript2")" -eq 0 ]
 
