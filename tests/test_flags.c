@@ -70,6 +70,17 @@ test_rules_(void)
 	}
 	r = parse_(&cfg, (const char *const[]){"bptrain", "--gradcheck", "--format", "text", NULL});
 	CHECK(r == FLAGS_RUN, "--gradcheck --format text is fine (result %d)", r);
+	/* --dump-activations: the book's 1000 inputs unless --batch says otherwise. */
+	r = parse_(&cfg, (const char *const[]){"bptrain", "--dump-activations", "a.csv", NULL});
+	CHECK(r == FLAGS_RUN && cfg.batch == 1000 && strcmp(cfg.dump_activations, "a.csv") == 0,
+	      "--dump-activations: batch 1000 unless given (batch %d)", cfg.batch);
+	r = parse_(&cfg, (const char *const[]){"bptrain", "--batch", "7", "--dump-activations",
+					       "a.csv", NULL});
+	CHECK(r == FLAGS_RUN && cfg.batch == 7, "--batch 7 --dump-activations keeps 7 (%d)",
+	      cfg.batch);
+	r = parse_(&cfg, (const char *const[]){"bptrain", "--dump-activations", "a.csv",
+					       "--gradcheck", NULL});
+	CHECK(r == FLAGS_USAGE, "--dump-activations --gradcheck is a usage error");
 }
 
 /* $BPTRAIN_DATA is --data's default; --data still wins, and an empty value is no value. */
