@@ -33,11 +33,18 @@ struct hists_ {
 	 * apart. */
 	int header_of[MAX_ROWS];
 	int n_rows, n_cols, n_headers;
+	/* The activation column's value if every row has the same one, else "". */
+	char activation[MAX_VALUE];
+	long n_entries;
 	struct panel_ panel[MAX_ROWS][MAX_COLS];
 };
 
-/* The columns the reader needs, looked up by name in each header. */
-enum { COL_RECORD, COL_LAYER, COL_LO, COL_HI, COL_COUNT, COL_GROUP, N_COLS };
+/* The columns the reader needs, looked up by name in each header; then activation, which
+ * names the figure when every run has the same. */
+enum {
+	COL_RECORD, COL_LAYER, COL_LO, COL_HI, COL_COUNT, COL_GROUP, N_REQUIRED,
+	COL_ACTIVATION = N_REQUIRED, N_COLS
+};
 
 /* A whole field as a number (strtod, so "inf" and "-inf" too); -1 if it is not one. */
 static int
@@ -66,7 +73,7 @@ static int
 add_row_(struct hists_ *h, char **fields, int n, const int *cols, const char *where,
 	 const char *group)
 {
-	for (int k = 0; k < N_COLS; k++)
+	for (int k = 0; k < N_REQUIRED; k++)
 		if (cols[k] >= n) {
 			warnf("%s: fewer fields than the header", where);
 			return -1;
@@ -100,6 +107,12 @@ add_row_(struct hists_ *h, char **fields, int n, const int *cols, const char *wh
 		return -1;
 	}
 	p->e[p->n++] = e;
+	const char *act = cols[COL_ACTIVATION] >= 0 && cols[COL_ACTIVATION] < n
+				  ? fields[cols[COL_ACTIVATION]] : "";
+	if (h->n_entries++ == 0)
+		snprintf(h->activation, sizeof h->activation, "%s", act);
+	else if (strcmp(h->activation, act) != 0)
+		h->activation[0] = '\0';
 	h->n_cols = (int)layer > h->n_cols ? (int)layer : h->n_cols;
 	return 0;
 }
@@ -108,13 +121,14 @@ add_row_(struct hists_ *h, char **fields, int n, const int *cols, const char *wh
 static int
 read_header_(char **fields, int n, const char *group, int *cols, const char *where)
 {
-	const char *names[N_COLS] = {"record", "layer", "bin_lo", "bin_hi", "count", group};
+	const char *names[N_COLS] = {"record", "layer", "bin_lo", "bin_hi", "count", group,
+				     "activation"};
 	for (int k = 0; k < N_COLS; k++) {
 		cols[k] = -1;
 		for (int i = 0; i < n; i++)
 			if (strcmp(fields[i], names[k]) == 0)
 				cols[k] = i;
-		if (cols[k] < 0) {
+		if (cols[k] < 0 && k < N_REQUIRED) {
 			warnf("%s: no '%s' column", where, names[k]);
 			return -1;
 		}
@@ -264,7 +278,8 @@ histplot_draw(const char *csv_path, const char *group, const char *svg_path)
 		struct figure_ *fig = xmalloc(sizeof *fig);
 		make_figure_(fig, h);
 		char title[128], xlabel[96];
-		snprintf(title, sizeof title, "activation outputs of each hidden layer, by %s", group);
+		snprintf(title, sizeof title, "%s outputs of each hidden layer, by %s",
+			 h->activation[0] ? h->activation : "activation", group);
 		snprintf(xlabel, sizeof xlabel, "activation output in %d bins; each row has its own count "
 			 "scale", fig->n_bins);
 		struct plot_grid grid = {.title = title, .subtitle = csv_path,

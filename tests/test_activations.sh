@@ -119,6 +119,7 @@ check "... writes well-formed XML" xmllint --noout "$tmp/three.svg"
 count() { xmllint --xpath "count($1)" "$tmp/three.svg" 2>/dev/null; }
 check "... 3 rows x 3 layers of histograms" [ "$(count '//*[@class="hist"]')" = 9 ]
 check "... of 30 bars each" [ "$(count '//*[@class="bar"]')" = 270 ]
+check "... titled by the activation" grep -q "<title>sigmoid outputs of each hidden layer, by weights" "$tmp/three.svg"
 check "... rows named by the weights" [ "$(xmllint --xpath '//*[@class="row"]/text()' \
 	"$tmp/three.svg" 2>/dev/null | tr -d '\n')" = "std 1std 0.01xavier" ]
 run_bptrain --plot-activations "$tmp/relu.csv" --group weights --plot "$tmp/relu.svg"
