@@ -15,10 +15,12 @@ ALL_CFLAGS = $(CFLAGS) $(EXTRA_CFLAGS)
 
 HDR = src/util.h src/rng.h src/idx.h src/pool.h src/vec.h src/gemm.h src/sparse.h src/layers.h \
 	src/net.h src/optim.h src/fast.h src/train.h src/flags.h src/report.h src/plot.h \
-	src/gradcheck.h src/runs.h src/batches.h src/schedule.h src/progress.h
+	src/gradcheck.h src/runs.h src/batches.h src/schedule.h src/progress.h src/csv.h \
+	src/activations.h src/histplot.h
 LIB_OBJ = src/util.o src/rng.o src/idx.o src/pool.o src/gemm.o src/sparse.o src/layers.o \
 	src/net.o src/optim.o src/fast.o src/train.o src/flags.o src/report.o src/plot.o \
-	src/gradcheck.o src/runs.o src/batches.o src/schedule.o src/progress.o
+	src/gradcheck.o src/runs.o src/batches.o src/schedule.o src/progress.o src/csv.o \
+	src/activations.o src/histplot.o
 OBJ = $(LIB_OBJ) src/main.o
 BIN = bptrain
 
@@ -31,7 +33,7 @@ TEST_HDR = tests/check.h
 FUZZERS = idx flags
 FUZZ_TESTS = $(FUZZERS:%=tests/test_fuzz_%)
 SH_TESTS = tests/test_cli.sh tests/test_baddata.sh tests/test_stop.sh tests/test_output.sh \
-	tests/test_sweep.sh tests/test_chapter6.sh tests/test_epochs.sh
+	tests/test_sweep.sh tests/test_chapter6.sh tests/test_epochs.sh tests/test_activations.sh
 # The fault-injection build for tests/test_gradcheck_cli.sh: the product objects, with the
 # training code's calls to the layer backward functions and the sparse weight gradient
 # redirected by the linker (--wrap, GNU ld and lld) to the deliberately wrong versions in

@@ -27,6 +27,8 @@
 
 /* --gradcheck's --batch unless one is given: the book's gradient check uses 3 images. */
 #define GRADCHECK_BATCH 3
+/* --dump-activations' --batch unless one is given: the book feeds 1000 inputs. */
+#define DUMP_BATCH 1000
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
@@ -221,14 +223,24 @@ static const struct flag flags_[] = {
 	 .metavar = "FILE", .noun = "file",
 	 .help = "instead of training, draw the step records (--log-every) of the runs in the "
 		 "CSV FILE, one line per value of --group, into the --plot SVG, and exit"},
+	{.name = "plot-activations", .kind = FLAG_PATH,
+	 .offset = AT_(const char *, plot_activations), .metavar = "FILE", .noun = "file",
+	 .help = "instead of training, draw the histograms (--dump-activations) in the CSV FILE, "
+		 "a row per value of --group and a column per hidden layer, into the --plot SVG, "
+		 "and exit"},
 	{.name = "group", .kind = FLAG_PATH, .offset = AT_(const char *, group),
 	 .metavar = "COLUMN", .noun = "column name",
-	 .help = "with --plot-runs: the configuration column that tells the runs apart"},
+	 .help = "with --plot-runs or --plot-activations: the column that tells the runs apart"},
 	{.name = "gradcheck", .kind = FLAG_SWITCH, .offset = AT_(int, gradcheck), .raise_to = 1,
 	 .help = "check backprop against numerical gradients on the first --batch training "
 		 "images (default " STR(GRADCHECK_BATCH) " there) and exit"},
 	{.name = "gradcheck-all", .kind = FLAG_SWITCH, .offset = AT_(int, gradcheck),
 	 .raise_to = 2, .help = "the same, checking every parameter instead of a sample"},
+	{.name = "dump-activations", .kind = FLAG_PATH,
+	 .offset = AT_(const char *, dump_activations), .metavar = "FILE", .noun = "file",
+	 .help = "instead of training, run the first --batch training images (default "
+		 STR(DUMP_BATCH) " there) through the untrained net and write a histogram of each "
+		 "hidden layer's activations to the CSV FILE, and exit"},
 	{.name = "help", .short_name = 'h', .kind = FLAG_HELP, .help = "show this help and exit"},
 	{.name = "version", .short_name = 'V', .kind = FLAG_VERSION,
 	 .help = "show the version and exit"},
@@ -691,12 +703,24 @@ combine_(struct config *cfg, const int given[])
 		warnf("--gradcheck: prints its own table; --format, --log and --plot are for training");
 		return FLAGS_USAGE;
 	}
+	if (cfg->dump_activations && (cfg->gradcheck || cfg->plot_runs || cfg->plot_activations ||
+				      cfg->format != FORMAT_TEXT || cfg->log_path || cfg->plot_path)) {
+		warnf("--dump-activations: writes its own CSV; not with --gradcheck, --plot-runs, "
+		      "--plot-activations, --format, --log or --plot");
+		return FLAGS_USAGE;
+	}
 	if (cfg->plot_runs && (!cfg->plot_path || !cfg->group || cfg->gradcheck)) {
 		warnf("--plot-runs: needs --plot FILE.svg and --group COLUMN, and no --gradcheck");
 		return FLAGS_USAGE;
 	}
-	if (cfg->group && !cfg->plot_runs) {
-		warnf("--group: only means something with --plot-runs");
+	if (cfg->plot_activations && (!cfg->plot_path || !cfg->group || cfg->gradcheck ||
+				      cfg->plot_runs)) {
+		warnf("--plot-activations: needs --plot FILE.svg and --group COLUMN, and no "
+		      "--gradcheck or --plot-runs");
+		return FLAGS_USAGE;
+	}
+	if (cfg->group && !cfg->plot_runs && !cfg->plot_activations) {
+		warnf("--group: only means something with --plot-runs or --plot-activations");
 		return FLAGS_USAGE;
 	}
 	if (given[row_named_("epochs")] && given[row_named_("iters")]) {
@@ -715,6 +739,8 @@ combine_(struct config *cfg, const int given[])
 	}
 	if (cfg->gradcheck && !given[row_named_("batch")])
 		cfg->batch = GRADCHECK_BATCH;
+	if (cfg->dump_activations && !given[row_named_("batch")])
+		cfg->batch = DUMP_BATCH;
 	return FLAGS_RUN;
 }
 

@@ -49,9 +49,12 @@ struct config {
 	const char *log_path;    /* CSV or JSON records also go here, or NULL */
 	const char *plot_path;   /* an SVG of the learning curves goes here, or NULL */
 	const char *plot_runs;   /* instead of training, plot this CSV of runs, or NULL */
-	const char *group;       /* with plot_runs: the column whose values are the lines */
+	const char *plot_activations; /* instead of training, plot this CSV of histograms */
+	const char *group;       /* with plot_runs: the column whose values are the lines; with
+	                          * plot_activations, the rows */
 	int log_every;           /* a step record (mean loss) every this many steps; 0: none */
 	int gradcheck;     /* 0 train; 1 --gradcheck; 2 --gradcheck-all (every element) */
+	const char *dump_activations; /* instead of training, write activation histograms here */
 };
 
 /* What flags_parse decided. */

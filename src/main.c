@@ -9,8 +9,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "activations.h" /* activations_dump */
 #include "flags.h"     /* struct config, flags_parse */
 #include "gradcheck.h" /* gradcheck_run, gradcheck_print */
+#include "histplot.h"  /* histplot_draw */
 #include "idx.h"       /* struct dataset, idx_load */
 #include "net.h"       /* struct net, net_init */
 #include "optim.h"     /* struct optim */
@@ -211,6 +213,22 @@ gradcheck_(const struct config *cfg, const struct dataset *train, const int *dim
 	return pass ? EXIT_OK : EXIT_RUNTIME;
 }
 
+/* --dump-activations: the net exactly as training would build it, run once on the first
+ * cfg->batch training images. */
+static int
+dump_activations_(const struct config *cfg, const struct dataset *train, const int *dims)
+{
+	struct rng rng;
+	rng_seed(&rng, cfg->seed);
+	struct net net;
+	struct net_options opts = net_options_(cfg);
+	if (net_init(&net, dims, cfg->n_hidden + 1, cfg->activation, cfg->batch, &opts, &rng) != 0)
+		return EXIT_RUNTIME;
+	int status = activations_dump(&net, train, cfg, stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
+	net_free(&net);
+	return status;
+}
+
 /* Flush stdout and report a write failure (full disk, closed pipe) as a runtime error. */
 static int
 close_stdout_(void)
@@ -310,9 +328,10 @@ main(int argc, char **argv)
 	case FLAGS_RUN:
 		break;
 	}
-	if (cfg.plot_runs) {
-		int status = runs_plot(cfg.plot_runs, cfg.group, cfg.plot_path) ? EXIT_RUNTIME
-										  : EXIT_OK;
+	if (cfg.plot_runs || cfg.plot_activations) {
+		int failed = cfg.plot_runs ? runs_plot(cfg.plot_runs, cfg.group, cfg.plot_path)
+			     : histplot_draw(cfg.plot_activations, cfg.group, cfg.plot_path);
+		int status = failed ? EXIT_RUNTIME : EXIT_OK;
 		int close_status = close_stdout_();
 		return status != EXIT_OK ? status : close_status;
 	}
@@ -332,7 +351,8 @@ main(int argc, char **argv)
 	dims[cfg.n_hidden + 1] = train.classes;
 	struct train_data data = {.train = &train, .val = &val, .test = &test};
 	int status = cfg.gradcheck ? gradcheck_(&cfg, &train, dims, start)
-				   : train_(&cfg, &data, dims, start);
+		     : cfg.dump_activations ? dump_activations_(&cfg, &train, dims)
+		     : train_(&cfg, &data, dims, start);
 	dataset_free(&train);
 	dataset_free(&test);
 	int close_status = close_stdout_();

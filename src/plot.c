@@ -1,6 +1,6 @@
-/* plot.c: SVG line charts. The file is plain SVG 1.1 with inline styles, so it opens in any
- * browser or viewer with nothing else next to it. Every point carries a <title> with its
- * value, which browsers show as a tooltip and tests read back. */
+/* plot.c: SVG line charts and histogram grids. The file is plain SVG 1.1 with inline styles,
+ * so it opens in any browser or viewer with nothing else next to it. Every point and bar
+ * carries a <title> with its value, which browsers show as a tooltip and tests read back. */
 #include "plot.h"
 
 #include <math.h>
@@ -222,26 +222,34 @@ draw_panel_(FILE *f, const struct plot_figure *fig, const struct plot_panel *pan
 	fprintf(f, "</g>\n");
 }
 
+/* The document's start: the SVG element, a white background, the title and subtitle. */
 static void
-write_figure_(FILE *f, const struct plot_figure *fig)
+write_head_(FILE *f, int height, const char *title, const char *subtitle)
 {
-	int height = TOP + fig->n_panels * (PANEL_H + PANEL_GAP) + BOTTOM;
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		   "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%d\" "
 		   "height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n",
 		FIG_W, height, FIG_W, height);
 	fprintf(f, "<title>");
-	put_text_(f, fig->title);
+	put_text_(f, title);
 	fprintf(f, "</title>\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
 	fprintf(f, "<text class=\"title\" x=\"%d\" y=\"24\" font-size=\"15\" font-weight=\"bold\">",
 		LEFT);
-	put_text_(f, fig->title);
+	put_text_(f, title);
 	fprintf(f, "</text>\n");
-	if (fig->subtitle) {
+	if (subtitle) {
 		fprintf(f, "<text class=\"subtitle\" x=\"%d\" y=\"44\" fill=\"#555\">", LEFT);
-		put_text_(f, fig->subtitle);
+		put_text_(f, subtitle);
 		fprintf(f, "</text>\n");
 	}
+}
+
+static void
+write_figure_(FILE *f, const void *arg)
+{
+	const struct plot_figure *fig = arg;
+	write_head_(f, TOP + fig->n_panels * (PANEL_H + PANEL_GAP) + BOTTOM, fig->title,
+		    fig->subtitle);
 	double xmin = fig->n > 0 && fig->x[0] < 0 ? fig->x[0] : 0.0;
 	double xmax = fig->n > 0 ? fig->x[fig->n - 1] : 1.0;
 	struct axis_ xa = axis_fit_(xmin, xmax, 8);
@@ -251,18 +259,165 @@ write_figure_(FILE *f, const struct plot_figure *fig)
 	fprintf(f, "</svg>\n");
 }
 
-int
-plot_write_svg(const char *path, const struct plot_figure *fig)
+/* Write a document through a temporary file renamed into place (util.h). */
+static int
+write_atomic_(const char *path, void (*emit)(FILE *, const void *), const void *arg)
 {
 	struct atomic_file out;
 	if (atomic_open(&out, path) != 0) {
 		warnf("--plot: cannot create %s:", path);
 		return -1;
 	}
-	write_figure_(out.f, fig);
+	emit(out.f, arg);
 	if (atomic_commit(&out) != 0) {
 		warnf("--plot: cannot write %s:", path);
 		return -1;
 	}
 	return 0;
+}
+
+int
+plot_write_svg(const char *path, const struct plot_figure *fig)
+{
+	return write_atomic_(path, write_figure_, fig);
+}
+
+/* The histogram grid's geometry: columns between GRID_LEFT and GRID_RIGHT, rows of
+ * GRID_PANEL_H with room under each for its tick labels and notes. */
+#define GRID_LEFT 96
+#define GRID_RIGHT (FIG_W - 16)
+#define GRID_COL_GAP 10
+#define GRID_PANEL_H 110
+#define GRID_ROW_GAP 46
+#define GRID_TOP (TOP + 22) /* the column names go above the first row */
+#define GRID_COLOR "#1f77b4"
+
+/* A panel's place in the figure. */
+struct box_ {
+	double left, right, top, bottom;
+};
+
+static struct box_
+grid_box_(const struct plot_grid *g, int r, int c)
+{
+	double width = (GRID_RIGHT - GRID_LEFT - (g->n_cols - 1) * GRID_COL_GAP) / (double)g->n_cols;
+	struct box_ b;
+	b.left = GRID_LEFT + c * (width + GRID_COL_GAP);
+	b.right = b.left + width;
+	b.top = GRID_TOP + r * (GRID_PANEL_H + GRID_ROW_GAP);
+	b.bottom = b.top + GRID_PANEL_H;
+	return b;
+}
+
+/* Row r's count axis: from 0 to its tallest bar. */
+static struct axis_
+grid_row_axis_(const struct plot_grid *g, int r)
+{
+	double top = 0.0;
+	for (int c = 0; c < g->n_cols; c++)
+		for (int k = 0; k < g->n_bins; k++) {
+			double v = g->hists[r * g->n_cols + c].count[k];
+			top = isfinite(v) && v > top ? v : top;
+		}
+	return axis_fit_(0.0, top > 0.0 ? top : 1.0, 3);
+}
+
+/* Grid lines and ticks of one panel: count labels only left of the first column. */
+static void
+draw_hist_axes_(FILE *f, const struct box_ *b, const struct axis_ *xa, const struct axis_ *ya,
+		int labels)
+{
+	for (double t = ya->lo; t <= ya->hi + ya->step * 1e-6; t += ya->step) {
+		double py = scale_(t, ya, b->bottom, b->top);
+		fprintf(f, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"#e0e0e0\"/>\n",
+			b->left, py, b->right, py);
+		if (labels)
+			fprintf(f, "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"end\" "
+				   "dominant-baseline=\"middle\">%.*f</text>\n", b->left - 5, py,
+				tick_decimals_(ya->step), t);
+	}
+	/* %g: "0" and "1" rather than "0.0" and "1.0", which would run into the next panel's. */
+	for (double t = xa->lo; t <= xa->hi + xa->step * 1e-6; t += xa->step)
+		fprintf(f, "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"middle\">%g</text>\n",
+			scale_(t, xa, b->left, b->right), b->bottom + 14, fabs(t) < xa->step * 1e-6 ? 0.0 : t);
+	fprintf(f, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%d\" fill=\"none\" "
+		   "stroke=\"#444\"/>\n", b->left, b->top, b->right - b->left, GRID_PANEL_H);
+}
+
+/* One histogram as a group of bars, each with a <title> naming its row, column, bin and
+ * count; then its note. */
+static void
+draw_hist_(FILE *f, const struct plot_grid *g, int r, int c, const struct axis_ *xa,
+	   const struct axis_ *ya)
+{
+	const struct plot_hist *h = &g->hists[r * g->n_cols + c];
+	struct box_ b = grid_box_(g, r, c);
+	fprintf(f, "<g class=\"hist\">\n");
+	draw_hist_axes_(f, &b, xa, ya, c == 0);
+	for (int k = 0; k < g->n_bins; k++) {
+		double x0 = scale_(g->lo[k], xa, b.left, b.right);
+		double x1 = scale_(g->hi[k], xa, b.left, b.right);
+		double y = isfinite(h->count[k]) ? scale_(h->count[k], ya, b.bottom, b.top) : b.bottom;
+		fprintf(f, "<rect class=\"bar\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" "
+			   "fill=\"%s\"><title>", x0, y, x1 - x0, b.bottom - y, GRID_COLOR);
+		put_text_(f, g->row_names[r]);
+		fprintf(f, ", ");
+		put_text_(f, g->col_names[c]);
+		fprintf(f, ", (%.9g, %.9g]: %.9g</title></rect>\n", g->lo[k], g->hi[k], h->count[k]);
+	}
+	if (h->note) {
+		fprintf(f, "<text class=\"note\" x=\"%.2f\" y=\"%.2f\" text-anchor=\"middle\" "
+			   "font-size=\"10\" fill=\"#555\">", (b.left + b.right) / 2, b.bottom + 30);
+		put_text_(f, h->note);
+		fprintf(f, "</text>\n");
+	}
+	fprintf(f, "</g>\n");
+}
+
+/* The names: columns above the top row, rows beside their first panel (turned, as the
+ * line charts' y labels). */
+static void
+draw_grid_names_(FILE *f, const struct plot_grid *g)
+{
+	for (int c = 0; c < g->n_cols; c++) {
+		struct box_ b = grid_box_(g, 0, c);
+		fprintf(f, "<text class=\"column\" x=\"%.2f\" y=\"%.2f\" text-anchor=\"middle\">",
+			(b.left + b.right) / 2, b.top - 8);
+		put_text_(f, g->col_names[c]);
+		fprintf(f, "</text>\n");
+	}
+	for (int r = 0; r < g->n_rows; r++) {
+		struct box_ b = grid_box_(g, r, 0);
+		double y = (b.top + b.bottom) / 2;
+		fprintf(f, "<text class=\"row\" x=\"24\" y=\"%.2f\" text-anchor=\"middle\" "
+			   "font-weight=\"bold\" transform=\"rotate(-90 24 %.2f)\">", y, y);
+		put_text_(f, g->row_names[r]);
+		fprintf(f, "</text>\n");
+	}
+}
+
+static void
+write_grid_(FILE *f, const void *arg)
+{
+	const struct plot_grid *g = arg;
+	int height = GRID_TOP + g->n_rows * (GRID_PANEL_H + GRID_ROW_GAP) + 20 + BOTTOM;
+	write_head_(f, height, g->title, g->subtitle);
+	draw_grid_names_(f, g);
+	struct axis_ xa = axis_fit_(g->n_bins > 0 ? g->lo[0] : 0.0,
+				    g->n_bins > 0 ? g->hi[g->n_bins - 1] : 1.0, 2);
+	for (int r = 0; r < g->n_rows; r++) {
+		struct axis_ ya = grid_row_axis_(g, r);
+		for (int c = 0; c < g->n_cols; c++)
+			draw_hist_(f, g, r, c, &xa, &ya);
+	}
+	fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", (GRID_LEFT + GRID_RIGHT) / 2,
+		height - BOTTOM - 4);
+	put_text_(f, g->xlabel);
+	fprintf(f, "</text>\n</svg>\n");
+}
+
+int
+plot_write_grid_svg(const char *path, const struct plot_grid *grid)
+{
+	return write_atomic_(path, write_grid_, grid);
 }

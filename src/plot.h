@@ -1,6 +1,6 @@
-/* plot.h: line charts as a self-contained SVG file, written by hand (no libraries).
- * A figure is a column of panels sharing one x axis; each panel has its own y axis and up to
- * PLOT_MAX_SERIES lines with a legend. */
+/* plot.h: line charts and histogram grids as self-contained SVG files, written by hand (no
+ * libraries). A figure of line charts is a column of panels sharing one x axis;
+ * each panel has its own y axis and up to PLOT_MAX_SERIES lines with a legend. */
 #ifndef BPTRAIN_PLOT_H
 #define BPTRAIN_PLOT_H
 
@@ -32,6 +32,29 @@ struct plot_figure {
  * leaves either the old file or none, never half an SVG. Returns 0, or -1 with a message
  * naming the file. */
 int plot_write_svg(const char *path, const struct plot_figure *fig);
+
+/* A grid of histograms (bar charts) sharing their bins: a row per run, a column per layer,
+ * as the book draws activation distributions. Each row has its own count axis, shared by its
+ * panels, so a row shows how the distribution changes from layer to layer. */
+struct plot_hist {
+	const double *count; /* (n_bins) */
+	const char *note;    /* a line under the panel (what fell outside the bins), or NULL */
+};
+
+struct plot_grid {
+	const char *title;
+	const char *subtitle;             /* may be NULL */
+	const char *xlabel;               /* under the bottom row */
+	int n_bins;
+	const double *lo, *hi;            /* (n_bins) each bin's edges, increasing */
+	int n_rows, n_cols;
+	const char *const *row_names;     /* (n_rows), beside each row */
+	const char *const *col_names;     /* (n_cols), above the top row */
+	const struct plot_hist *hists;    /* (n_rows * n_cols), row by row */
+};
+
+/* Write grid to path as plot_write_svg does. Returns 0, or -1 with a message. */
+int plot_write_grid_svg(const char *path, const struct plot_grid *grid);
 
 /* A "nice" tick step (1, 2 or 5 times a power of ten) giving about target ticks over span. */
 double plot_tick_step(double span, int target);

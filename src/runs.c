@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csv.h"
 #include "plot.h"
 #include "util.h"
 
@@ -16,41 +17,6 @@ struct curve_ {
 	double *iter, *loss;
 	int n, cap;
 };
-
-/* Split one CSV line (bptrain's quoting: a field in "..." with "" for a quote) into at most
- * MAX_FIELDS fields, in place. Returns the count, or -1 if the line is malformed. */
-static int
-split_csv_(char *line, char **fields)
-{
-	int n = 0;
-	char *p = line;
-	for (;;) {
-		if (n == MAX_FIELDS)
-			return -1;
-		char *out = p;
-		fields[n++] = out;
-		if (*p == '"') {
-			for (p++;; p++) {
-				if (*p == '\0')
-					return -1;
-				if (*p == '"' && p[1] != '"')
-					break;
-				*out++ = *p == '"' ? *++p : *p;
-			}
-			p++;
-		} else {
-			while (*p && *p != ',')
-				*out++ = *p++;
-		}
-		if (*p != ',' && *p != '\0')
-			return -1;
-		int more = *p == ',';
-		*out = '\0';
-		if (!more)
-			return n;
-		p++;
-	}
-}
 
 static int
 column_(char **fields, int n, const char *name)
@@ -104,7 +70,7 @@ read_curves_(const char *csv_path, const char *group, struct curve_ *curves, int
 	while (status == 0 && fgets(line, sizeof line, f)) {
 		lineno++;
 		line[strcspn(line, "\r\n")] = '\0';
-		int n = split_csv_(line, fields);
+		int n = csv_split(line, fields, MAX_FIELDS);
 		if (n < 0) {
 			warnf("%s:%d: not a CSV line of bptrain's records", csv_path, lineno);
 			status = -1;

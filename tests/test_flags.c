@@ -70,6 +70,17 @@ test_rules_(void)
 	}
 	r = parse_(&cfg, (const char *const[]){"bptrain", "--gradcheck", "--format", "text", NULL});
 	CHECK(r == FLAGS_RUN, "--gradcheck --format text is fine (result %d)", r);
+	/* --dump-activations: the book's 1000 inputs unless --batch says otherwise. */
+	r = parse_(&cfg, (const char *const[]){"bptrain", "--dump-activations", "a.csv", NULL});
+	CHECK(r == FLAGS_RUN && cfg.batch == 1000 && strcmp(cfg.dump_activations, "a.csv") == 0,
+	      "--dump-activations: batch 1000 unless given (batch %d)", cfg.batch);
+	r = parse_(&cfg, (const char *const[]){"bptrain", "--batch", "7", "--dump-activations",
+					       "a.csv", NULL});
+	CHECK(r == FLAGS_RUN && cfg.batch == 7, "--batch 7 --dump-activations keeps 7 (%d)",
+	      cfg.batch);
+	r = parse_(&cfg, (const char *const[]){"bptrain", "--dump-activations", "a.csv",
+					       "--gradcheck", NULL});
+	CHECK(r == FLAGS_USAGE, "--dump-activations --gradcheck is a usage error");
 }
 
 /* $BPTRAIN_DATA is --data's default; --data still wins, and an empty value is no value. */
@@ -175,7 +186,7 @@ test_help_(void)
 		"text, csv or json", "at most 7 hidden layers of 1 to 65536", "default 3 there",
 	};
 	/* The text may wrap between any two words: compare with each run of blanks as one space. */
-	char flat[4096];
+	char flat[16384];
 	size_t n = 0;
 	for (const char *p = text; *p && n + 1 < sizeof flat; p++)
 		if (*p != ' ' && *p != '\n')

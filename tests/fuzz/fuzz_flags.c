@@ -49,6 +49,11 @@ config_ok_(const struct config *cfg)
 		return 0;
 	if ((cfg->log_path && !cfg->log_path[0]) || (cfg->plot_path && !cfg->plot_path[0]))
 		return 0;
+	/* The activation modes: names not empty, never with a gradient check or each other. */
+	if ((cfg->dump_activations && (!cfg->dump_activations[0] || cfg->gradcheck ||
+				       cfg->plot_runs || cfg->plot_activations || cfg->plot_path)) ||
+	    (cfg->plot_activations && (!cfg->plot_activations[0] || !cfg->group || !cfg->plot_path)))
+		return 0;
 	if (cfg->n_hidden < 1 || cfg->n_hidden > NET_MAX_LAYERS - 1)
 		return 0;
 	for (int l = 0; l < cfg->n_hidden; l++)
@@ -99,7 +104,7 @@ parse_once_(const uint8_t *data, size_t size, struct config *cfg, char **strings
 	/* The path fields point into argv, which differs between parses: compare copies of the
 	 * strings (one buffer, NUL-separated, "-" for NULL) and null the pointers. */
 	const char *paths[] = {cfg->data_dir, cfg->log_path, cfg->plot_path, cfg->plot_runs,
-			       cfg->group};
+			       cfg->group, cfg->plot_activations, cfg->dump_activations};
 	enum { N_PATHS = sizeof paths / sizeof paths[0] };
 	for (int i = 0; i < N_PATHS; i++)
 		if (result != FLAGS_RUN || !paths[i])
@@ -115,6 +120,7 @@ parse_once_(const uint8_t *data, size_t size, struct config *cfg, char **strings
 	}
 	(*strings)[used] = '\0';
 	cfg->data_dir = cfg->log_path = cfg->plot_path = cfg->plot_runs = cfg->group = NULL;
+	cfg->plot_activations = cfg->dump_activations = NULL;
 	for (int i = 0; i < argc; i++)
 		free(owned[i]);
 	return result;
@@ -184,6 +190,8 @@ fuzz_seeds(void (*emit)(const char *name, const void *data, size_t size))
 	SEED("outputs", "--format\0json\0--log\0x.csv\0--plot=y.svg\0--threads\0" "2\0-q");
 	SEED("gradcheck-plot", "--gradcheck\0--plot\0x.svg");
 	SEED("bad-plot", "--plot\0x.png");
+	SEED("activations", "--dump-activations\0a.csv\0--hidden\0" "100,100\0--init-std\0" "1");
+	SEED("plot-activations", "--plot-activations\0a.csv\0--group\0weights\0--plot\0b.svg");
 	SEED("switch-value", "--quiet=1");
 	SEED("widest", "--hidden\0" "65536,65536,65536,65536,65536,65536,65536\0--seed\0"
 	     "9223372036854775807\0--lr\0" "1.17549435e-38");
