@@ -221,8 +221,8 @@ static const struct flag flags_[] = {
 	 .help = "write the learning curves (accuracy, loss) as SVG"},
 	{.name = "plot-runs", .kind = FLAG_PATH, .offset = AT_(const char *, plot_runs),
 	 .metavar = "FILE", .noun = "file",
-	 .help = "instead of training, draw the step records (--log-every) of the runs in the "
-		 "CSV FILE, one line per value of --group, into the --plot SVG, and exit"},
+	 .help = "instead of training, draw the runs in the CSV FILE, one line per value of "
+		 "--group (and a panel per value of --facet), into the --plot SVG, and exit"},
 	{.name = "plot-activations", .kind = FLAG_PATH,
 	 .offset = AT_(const char *, plot_activations), .metavar = "FILE", .noun = "file",
 	 .help = "instead of training, draw the histograms (--dump-activations) in the CSV FILE, "
@@ -231,6 +231,14 @@ static const struct flag flags_[] = {
 	{.name = "group", .kind = FLAG_PATH, .offset = AT_(const char *, group),
 	 .metavar = "COLUMN", .noun = "column name",
 	 .help = "with --plot-runs or --plot-activations: the column that tells the runs apart"},
+	{.name = "facet", .kind = FLAG_PATH, .offset = AT_(const char *, facet),
+	 .metavar = "COLUMN", .noun = "column name",
+	 .help = "with --plot-runs: a grid of small panels, one per value of this column"},
+	{.name = "metric", .kind = FLAG_PATH, .offset = AT_(const char *, metric),
+	 .metavar = "FIELD", .noun = "field name", .def = "loss",
+	 .help = "with --plot-runs: what to draw: the step records' loss (--log-every) against "
+		 "the iteration, or any field of the epoch records (train_acc, val_acc, "
+		 "test_loss, ...) against the epoch"},
 	{.name = "gradcheck", .kind = FLAG_SWITCH, .offset = AT_(int, gradcheck), .raise_to = 1,
 	 .help = "check backprop against numerical gradients on the first --batch training "
 		 "images (default " STR(GRADCHECK_BATCH) " there) and exit"},
@@ -717,6 +725,11 @@ combine_(struct config *cfg, const int given[])
 				      cfg->plot_runs)) {
 		warnf("--plot-activations: needs --plot FILE.svg and --group COLUMN, and no "
 		      "--gradcheck or --plot-runs");
+		return FLAGS_USAGE;
+	}
+	if ((given[row_named_("facet")] || given[row_named_("metric")]) && !cfg->plot_runs) {
+		warnf("--%s: only means something with --plot-runs",
+		      given[row_named_("facet")] ? "facet" : "metric");
 		return FLAGS_USAGE;
 	}
 	if (cfg->group && !cfg->plot_runs && !cfg->plot_activations) {

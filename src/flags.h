@@ -52,6 +52,8 @@ struct config {
 	const char *plot_activations; /* instead of training, plot this CSV of histograms */
 	const char *group;       /* with plot_runs: the column whose values are the lines; with
 	                          * plot_activations, the rows */
+	const char *facet;       /* with plot_runs: the column whose values are the panels */
+	const char *metric;      /* with plot_runs: the field drawn ("loss": step records) */
 	int log_every;           /* a step record (mean loss) every this many steps; 0: none */
 	int gradcheck;     /* 0 train; 1 --gradcheck; 2 --gradcheck-all (every element) */
 	const char *dump_activations; /* instead of training, write activation histograms here */

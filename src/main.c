@@ -329,7 +329,10 @@ main(int argc, char **argv)
 		break;
 	}
 	if (cfg.plot_runs || cfg.plot_activations) {
-		int failed = cfg.plot_runs ? runs_plot(cfg.plot_runs, cfg.group, cfg.plot_path)
+		struct runs_plot_spec spec = {.csv_path = cfg.plot_runs, .group = cfg.group,
+					      .facet = cfg.facet, .metric = cfg.metric,
+					      .svg_path = cfg.plot_path};
+		int failed = cfg.plot_runs ? runs_plot(&spec)
 			     : histplot_draw(cfg.plot_activations, cfg.group, cfg.plot_path);
 		int status = failed ? EXIT_RUNTIME : EXIT_OK;
 		int close_status = close_stdout_();

@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "util.h"
 
@@ -322,7 +323,8 @@ grid_row_axis_(const struct plot_grid *g, int r)
 	return axis_fit_(0.0, top > 0.0 ? top : 1.0, 3);
 }
 
-/* Grid lines and ticks of one panel: count labels only left of the first column. */
+/* Grid lines, ticks and frame of one panel of a grid: y labels only left of the first
+ * column. */
 static void
 draw_hist_axes_(FILE *f, const struct box_ *b, const struct axis_ *xa, const struct axis_ *ya,
 		int labels)
@@ -340,8 +342,8 @@ draw_hist_axes_(FILE *f, const struct box_ *b, const struct axis_ *xa, const str
 	for (double t = xa->lo; t <= xa->hi + xa->step * 1e-6; t += xa->step)
 		fprintf(f, "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"middle\">%g</text>\n",
 			scale_(t, xa, b->left, b->right), b->bottom + 14, fabs(t) < xa->step * 1e-6 ? 0.0 : t);
-	fprintf(f, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%d\" fill=\"none\" "
-		   "stroke=\"#444\"/>\n", b->left, b->top, b->right - b->left, GRID_PANEL_H);
+	fprintf(f, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"none\" "
+		   "stroke=\"#444\"/>\n", b->left, b->top, b->right - b->left, b->bottom - b->top);
 }
 
 /* One histogram as a group of bars, each with a <title> naming its row, column, bin and
@@ -420,4 +422,111 @@ int
 plot_write_grid_svg(const char *path, const struct plot_grid *grid)
 {
 	return write_atomic_(path, write_grid_, grid);
+}
+
+/* A grid of small line charts: GRID_* geometry, a panel title above each, one y axis for
+ * all (so panels compare at a glance) and the legend once, above the grid. */
+#define LGRID_TOP (TOP + 40) /* the legend, then the first row's panel titles */
+#define LGRID_PANEL_H 96
+#define LGRID_ROW_GAP 40
+
+static struct box_
+line_box_(const struct plot_line_grid *g, int p)
+{
+	int r = p / g->n_cols, c = p % g->n_cols;
+	double width = (GRID_RIGHT - GRID_LEFT - (g->n_cols - 1) * 2 * GRID_COL_GAP) /
+		       (double)g->n_cols;
+	struct box_ b;
+	b.left = GRID_LEFT + c * (width + 2 * GRID_COL_GAP);
+	b.right = b.left + width;
+	b.top = LGRID_TOP + r * (LGRID_PANEL_H + LGRID_ROW_GAP);
+	b.bottom = b.top + LGRID_PANEL_H;
+	return b;
+}
+
+/* The value of series s at point i of panel p. */
+static double
+line_y_(const struct plot_line_grid *g, int p, int s, int i)
+{
+	return g->y[((size_t)p * g->n_series + s) * g->n + i];
+}
+
+static void
+draw_line_panel_(FILE *f, const struct plot_line_grid *g, int p, const struct axis_ *xa,
+		 const struct axis_ *ya)
+{
+	struct box_ b = line_box_(g, p);
+	fprintf(f, "<g class=\"panel\">\n<text class=\"panel-title\" x=\"%.2f\" y=\"%.2f\" "
+		   "text-anchor=\"middle\">", (b.left + b.right) / 2, b.top - 6);
+	put_text_(f, g->panel_names[p]);
+	fprintf(f, "</text>\n");
+	draw_hist_axes_(f, &b, xa, ya, p % g->n_cols == 0);
+	for (int s = 0; s < g->n_series; s++) {
+		fprintf(f, "<g class=\"series\" stroke=\"%s\" fill=\"%s\"><title>", g->colors[s],
+			g->colors[s]);
+		put_text_(f, g->panel_names[p]);
+		fprintf(f, ": ");
+		put_text_(f, g->series_names[s]);
+		fprintf(f, "</title>\n<polyline fill=\"none\" stroke-width=\"1.5\" points=\"");
+		for (int i = 0, first = 1; i < g->n; i++)
+			if (isfinite(line_y_(g, p, s, i))) {
+				fprintf(f, "%s%.2f,%.2f", first ? "" : " ",
+					scale_(g->x[i], xa, b.left, b.right),
+					scale_(line_y_(g, p, s, i), ya, b.bottom, b.top));
+				first = 0;
+			}
+		fprintf(f, "\"/>\n</g>\n");
+	}
+	fprintf(f, "</g>\n");
+}
+
+/* The legend in one row above the grid. */
+static void
+draw_line_legend_(FILE *f, const struct plot_line_grid *g)
+{
+	double x = GRID_LEFT, y = TOP + 6;
+	for (int s = 0; s < g->n_series; s++) {
+		fprintf(f, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"%s\" "
+			   "stroke-width=\"2\"/>\n", x, y, x + 26, y, g->colors[s]);
+		fprintf(f, "<text class=\"legend\" x=\"%.2f\" y=\"%.2f\" dominant-baseline=\"middle\">",
+			x + 32, y);
+		put_text_(f, g->series_names[s]);
+		fprintf(f, "</text>\n");
+		x += 60 + 7 * (double)strlen(g->series_names[s]);
+	}
+}
+
+static void
+write_line_grid_(FILE *f, const void *arg)
+{
+	const struct plot_line_grid *g = arg;
+	int rows = (g->n_panels + g->n_cols - 1) / g->n_cols;
+	int height = LGRID_TOP + rows * (LGRID_PANEL_H + LGRID_ROW_GAP) + 20 + BOTTOM;
+	write_head_(f, height, g->title, g->subtitle);
+	draw_line_legend_(f, g);
+	double lo = INFINITY, hi = -INFINITY;
+	for (int p = 0; p < g->n_panels; p++)
+		for (int s = 0; s < g->n_series; s++)
+			for (int i = 0; i < g->n; i++) {
+				double v = line_y_(g, p, s, i);
+				lo = isfinite(v) && v < lo ? v : lo;
+				hi = isfinite(v) && v > hi ? v : hi;
+			}
+	struct axis_ ya = axis_fit_(lo, hi, 3);
+	struct axis_ xa = axis_fit_(g->n > 0 && g->x[0] < 0 ? g->x[0] : 0.0,
+				    g->n > 0 ? g->x[g->n - 1] : 1.0, 3);
+	for (int p = 0; p < g->n_panels; p++)
+		draw_line_panel_(f, g, p, &xa, &ya);
+	fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", (GRID_LEFT + GRID_RIGHT) / 2,
+		height - BOTTOM - 4);
+	put_text_(f, g->xlabel);
+	fprintf(f, "; ");
+	put_text_(f, g->ylabel);
+	fprintf(f, " on every panel's y axis</text>\n</svg>\n");
+}
+
+int
+plot_write_line_grid_svg(const char *path, const struct plot_line_grid *grid)
+{
+	return write_atomic_(path, write_line_grid_, grid);
 }

@@ -56,6 +56,26 @@ struct plot_grid {
 /* Write grid to path as plot_write_svg does. Returns 0, or -1 with a message. */
 int plot_write_grid_svg(const char *path, const struct plot_grid *grid);
 
+/* A grid of small line charts sharing their x values, their series and one y axis, as the
+ * book draws batch normalization against none over 16 weight scales: a panel per value of
+ * one thing, a line per value of another. */
+struct plot_line_grid {
+	const char *title;
+	const char *subtitle;            /* may be NULL */
+	const char *xlabel, *ylabel;     /* named once, under the grid */
+	const double *x;                 /* (n) increasing */
+	int n;
+	int n_panels, n_cols;            /* panels fill rows of n_cols, left to right */
+	const char *const *panel_names;  /* (n_panels), above each panel */
+	int n_series;                    /* at most PLOT_MAX_SERIES */
+	const char *const *series_names; /* (n_series), in the legend */
+	const char *const *colors;       /* (n_series) */
+	const double *y;                 /* (n_panels, n_series, n); NaN: no point */
+};
+
+/* Write grid to path as plot_write_svg does. Returns 0, or -1 with a message. */
+int plot_write_line_grid_svg(const char *path, const struct plot_line_grid *grid);
+
 /* A "nice" tick step (1, 2 or 5 times a power of ten) giving about target ticks over span. */
 double plot_tick_step(double span, int target);
 

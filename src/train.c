@@ -195,7 +195,10 @@ train_run(struct trainer *t, const struct train_data *data, const struct train_o
 	size_t *rows = xmalloc((size_t)opt->batch * sizeof *rows);
 	const uint8_t **images = xmalloc((size_t)opt->batch * sizeof *images);
 	uint8_t *labels = xmalloc((size_t)opt->batch);
-	*result = (struct train_result){0};
+	/* A run that diverges before its first evaluation reports accuracies of 0 (as it always
+	 * has) and no losses. */
+	*result = (struct train_result){.train = {0.0, NAN}, .test = {0.0, NAN},
+					.val = {data->val->count ? 0.0 : NAN, NAN}};
 	struct run_ r = {.data = data, .opt = opt, .rep = rep, .result = result,
 			 .epoch_iters = batches_per_epoch(data->train->count, opt->batch),
 			 .epoch_start = now_sec()};

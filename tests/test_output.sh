@@ -318,4 +318,54 @@ check "--plot-runs without --group is a usage error ($err)" [ "$status" -eq 2 ]
 run_within 10 --group optimizer --iters 5
 check "--group without --plot-runs is a usage error ($err)" [ "$status" -eq 2 ]
 
+# --facet and --metric: the epoch records' train_acc in a grid, a panel per init_std, a line
+# per batchnorm in each; the points read back from the polylines are the records' values.
+for std in 0.1 0.5 1; do
+	for bn in "" --batchnorm; do
+		run_bptrain --data "$tmp/steps" --iters 12 --batch 10 --hidden 4 --init-std $std $bn \
+			--log "$tmp/g-$std$bn.csv" -q
+		cat "$tmp/g-$std$bn.csv" >>"$tmp/grid.csv"
+	done
+done
+run_bptrain --plot-runs "$tmp/grid.csv" --group batchnorm --facet init_std --metric train_acc \
+	--plot "$tmp/grid.svg"
+check "--facet exits 0 ($err)" [ "$status" -eq 0 ]
+check "--facet writes well-formed XML" xmllint --noout "$tmp/grid.svg"
+gx() { xmllint --xpath "$1" "$tmp/grid.svg" 2>/dev/null; }
+check "--facet: a panel per init_std" [ "$(gx 'count(//*[local-name()="g"][@class="panel"])')" = 3 ]
+check "--facet: panels named by column and value" \
+	[ "$(gx 'string((//*[local-name()="text"][@class="panel-title"])[2])')" = "init_std 0.5" ]
+check "--facet: two lines in each panel" [ "$(gx 'count(//*[local-name()="g"][@class="series"])')" = 6 ]
+check "--facet: a legend entry per batchnorm value" \
+	[ "$(gx 'count(//*[local-name()="text"][@class="legend"])')" = 2 ]
+npoints=$(gx 'string((//*[local-name()="polyline"])[1]/@points)' | wc -w)
+check "--facet --metric train_acc: a point per epoch record ($npoints)" [ "$npoints" -eq 4 ]
+# The lines, in document order (panel by panel, batchnorm 0 then 1), are the runs in the
+# order the CSV has them; every point's height is one straight decreasing function of its
+# train_acc (the panels share the y axis).
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+	$1 == "epoch" { print $c["train_acc"] }' "$tmp/grid.csv" >"$tmp/grid_values"
+gx '//*[local-name()="polyline"]/@points' | tr ' ' '\n' | sed -n 's/.*,\([0-9.]*\)"*$/\1/p' >"$tmp/grid_ys"
+check "--facet: as many points as epoch records" \
+	[ "$(wc -l <"$tmp/grid_ys")" -eq "$(wc -l <"$tmp/grid_values")" ]
+check "--facet: each point's height is the same straight function of its record's train_acc" \
+	awk 'NR == FNR { v[FNR] = $1; n = FNR; next } { y[FNR] = $1 }
+	END {
+		lo = hi = 1
+		for (i = 1; i <= n; i++) { if (v[i] < v[lo]) lo = i; if (v[i] > v[hi]) hi = i }
+		if (v[hi] == v[lo] || y[hi] >= y[lo]) exit 1
+		k = (y[hi] - y[lo]) / (v[hi] - v[lo])
+		for (i = 1; i <= n; i++) { d = y[lo] + k * (v[i] - v[lo]) - y[i]; if (d > 0.02 || d < -0.02) exit 1 }
+	}' "$tmp/grid_values" "$tmp/grid_ys"
+run_bptrain --plot-runs "$tmp/grid.csv" --group batchnorm --metric no_such_field --plot "$tmp/x.svg"
+check "--metric with an unknown field exits 1 naming it ($err)" \
+	sh -c '[ "$1" -eq 1 ] && printf "%s\n" "$2" | grep -q no_such_field' sh "$status" "$err"
+run_bptrain --plot-runs "$tmp/grid.csv" --group batchnorm --facet seed --metric test_acc --plot "$tmp/one.svg"
+check "--facet with one value: one panel" \
+	[ "$(xmllint --xpath 'count(//*[local-name()="g"][@class="panel"])' "$tmp/one.svg")" = 1 ]
+run_within 10 --facet init_std --iters 5
+check "--facet without --plot-runs is a usage error ($err)" [ "$status" -eq 2 ]
+run_within 10 --metric train_acc --iters 5
+check "--metric without --plot-runs is a usage error ($err)" [ "$status" -eq 2 ]
+
 report test_output
