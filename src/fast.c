@@ -32,8 +32,6 @@ fast_supports(const struct net *net)
 				return 0;
 			break;
 		case LAYER_BATCHNORM:
-			/* Its statistics sum over the batch: not row-local. */
-			return 0;
 		case LAYER_RELU:
 		case LAYER_SIGMOID:
 		case LAYER_DROPOUT:
@@ -144,12 +142,15 @@ input_block_(const struct fast *f, int task)
 	return task % threads * (NET_INPUT_BLOCKS / threads) + task / threads;
 }
 
-/* One pass over a batch. */
+/* One pass over a batch. In training, a round of row tasks runs the layers between two
+ * batch normalization units (whose statistics need every row): forward over [fwd_lo,
+ * fwd_hi), then backward over [back_lo, back_hi) from the top. */
 struct pass_ {
 	struct fast *f;
 	const uint8_t *const *images;
 	const uint8_t *labels; /* NULL in evaluation */
 	int n, rows_per_task;
+	int fwd_lo, fwd_hi, back_lo, back_hi;
 };
 
 /* Ask for the cache lines of len bytes ahead of their use. */
@@ -226,13 +227,14 @@ first_layer_rows_(struct fast *f, const uint8_t *const *images, int r0, int rows
 	}
 }
 
-/* Layers 1.. forward for rows r0..r0+rows-1: everything a row needs is in that row. The
- * loss unit runs only with labels. */
+/* Layers lo .. hi-1 forward for rows r0..r0+rows-1: everything a row needs is in that row
+ * (in training, batch normalization is never in the range). The loss unit runs only with
+ * labels. */
 static void
 forward_rows_(const struct net *net, enum net_mode mode, double *row_loss, const uint8_t *labels,
-	      int r0, int rows, void *scratch)
+	      int r0, int rows, int lo, int hi, void *scratch)
 {
-	for (int i = 1; i < net->n_layers; i++) {
+	for (int i = lo; i < hi; i++) {
 		const struct layer *layer = &net->layer[i];
 		int in = layer->in, out = layer->out;
 		const float *x = net->layer[i - 1].y + (size_t)r0 * in;
@@ -244,7 +246,11 @@ forward_rows_(const struct net *net, enum net_mode mode, double *row_loss, const
 			mm_gemm(y, out, x, in, 1, layer->w, out, 1, rows, out, in, scratch);
 			break;
 		case LAYER_BATCHNORM:
-			abort(); /* fast_supports refuses it */
+			if (mode == NET_TRAIN)
+				abort(); /* the column tasks run it (batchnorm_task_) */
+			batchnorm_forward_eval(y, x, layer->w, layer->b, layer->run_mean,
+					       layer->run_var, rows, out);
+			break;
 		case LAYER_RELU:
 			relu_forward(y, x, len);
 			break;
@@ -266,13 +272,13 @@ forward_rows_(const struct net *net, enum net_mode mode, double *row_loss, const
 	}
 }
 
-/* Backward for rows r0..r0+rows-1 of a batch of n, from the loss down to the input gradient
- * of layer 1 (d loss / d the first layer's output): like the forward pass, row-local. */
+/* Backward for rows r0..r0+rows-1 of a batch of n, layers hi-1 down to lo (at the bottom,
+ * layer 1: d loss / d the first layer's output): like the forward pass, row-local. */
 static void
-backward_rows_(const struct net *net, const uint8_t *labels, int n, int r0, int rows,
-	       void *scratch)
+backward_rows_(const struct net *net, const uint8_t *labels, int n, int r0, int rows, int lo,
+	       int hi, void *scratch)
 {
-	for (int i = net->n_layers - 1; i >= 1; i--) {
+	for (int i = hi - 1; i >= lo; i--) {
 		const struct layer *layer = &net->layer[i];
 		int in = layer->in, out = layer->out;
 		float *dx = layer->dx + (size_t)r0 * in;
@@ -287,7 +293,7 @@ backward_rows_(const struct net *net, const uint8_t *labels, int n, int r0, int 
 			mm_gemm(dx, in, dy, out, 1, layer->w, 1, out, rows, in, out, scratch);
 			break;
 		case LAYER_BATCHNORM:
-			abort(); /* fast_supports refuses it */
+			abort(); /* the column tasks run it (batchnorm_backward_task_) */
 		case LAYER_RELU:
 			relu_backward(dx, dy, x, len);
 			break;
@@ -305,9 +311,9 @@ backward_rows_(const struct net *net, const uint8_t *labels, int n, int r0, int 
 	}
 }
 
-/* Training, rows of the batch: the first layer's block sums added in block order, the rest
- * of the forward pass, and the row-local part of the backward pass while the rows are still
- * in this core's cache. */
+/* Training, rows of the batch: in the first round, the first layer's block sums added in
+ * block order; then the round's layers forward, and backward while the rows are still in
+ * this core's cache. */
 static void
 train_rows_task_(void *arg, int task, int thread)
 {
@@ -319,14 +325,105 @@ train_rows_task_(void *arg, int task, int thread)
 	int out = net->layer[0].out;
 	float *y = net->layer[0].y + (size_t)r0 * out;
 	size_t len = (size_t)rows * out;
-	for (int j = 0; j < NET_INPUT_BLOCKS - 1; j++) {
+	for (int j = 0; pass->fwd_lo == 1 && j < NET_INPUT_BLOCKS - 1; j++) {
 		const float *part = f->part[j] + (size_t)r0 * out;
 		for (size_t i = 0; i < len; i++)
 			y[i] += part[i];
 	}
 	void *scratch = scratch_(f, thread);
-	forward_rows_(net, NET_TRAIN, f->row_loss, pass->labels, r0, rows, scratch);
-	backward_rows_(net, pass->labels, pass->n, r0, rows, scratch);
+	forward_rows_(net, NET_TRAIN, f->row_loss, pass->labels, r0, rows, pass->fwd_lo,
+		      pass->fwd_hi, scratch);
+	backward_rows_(net, pass->labels, pass->n, r0, rows, pass->back_lo, pass->back_hi,
+		       scratch);
+}
+
+/* Batch normalization in training, by blocks of columns: each column's statistics are sums
+ * over every row, so they wait for a round of row tasks to end. */
+struct columns_ {
+	const struct pass_ *pass;
+	int layer;
+	int cols_per_task;
+	const struct optim *opt; /* backward: the update of γ and β, or NULL */
+};
+
+static void
+batchnorm_task_(void *arg, int task, int thread)
+{
+	(void)thread;
+	const struct columns_ *c = arg;
+	struct layer *layer = &c->pass->f->net->layer[c->layer];
+	int d = layer->out, j0 = task * c->cols_per_task;
+	int j1 = j0 + c->cols_per_task < d ? j0 + c->cols_per_task : d;
+	batchnorm_forward(layer->y, layer->xn, layer->std, layer->mean, layer->var,
+			  c->pass->f->net->layer[c->layer - 1].y, layer->w, layer->b, c->pass->n, d,
+			  j0, j1);
+	batchnorm_update_running(layer->run_mean, layer->run_var, layer->mean, layer->var,
+				 NET_BATCHNORM_MOMENTUM, j0, j1);
+}
+
+/* Backward, the same blocks of columns; γ and β are updated by the thread that computed
+ * their gradients (nothing below reads them). */
+static void
+batchnorm_backward_task_(void *arg, int task, int thread)
+{
+	(void)thread;
+	const struct columns_ *c = arg;
+	const struct net *net = c->pass->f->net;
+	const struct layer *layer = &net->layer[c->layer];
+	int d = layer->out, j0 = task * c->cols_per_task;
+	int j1 = j0 + c->cols_per_task < d ? j0 + c->cols_per_task : d;
+	batchnorm_backward(layer->dx, layer->dw, layer->db, net->layer[c->layer + 1].dx,
+			   layer->xn, layer->std, layer->w, c->pass->n, d, j0, j1);
+	if (!c->opt)
+		return;
+	for (int k = 0; k < 2; k++) {
+		size_t i0 = (size_t)((k ? layer->b : layer->w) + j0 - net->params);
+		optim_update(c->opt, net->params, net->grads, i0, i0 + (size_t)(j1 - j0));
+	}
+}
+
+/* A round of column tasks over batch normalization unit i. */
+static void
+columns_(struct fast *f, const struct pass_ *pass, int i, pool_task_fn *fn,
+	 const struct optim *opt)
+{
+	int d = f->net->layer[i].out, threads = threads_(f);
+	int cols = (d + threads - 1) / threads;
+	struct columns_ c = {.pass = pass, .layer = i, .cols_per_task = cols < 8 ? 8 : cols,
+			     .opt = opt};
+	run_(f, fn, &c, (d + c.cols_per_task - 1) / c.cols_per_task);
+}
+
+/* The training pass after the first layer: rounds of row tasks between batch normalization
+ * units, each unit a round of column tasks; the last rounds forward and backward meet in
+ * one task, then backward comes down the units again. */
+static void
+train_passes_(struct fast *f, struct pass_ *pass, const struct optim *opt)
+{
+	const struct net *net = f->net;
+	int units[NET_MAX_LAYERS], n_units = 0, L = net->n_layers;
+	for (int i = 1; i < L; i++)
+		if (net->layer[i].kind == LAYER_BATCHNORM)
+			units[n_units++] = i;
+	int tasks = (pass->n + pass->rows_per_task - 1) / pass->rows_per_task;
+	int lo = 1;
+	for (int u = 0; u < n_units; u++) {
+		pass->fwd_lo = lo, pass->fwd_hi = units[u];
+		pass->back_lo = pass->back_hi = 0;
+		run_(f, train_rows_task_, pass, tasks);
+		columns_(f, pass, units[u], batchnorm_task_, NULL);
+		lo = units[u] + 1;
+	}
+	pass->fwd_lo = lo, pass->fwd_hi = L;
+	pass->back_lo = lo, pass->back_hi = L;
+	run_(f, train_rows_task_, pass, tasks);
+	for (int u = n_units - 1; u >= 0; u--) {
+		columns_(f, pass, units[u], batchnorm_backward_task_, opt);
+		pass->fwd_lo = pass->fwd_hi = 0;
+		pass->back_lo = u > 0 ? units[u - 1] + 1 : 1, pass->back_hi = units[u];
+		if (pass->back_lo < pass->back_hi) /* else the unit is layer 1 */
+			run_(f, train_rows_task_, pass, tasks);
+	}
 }
 
 static void
@@ -336,13 +433,14 @@ eval_rows_task_(void *arg, int task, int thread)
 	int r0 = task * pass->rows_per_task;
 	int rows = pass->n - r0 < pass->rows_per_task ? pass->n - r0 : pass->rows_per_task;
 	first_layer_rows_(pass->f, pass->images, r0, rows);
-	forward_rows_(pass->f->net, NET_EVAL, NULL, NULL, r0, rows, scratch_(pass->f, thread));
+	forward_rows_(pass->f->net, NET_EVAL, NULL, NULL, r0, rows, 1, pass->f->net->n_layers,
+		      scratch_(pass->f, thread));
 }
 
 void
 fast_logits(struct fast *f, const uint8_t *const *images, int n)
 {
-	struct pass_ pass = {f, images, NULL, n, row_block_(f, n)};
+	struct pass_ pass = {f, images, NULL, n, row_block_(f, n), 0, 0, 0, 0};
 	run_(f, eval_rows_task_, &pass, (n + pass.rows_per_task - 1) / pass.rows_per_task);
 	f->net->mode = NET_EVAL;
 }
@@ -441,11 +539,11 @@ float
 fast_step(struct fast *f, const uint8_t *const *images, const uint8_t *labels, int n,
 	  const struct optim *opt)
 {
-	struct pass_ pass = {f, images, labels, n, row_block_(f, n)};
+	struct pass_ pass = {f, images, labels, n, row_block_(f, n), 0, 0, 0, 0};
 	float penalty = (float)net_penalty(f->net);
 	f->net->step++; /* as net_forward counts it: new dropout masks */
 	run_(f, first_layer_task_, &pass, NET_INPUT_BLOCKS);
-	run_(f, train_rows_task_, &pass, (n + pass.rows_per_task - 1) / pass.rows_per_task);
+	train_passes_(f, &pass, opt);
 	grads_(f, &pass, opt);
 	f->net->mode = NET_TRAIN;
 	/* The mean loss, summed in row order whatever the blocks were; the penalty as the

@@ -203,9 +203,9 @@ dropout_backward(float *dx, const float *dy, int rows, int cols, int row0, uint6
 
 void
 batchnorm_forward(float *y, float *xn, float *std, float *mean, float *var, const float *x,
-		  const float *gamma, const float *beta, int n, int d)
+		  const float *gamma, const float *beta, int n, int d, int j0, int j1)
 {
-	for (int j = 0; j < d; j++) {
+	for (int j = j0; j < j1; j++) {
 		double sum = 0.0, sq = 0.0;
 		for (int r = 0; r < n; r++)
 			sum += x[(size_t)r * d + j];
@@ -225,6 +225,16 @@ batchnorm_forward(float *y, float *xn, float *std, float *mean, float *var, cons
 }
 
 void
+batchnorm_update_running(float *run_mean, float *run_var, const float *mean, const float *var,
+			 float momentum, int j0, int j1)
+{
+	for (int j = j0; j < j1; j++) {
+		run_mean[j] = momentum * run_mean[j] + (1.0f - momentum) * mean[j];
+		run_var[j] = momentum * run_var[j] + (1.0f - momentum) * var[j];
+	}
+}
+
+void
 batchnorm_forward_eval(float *y, const float *x, const float *gamma, const float *beta,
 		       const float *mean, const float *var, int n, int d)
 {
@@ -239,12 +249,12 @@ batchnorm_forward_eval(float *y, const float *x, const float *gamma, const float
 
 void
 batchnorm_backward(float *dx, float *dgamma, float *dbeta, const float *dy, const float *xn,
-		   const float *std, const float *gamma, int n, int d)
+		   const float *std, const float *gamma, int n, int d, int j0, int j1)
 {
 	/* With dxn = γ·dy: dstd = -Σ dxn·xc / std², dvar = dstd / (2·std), and dx = dxc - the
 	 * column mean of dxc, where dxc = dxn / std + (2/n)·xc·dvar; here xc = xn·std, which
 	 * folds to dx = (dxn - xn·Σ(dxn·xn)/n) / std - mean of that. */
-	for (int j = 0; j < d; j++) {
+	for (int j = j0; j < j1; j++) {
 		double sum_dy = 0.0, sum_xn_dy = 0.0;
 		for (int r = 0; r < n; r++) {
 			size_t e = (size_t)r * d + j;

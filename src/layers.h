@@ -64,16 +64,23 @@ void softmax_xent_backward_rows(float *dlogits, const float *probs, const uint8_
 /* Batch normalization (the book's BatchNormalization), column by column over the n rows of
  * x(n,d): xn = (x - mean) / std with the batch's mean and std = √(var + BATCHNORM_EPS), and
  * y = γ·xn + β. Saves xn(n,d) and std(d) for backward and returns the batch's mean(d) and
- * var(d) for the running averages. Sums are taken in double, in row order. */
+ * var(d) for the running averages. Sums are taken in double, in row order. Training's
+ * functions do columns j0 .. j1-1 only: every column is independent, so any split of them
+ * (the fast path's, by thread) gives the same bits as one call over [0, d). */
 #define BATCHNORM_EPS 1e-6f
 void batchnorm_forward(float *y, float *xn, float *std, float *mean, float *var, const float *x,
-		       const float *gamma, const float *beta, int n, int d);
-/* Evaluation: the same with the running mean and var instead of the batch's. */
+		       const float *gamma, const float *beta, int n, int d, int j0, int j1);
+/* run = momentum·run + (1 - momentum)·batch for the mean and var of columns j0 .. j1-1. */
+void batchnorm_update_running(float *run_mean, float *run_var, const float *mean,
+			      const float *var, float momentum, int j0, int j1);
+/* Evaluation: the same with the running mean and var instead of the batch's; each element
+ * on its own, so any block of rows may go alone. */
 void batchnorm_forward_eval(float *y, const float *x, const float *gamma, const float *beta,
 			    const float *mean, const float *var, int n, int d);
-/* dx(n,d), dgamma(d) = Σ xn·dy, dbeta(d) = Σ dy, through the book's computational graph. */
+/* dx(n,d), dgamma(d) = Σ xn·dy, dbeta(d) = Σ dy, through the book's computational graph, for
+ * columns j0 .. j1-1. */
 void batchnorm_backward(float *dx, float *dgamma, float *dbeta, const float *dy, const float *xn,
-			const float *std, const float *gamma, int n, int d);
+			const float *std, const float *gamma, int n, int d, int j0, int j1);
 
 /* Inverted dropout over rows row0.. of a batch, `cols` units each: a unit is kept, and
  * scaled by 1 / (1 - p), unless rng_hash(key, row * cols + unit) falls in the lowest fraction

@@ -234,12 +234,9 @@ batchnorm_(struct layer *layer, const float *in, int n, enum net_mode mode)
 		return;
 	}
 	batchnorm_forward(layer->y, layer->xn, layer->std, layer->mean, layer->var, in, layer->w,
-			  layer->b, n, d);
-	const float m = NET_BATCHNORM_MOMENTUM;
-	for (int j = 0; j < d; j++) {
-		layer->run_mean[j] = m * layer->run_mean[j] + (1.0f - m) * layer->mean[j];
-		layer->run_var[j] = m * layer->run_var[j] + (1.0f - m) * layer->var[j];
-	}
+			  layer->b, n, d, 0, d);
+	batchnorm_update_running(layer->run_mean, layer->run_var, layer->mean, layer->var,
+				 NET_BATCHNORM_MOMENTUM, 0, d);
 }
 
 float
@@ -322,7 +319,7 @@ net_backward(struct net *net, const float *x, const uint8_t *labels, int n)
 			break;
 		case LAYER_BATCHNORM:
 			batchnorm_backward(layer->dx, layer->dw, layer->db, dy, layer->xn, layer->std,
-					   layer->w, n, layer->out);
+					   layer->w, n, layer->out, 0, layer->out);
 			break;
 		case LAYER_RELU:
 			relu_backward(layer->dx, dy, in, len);

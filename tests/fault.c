@@ -43,7 +43,8 @@ void __real_affine_backward_bias(float *db, const float *dy, int n, int out);
 void __real_dropout_backward(float *dx, const float *dy, int rows, int cols, int row0,
 			     uint64_t key, float p);
 void __real_batchnorm_backward(float *dx, float *dgamma, float *dbeta, const float *dy,
-				const float *xn, const float *std, const float *gamma, int n, int d);
+				const float *xn, const float *std, const float *gamma, int n, int d,
+				int j0, int j1);
 void __real_l2_backward(float *dw, const float *w, size_t len, float lambda);
 void __real_mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float *dY,
 			 int ldy, int N, int k0, void *scratch, size_t scratch_bytes);
@@ -62,7 +63,8 @@ void __wrap_affine_backward_bias(float *db, const float *dy, int n, int out);
 void __wrap_dropout_backward(float *dx, const float *dy, int rows, int cols, int row0,
 			     uint64_t key, float p);
 void __wrap_batchnorm_backward(float *dx, float *dgamma, float *dbeta, const float *dy,
-				const float *xn, const float *std, const float *gamma, int n, int d);
+				const float *xn, const float *std, const float *gamma, int n, int d,
+				int j0, int j1);
 void __wrap_l2_backward(float *dw, const float *w, size_t len, float lambda);
 void __wrap_mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float *dY,
 			 int ldy, int N, int k0, void *scratch, size_t scratch_bytes);
@@ -182,15 +184,16 @@ __wrap_dropout_backward(float *dx, const float *dy, int rows, int cols, int row0
 
 void
 __wrap_batchnorm_backward(float *dx, float *dgamma, float *dbeta, const float *dy,
-			  const float *xn, const float *std, const float *gamma, int n, int d)
+			  const float *xn, const float *std, const float *gamma, int n, int d,
+			  int j0, int j1)
 {
 	if (!fault_is_("batchnorm-variance")) {
-		__real_batchnorm_backward(dx, dgamma, dbeta, dy, xn, std, gamma, n, d);
+		__real_batchnorm_backward(dx, dgamma, dbeta, dy, xn, std, gamma, n, d, j0, j1);
 		return;
 	}
 	float *var = malloc((size_t)d * sizeof *var);
 	for (int j = 0; j < d; j++)
 		var[j] = std[j] * std[j];
-	__real_batchnorm_backward(dx, dgamma, dbeta, dy, xn, var, gamma, n, d);
+	__real_batchnorm_backward(dx, dgamma, dbeta, dy, xn, var, gamma, n, d, j0, j1);
 	free(var);
 }

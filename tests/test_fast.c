@@ -2,8 +2,9 @@
  * bit, on a table of nets (depths, widths narrower and wider than a vector, ReLU and sigmoid,
  * inputs too small to fill every input block) and batches (1, odd sizes, images drawn twice),
  * on pools of 1, 2 and 3 threads and on the calling thread alone, with every optimizer and
- * with weight decay: the losses of every step, the gradients, the parameters after training,
- * and the logits of an evaluation pass. */
+ * with weight decay, dropout and batch normalization: the losses of every step, the
+ * gradients, the parameters and running averages after training, and the logits of an
+ * evaluation pass. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@ struct case_ {
 	enum optim_kind optimizer;
 	float weight_decay;
 	float dropout;
+	int batchnorm;
 };
 
 /* ROWS byte images, sparse like MNIST, with the class visible in which pixels are lit. */
@@ -78,7 +80,7 @@ check_case_(const struct case_ *c, struct pool *pool, int threads)
 	rng_seed(&r1, 3);
 	rng_seed(&r2, 3);
 	struct net_options opts = {.init = INIT_HE, .weight_decay = c->weight_decay,
-				   .dropout = c->dropout, .seed = 7};
+				   .dropout = c->dropout, .batchnorm = c->batchnorm, .seed = 7};
 	net_init(&ref, c->dims, c->n_affine, c->act, ROWS, &opts, &r1);
 	net_init(&net, c->dims, c->n_affine, c->act, ROWS, &opts, &r2);
 	CHECK(fast_supports(&net), "fast path does not support case %d-...", in);
@@ -114,6 +116,16 @@ check_case_(const struct case_ *c, struct pool *pool, int threads)
 	CHECK(memcmp(net.params, ref.params, ref.n_params * sizeof(float)) == 0,
 	      "case %d-%d x%d batch %d, %d threads: parameters differ", in, id, c->n_affine, batch,
 	      threads);
+	/* The parameters and batch normalization's running averages. */
+	size_t state = net_state_floats(&ref);
+	float *s1 = malloc(state * sizeof *s1), *s2 = malloc(state * sizeof *s2);
+	net_state_save(&ref, s1);
+	net_state_save(&net, s2);
+	CHECK(memcmp(s1, s2, state * sizeof *s1) == 0,
+	      "case %d-%d x%d batch %d, %d threads: running averages differ", in, id, c->n_affine,
+	      batch, threads);
+	free(s1);
+	free(s2);
 	for (int i = 0; i < ROWS; i++)
 		images[i] = bytes + (size_t)i * in;
 	fast_logits(&f, images, ROWS);
@@ -146,27 +158,35 @@ int
 main(void)
 {
 	static const struct case_ cases[] = {
-		{{784, 50, 10}, 2, ACT_RELU, 100, OPTIM_SGD, 0.0f, 0.0f},     /* the book's net */
-		{{784, 50, 10}, 2, ACT_RELU, 1, OPTIM_SGD, 0.0f, 0.0f},
-		{{100, 7, 10}, 2, ACT_SIGMOID, 37, OPTIM_SGD, 0.0f, 0.0f},    /* narrower than a vector */
-		{{300, 64, 33, 10}, 3, ACT_RELU, 33, OPTIM_SGD, 0.0f, 0.0f},
-		{{784, 1, 10}, 2, ACT_SIGMOID, 5, OPTIM_SGD, 0.0f, 0.0f},
-		{{784, 200, 10}, 2, ACT_RELU, 120, OPTIM_SGD, 0.0f, 0.0f},    /* wider than the narrow products */
-		{{40, 20, 20, 20, 3}, 4, ACT_SIGMOID, 17, OPTIM_SGD, 0.0f, 0.0f},
-		{{16, 5, 3}, 2, ACT_RELU, 7, OPTIM_SGD, 0.0f, 0.0f},          /* only the last input block has inputs */
-		{{784, 100, 64, 32, 10}, 4, ACT_RELU, 64, OPTIM_SGD, 0.0f, 0.0f},
-		{{50, 3}, 1, ACT_RELU, 9, OPTIM_SGD, 0.0f, 0.0f},             /* no hidden layer */
+		{{784, 50, 10}, 2, ACT_RELU, 100, OPTIM_SGD, 0.0f, 0.0f, 0},     /* the book's net */
+		{{784, 50, 10}, 2, ACT_RELU, 1, OPTIM_SGD, 0.0f, 0.0f, 0},
+		{{100, 7, 10}, 2, ACT_SIGMOID, 37, OPTIM_SGD, 0.0f, 0.0f, 0},    /* narrower than a vector */
+		{{300, 64, 33, 10}, 3, ACT_RELU, 33, OPTIM_SGD, 0.0f, 0.0f, 0},
+		{{784, 1, 10}, 2, ACT_SIGMOID, 5, OPTIM_SGD, 0.0f, 0.0f, 0},
+		{{784, 200, 10}, 2, ACT_RELU, 120, OPTIM_SGD, 0.0f, 0.0f, 0},    /* wider than the narrow products */
+		{{40, 20, 20, 20, 3}, 4, ACT_SIGMOID, 17, OPTIM_SGD, 0.0f, 0.0f, 0},
+		{{16, 5, 3}, 2, ACT_RELU, 7, OPTIM_SGD, 0.0f, 0.0f, 0},          /* only the last input block has inputs */
+		{{784, 100, 64, 32, 10}, 4, ACT_RELU, 64, OPTIM_SGD, 0.0f, 0.0f, 0},
+		{{50, 3}, 1, ACT_RELU, 9, OPTIM_SGD, 0.0f, 0.0f, 0},             /* no hidden layer */
 		/* Every optimizer, and weight decay, block by block as one update. */
-		{{784, 50, 10}, 2, ACT_RELU, 100, OPTIM_MOMENTUM, 0.0f, 0.0f},
-		{{784, 50, 10}, 2, ACT_RELU, 100, OPTIM_NESTEROV, 0.01f, 0.0f},
-		{{784, 50, 10}, 2, ACT_SIGMOID, 33, OPTIM_ADAGRAD, 0.0f, 0.0f},
-		{{300, 64, 33, 10}, 3, ACT_RELU, 33, OPTIM_RMSPROP, 0.001f, 0.0f},
-		{{784, 200, 10}, 2, ACT_RELU, 64, OPTIM_ADAM, 0.0f, 0.0f},
-		{{784, 100, 64, 32, 10}, 4, ACT_RELU, 64, OPTIM_ADAM, 0.1f, 0.0f},
+		{{784, 50, 10}, 2, ACT_RELU, 100, OPTIM_MOMENTUM, 0.0f, 0.0f, 0},
+		{{784, 50, 10}, 2, ACT_RELU, 100, OPTIM_NESTEROV, 0.01f, 0.0f, 0},
+		{{784, 50, 10}, 2, ACT_SIGMOID, 33, OPTIM_ADAGRAD, 0.0f, 0.0f, 0},
+		{{300, 64, 33, 10}, 3, ACT_RELU, 33, OPTIM_RMSPROP, 0.001f, 0.0f, 0},
+		{{784, 200, 10}, 2, ACT_RELU, 64, OPTIM_ADAM, 0.0f, 0.0f, 0},
+		{{784, 100, 64, 32, 10}, 4, ACT_RELU, 64, OPTIM_ADAM, 0.1f, 0.0f, 0},
 		/* Dropout after each hidden activation, its mask drawn per row and unit. */
-		{{784, 50, 10}, 2, ACT_RELU, 100, OPTIM_SGD, 0.0f, 0.5f},
-		{{300, 64, 33, 10}, 3, ACT_SIGMOID, 37, OPTIM_ADAM, 0.001f, 0.2f},
-		{{784, 200, 10}, 2, ACT_RELU, 1, OPTIM_MOMENTUM, 0.0f, 0.9f},
+		{{784, 50, 10}, 2, ACT_RELU, 100, OPTIM_SGD, 0.0f, 0.5f, 0},
+		{{300, 64, 33, 10}, 3, ACT_SIGMOID, 37, OPTIM_ADAM, 0.001f, 0.2f, 0},
+		{{784, 200, 10}, 2, ACT_RELU, 1, OPTIM_MOMENTUM, 0.0f, 0.9f, 0},
+		/* Batch normalization after each hidden affine layer: statistics over the whole
+		 * batch, by blocks of columns, between rounds of rows. */
+		{{784, 50, 10}, 2, ACT_RELU, 100, OPTIM_SGD, 0.0f, 0.0f, 1},
+		{{40, 20, 20, 20, 3}, 4, ACT_RELU, 17, OPTIM_MOMENTUM, 0.0f, 0.0f, 1},
+		{{300, 64, 33, 10}, 3, ACT_SIGMOID, 33, OPTIM_ADAM, 0.001f, 0.2f, 1},
+		{{784, 100, 64, 32, 10}, 4, ACT_RELU, 120, OPTIM_ADAM, 0.0f, 0.0f, 1},
+		{{784, 7, 10}, 2, ACT_RELU, 1, OPTIM_SGD, 0.0f, 0.0f, 1},     /* a batch of one */
+		{{50, 3}, 1, ACT_RELU, 9, OPTIM_SGD, 0.0f, 0.0f, 1},          /* nothing to normalize */
 	};
 	int n_cases = (int)(sizeof cases / sizeof cases[0]);
 	for (int threads = 0; threads <= 3; threads++) {
