@@ -12,12 +12,20 @@
  * The job word holds the job's generation in its high half and the number of unclaimed
  * tasks in its low half, so a worker claims a task with one compare-and-swap that fails if
  * the job has already changed: a worker that wakes up late can never run a task of the
- * wrong job, and the caller never waits for a worker that took no task. A fixed job
- * (pool_run_fixed) has a marker in place of the count, and each thread runs its own tasks
- * without claiming them. */
+ * wrong job, and the caller never waits for a worker that took no task.
+ *
+ * A fixed job (pool_run_fixed) has a marker and its number of tasks in place of the count,
+ * and a claim word per task instead: a thread first claims its own tasks (i, i + threads, ...), then, after a grace of
+ * about one pass, any task still unclaimed. A thread that the kernel has descheduled (another
+ * process on its core) thus costs at most the task it is running, not the whole step: its
+ * other tasks run elsewhere, with the same results, since tasks never depend on who runs
+ * them. A claim word holds the generation of the job that claimed the task; a thread claims
+ * for generation g only a word below g, and then checks that g is still the job: a late
+ * thread never disturbs a newer job's claims, and runs nothing of a job that has ended. */
 #include "pool.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -27,8 +35,16 @@
 
 #include "util.h"
 
-/* About 20 ns per pause on current x86, so a few hundred microseconds of watching. */
+/* About 20 ns per pause on current x86, so a few hundred microseconds of watching; every
+ * YIELD_EVERY pauses the thread offers its core to whatever else is runnable there, so a
+ * spinning thread never holds up a busy one on an oversubscribed machine. */
 #define SPIN_ROUNDS 20000
+#define YIELD_EVERY 256
+/* Pauses a thread with no tasks of its own left waits before taking another's: about one
+ * pass, so that an owner that is merely a little behind keeps its blocks in its cache. */
+#define STEAL_GRACE 2000
+/* Tasks of a fixed job with a claim word each; a larger job is run as an unfixed one. */
+#define MAX_FIXED_TASKS 1024
 
 struct worker {
 	struct pool *pool;
@@ -45,10 +61,12 @@ struct pool {
 	atomic_int stop;
 
 	/* The current job, written before the job word announces it and left alone until
-	 * all its tasks are done. */
-	pool_task_fn *fn;
-	void *arg;
-	int n_tasks;
+	 * all its tasks are done. Atomic (relaxed) because a late thread of a fixed job may
+	 * read them while the next job is written; it then runs nothing (see above). */
+	_Atomic(pool_task_fn *) fn;
+	_Atomic(void *) arg;
+	atomic_int n_tasks;
+	_Atomic uint32_t claim[MAX_FIXED_TASKS]; /* fixed jobs: the generation that took task i */
 
 	pthread_mutex_t lock;
 	pthread_cond_t wake;     /* sleeping workers wait here for a new job */
@@ -68,9 +86,10 @@ pause_(void)
 #endif
 }
 
-/* The low half of the job word of a fixed job (pool_run_fixed), in place of a count of
- * unclaimed tasks: larger than any count, as n_tasks is an int. */
-#define FIXED_JOB UINT32_MAX
+/* The low half of the job word of a fixed job (pool_run_fixed) is this bit and the number
+ * of tasks, so a late thread reads the count of the job it saw, not of the next one; an
+ * unfixed job's count of unclaimed tasks never reaches the bit. */
+#define FIXED_JOB (UINT32_C(1) << 31)
 
 static uint32_t
 generation_(uint64_t job)
@@ -91,6 +110,61 @@ finish_(struct pool *pool, int tasks, int n_tasks)
 	pthread_mutex_unlock(&pool->lock);
 }
 
+/* One pause; every YIELD_EVERY-th round also a yield of the core. */
+static void
+wait_round_(int round)
+{
+	pause_();
+	if (round % YIELD_EVERY == YIELD_EVERY - 1)
+		sched_yield();
+}
+
+/* Claim task `task` of fixed job gen, and run it if gen is still the job; returns 1 if it
+ * ran. */
+static int
+claim_and_run_(struct pool *pool, uint32_t gen, int task, int thread)
+{
+	_Atomic uint32_t *word = &pool->claim[task];
+	uint32_t seen = atomic_load_explicit(word, memory_order_relaxed);
+	/* Below gen: no thread of this job (nor of a newer one) has it. */
+	if (seen >= gen || !atomic_compare_exchange_strong_explicit(word, &seen, gen,
+								    memory_order_acq_rel,
+								    memory_order_relaxed))
+		return 0;
+	/* The job cannot have ended between its generation being read and this claim, had
+	 * the task been one of its own: so still gen now means the fields are gen's. */
+	if (generation_(atomic_load_explicit(&pool->job, memory_order_acquire)) != gen)
+		return 0;
+	pool_task_fn *fn = atomic_load_explicit(&pool->fn, memory_order_relaxed);
+	fn(atomic_load_explicit(&pool->arg, memory_order_relaxed), task, thread);
+	return 1;
+}
+
+/* Whether some task of fixed job gen, of n_tasks, is still unclaimed. */
+static int
+unclaimed_(struct pool *pool, uint32_t gen, int n_tasks)
+{
+	for (int task = 0; task < n_tasks; task++)
+		if (atomic_load_explicit(&pool->claim[task], memory_order_relaxed) < gen)
+			return 1;
+	return 0;
+}
+
+/* Fixed job gen of n_tasks: this thread's own tasks, then, after the grace, anyone's left. */
+static void
+run_fixed_(struct pool *pool, uint32_t gen, int n_tasks, int thread)
+{
+	int ran = 0;
+	for (int task = thread; task < n_tasks; task += pool->threads)
+		ran += claim_and_run_(pool, gen, task, thread);
+	for (int round = 0; round < STEAL_GRACE && unclaimed_(pool, gen, n_tasks); round++)
+		wait_round_(round);
+	for (int task = 0; task < n_tasks; task++)
+		ran += claim_and_run_(pool, gen, task, thread);
+	if (ran)
+		finish_(pool, ran, n_tasks);
+}
+
 /* Claim and run tasks of job generation gen until none are left or the job changed. The
  * job word counts the tasks not yet claimed, so whether one is left is decided by the word
  * alone, in the same compare-and-swap that claims it. */
@@ -100,13 +174,8 @@ run_tasks_(struct pool *pool, uint32_t gen, int thread)
 	uint64_t job = atomic_load_explicit(&pool->job, memory_order_acquire);
 	/* Whether the job is fixed is read from the same word as its generation: a plain
 	 * field could already belong to the next job by the time it is read. */
-	if (generation_(job) == gen && (uint32_t)job == FIXED_JOB) {
-		/* Every thread has at least one task (see pool_run_fixed), so the job cannot
-		 * end, nor the fields change, before this thread's tasks are counted. */
-		int n_tasks = pool->n_tasks, mine = 0;
-		for (int task = thread; task < n_tasks; task += pool->threads, mine++)
-			pool->fn(pool->arg, task, thread);
-		finish_(pool, mine, n_tasks);
+	if (generation_(job) == gen && ((uint32_t)job & FIXED_JOB)) {
+		run_fixed_(pool, gen, (int)((uint32_t)job & ~FIXED_JOB), thread);
 		return;
 	}
 	for (;;) {
@@ -119,8 +188,10 @@ run_tasks_(struct pool *pool, uint32_t gen, int thread)
 			continue;
 		/* The claim succeeded, so job gen is still running: fn, arg and n_tasks stay
 		 * put until this task is counted as done. */
-		int n_tasks = pool->n_tasks;
-		pool->fn(pool->arg, n_tasks - (int)left, thread);
+		int n_tasks = atomic_load_explicit(&pool->n_tasks, memory_order_relaxed);
+		pool_task_fn *fn = atomic_load_explicit(&pool->fn, memory_order_relaxed);
+		fn(atomic_load_explicit(&pool->arg, memory_order_relaxed), n_tasks - (int)left,
+		   thread);
 		finish_(pool, 1, n_tasks);
 		job = atomic_load_explicit(&pool->job, memory_order_acquire);
 	}
@@ -140,7 +211,7 @@ worker_main_(void *p)
 			fresh = generation_(job) != seen ||
 				atomic_load_explicit(&pool->stop, memory_order_relaxed);
 			if (!fresh)
-				pause_();
+				wait_round_(spin);
 		}
 		if (!fresh) {
 			pthread_mutex_lock(&pool->lock);
@@ -236,15 +307,16 @@ run_(struct pool *pool, pool_task_fn *fn, void *arg, int n_tasks, int fixed)
 			fn(arg, task, 0);
 		return;
 	}
-	pool->fn = fn;
-	pool->arg = arg;
-	pool->n_tasks = n_tasks;
+	fixed = fixed && n_tasks <= MAX_FIXED_TASKS;
+	atomic_store_explicit(&pool->fn, fn, memory_order_relaxed);
+	atomic_store_explicit(&pool->arg, arg, memory_order_relaxed);
+	atomic_store_explicit(&pool->n_tasks, n_tasks, memory_order_relaxed);
 	atomic_store_explicit(&pool->done, 0, memory_order_relaxed);
 	uint32_t gen = generation_(atomic_load_explicit(&pool->job, memory_order_relaxed)) + 1;
 	/* The release store publishes fn, arg, n_tasks and done along with the new job; a
-	 * fixed job has nothing to claim, and says so in place of the count. */
+	 * fixed job's tasks are claimed by their claim words, and the word says so. */
 	atomic_store_explicit(&pool->job,
-			      (uint64_t)gen << 32 | (fixed ? FIXED_JOB : (uint32_t)n_tasks),
+			      (uint64_t)gen << 32 | (fixed ? FIXED_JOB : 0) | (uint32_t)n_tasks,
 			      memory_order_release);
 	pthread_mutex_lock(&pool->lock);
 	if (pool->sleepers)
@@ -256,7 +328,7 @@ run_(struct pool *pool, pool_task_fn *fn, void *arg, int n_tasks, int fixed)
 	for (int spin = 0; spin < SPIN_ROUNDS; spin++) {
 		if (atomic_load_explicit(&pool->done, memory_order_acquire) == n_tasks)
 			return;
-		pause_();
+		wait_round_(spin);
 	}
 	pthread_mutex_lock(&pool->lock);
 	pool->caller_sleeping = 1;
@@ -275,9 +347,7 @@ pool_run(struct pool *pool, pool_task_fn *fn, void *arg, int n_tasks)
 void
 pool_run_fixed(struct pool *pool, pool_task_fn *fn, void *arg, int n_tasks)
 {
-	/* With fewer tasks than threads some thread would have none, and the job could end
-	 * while that thread still reads it: claim them instead. */
-	run_(pool, fn, arg, n_tasks, n_tasks >= pool->threads);
+	run_(pool, fn, arg, n_tasks, 1);
 }
 
 int
