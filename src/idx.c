@@ -14,6 +14,9 @@
 /* Refuse anything larger than this many payload bytes: real MNIST is 47 MB, and a forged
  * header must not be able to ask for terabytes. */
 #define IDX_MAX_PAYLOAD ((uint64_t)1 << 34)
+/* Pixels per image: 1024x1024 is far past what a fully connected net on a CPU can use, and
+ * the cap keeps W1 and every buffer sized by the input width reasonable. */
+#define IDX_MAX_PIXELS ((uint64_t)1 << 20)
 
 static uint32_t
 be32_(const unsigned char *p)
@@ -91,6 +94,11 @@ read_header_(FILE *f, const char *path, long long file_size, uint32_t want_magic
 		return IDX_ERR_TRUNCATED;
 	}
 	uint32_t magic = be32_(header);
+	if (header[0] == 0x1f && header[1] == 0x8b) {
+		warnf("%s: is gzip-compressed: gunzip it (the file name must not end in .gz), or "
+		      "run scripts/fetch_mnist.sh", path);
+		return IDX_ERR_MAGIC;
+	}
 	if (magic != want_magic) {
 		warnf("%s: bad magic number 0x%08x (expected 0x%08x, an IDX %s file)", path, magic,
 		      want_magic, want_magic == IDX_MAGIC_IMAGES ? "image" : "label");
@@ -99,6 +107,12 @@ read_header_(FILE *f, const char *path, long long file_size, uint32_t want_magic
 	enum idx_status status = decode_dims_(path, header + 4, ndims, dims, payload);
 	if (status != IDX_OK)
 		return status;
+	/* From the header alone, before a byte of a forged file is read. */
+	if (ndims == 3 && (uint64_t)dims[1] * dims[2] > IDX_MAX_PIXELS) {
+		warnf("%s: images of %ux%u pixels are too large (at most %llu pixels)", path,
+		      dims[1], dims[2], (unsigned long long)IDX_MAX_PIXELS);
+		return IDX_ERR_DIMS;
+	}
 	uint64_t expected = header_size + *payload;
 	if ((uint64_t)file_size != expected) {
 		warnf("%s: file is %lld bytes but its header promises %llu", path, file_size,
@@ -164,13 +178,6 @@ idx_load(struct dataset *ds, const char *images_path, const char *labels_path)
 					   &pixel_bytes);
 	if (status != IDX_OK)
 		return status;
-	/* Rows and columns must fit an int for the network's dimension arithmetic. */
-	if ((uint64_t)img_dims[1] * img_dims[2] > (1u << 24)) {
-		warnf("%s: images of %ux%u pixels are too large", images_path, img_dims[1],
-		      img_dims[2]);
-		free(pixels);
-		return IDX_ERR_DIMS;
-	}
 	status = read_idx_(labels_path, IDX_MAGIC_LABELS, 1, lbl_dims, &labels, &label_bytes);
 	if (status != IDX_OK) {
 		free(pixels);

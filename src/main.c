@@ -30,7 +30,9 @@ static volatile sig_atomic_t stop_signal_;
 static void
 on_stop_signal_(int signo)
 {
-	stop_signal_ = signo;
+	/* The first signal is the one that stopped the run (SIGTERM, then an impatient ^C). */
+	if (!stop_signal_)
+		stop_signal_ = signo;
 }
 
 /* Ctrl-C or SIGTERM during training: finish the step, evaluate, report, exit 128+signo.
@@ -65,7 +67,12 @@ static int
 load_data_(struct dataset *train, struct dataset *test, const char *dir)
 {
 	struct stat st;
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+	if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		warnf("--data: '%s' is not a directory (give the directory that holds the four "
+		      "IDX files)", dir);
+		return -1;
+	}
+	if (stat(dir, &st) != 0) {
 		warnf("data directory '%s' not found: run scripts/fetch_mnist.sh (or make data), "
 		      "or pass --data DIR", dir);
 		return -1;
@@ -78,7 +85,7 @@ load_data_(struct dataset *train, struct dataset *test, const char *dir)
 	}
 	/* The net's input size comes from the training images (784 for MNIST), so other sizes
 	 * work, but both sets must agree. */
-	if (test->input_size != train->input_size) {
+	if (test->rows != train->rows || test->cols != train->cols) {
 		warnf("%s/t10k-images-idx3-ubyte: test images are %dx%d but training images are "
 		      "%dx%d", dir, test->rows, test->cols, train->rows, train->cols);
 		goto fail;
@@ -240,6 +247,21 @@ close_stdout_(void)
 	return EXIT_OK;
 }
 
+/* A run that ends no better than guessing has not learned, whatever its status says: a rate
+ * so large that the net saturates into one class (--lr 2 and up for the book's net) ends
+ * "ok" at 10% and a loss of ln 10. */
+static void
+warn_if_chance_(const struct net *net, const struct train_result *r, enum train_status status,
+		int epoch_iters)
+{
+	int classes = net->dims[net->n_affine];
+	/* Less than an epoch may just be too short to tell. */
+	if (status != TRAIN_OK || r->iters_done < epoch_iters || !(r->train.acc < 1.5 / classes))
+		return;
+	warnf("the net did not learn: train_acc %.4f is chance level for %d classes (try "
+	      "another --lr, or more iterations)", r->train.acc, classes);
+}
+
 /* The training loop and its final record; returns the exit status. */
 static int
 run_(const struct config *cfg, struct trainer *t, const struct train_data *data,
@@ -267,6 +289,7 @@ run_(const struct config *cfg, struct trainer *t, const struct train_data *data,
 	int status = trained == TRAIN_OK ? EXIT_OK
 		     : trained == TRAIN_DIVERGED ? EXIT_RUNTIME
 		     : 128 + stop_signal_; /* the shell's code for "killed by signal" */
+	warn_if_chance_(t->net, &result, trained, schedule.epoch_iters);
 	if (trained == TRAIN_INTERRUPTED)
 		warnf("interrupted by %s after iteration %d", stop_signal_ == SIGINT ? "SIGINT"
 			: "SIGTERM", result.iters_done);
@@ -281,10 +304,28 @@ run_(const struct config *cfg, struct trainer *t, const struct train_data *data,
 	return status;
 }
 
+/* The rows a pass of the net must take: the batch, and the evaluation's chunks, which are
+ * no larger than the largest set (a set of 2 huge images must not ask for 1000 rows). */
+static int
+eval_rows_(const struct config *cfg, const struct train_data *data)
+{
+	size_t largest = data->train->count;
+	largest = data->val->count > largest ? data->val->count : largest;
+	largest = data->test->count > largest ? data->test->count : largest;
+	int chunk = largest < EVAL_CHUNK ? (int)largest : EVAL_CHUNK;
+	return cfg->batch > chunk ? cfg->batch : chunk;
+}
+
 /* Train with cfg, report, and return the exit status. */
 static int
 train_(const struct config *cfg, const struct train_data *data, const int *dims, double start)
 {
+	/* A batch drawn with replacement could be larger, but it is always a mistake. */
+	if ((size_t)cfg->batch > data->train->count) {
+		warnf("--batch: %d images per step, but the training set has only %zu", cfg->batch,
+		      data->train->count);
+		return EXIT_RUNTIME;
+	}
 	struct rng rng;
 	rng_seed(&rng, cfg->seed);
 	/* One pool for the whole run, created before the net so a failure leaves nothing to
@@ -293,7 +334,7 @@ train_(const struct config *cfg, const struct train_data *data, const int *dims,
 	if (!pool)
 		return EXIT_RUNTIME;
 	struct net net;
-	int max_batch = cfg->batch > EVAL_CHUNK ? cfg->batch : EVAL_CHUNK;
+	int max_batch = eval_rows_(cfg, data);
 	struct net_options opts = net_options_(cfg);
 	if (net_init(&net, dims, cfg->n_hidden + 1, cfg->activation, max_batch, &opts, &rng) != 0) {
 		pool_free(pool);

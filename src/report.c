@@ -153,17 +153,40 @@ write_csv_(FILE *f, const struct record_ *r)
 	fputc('\n', f);
 }
 
+/* The length of the valid UTF-8 sequence at p (1 to 4), or 0 if it is not one. */
+static int
+utf8_length_(const unsigned char *p)
+{
+	int n = p[0] < 0x80 ? 1 : (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3
+	      : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
+	for (int k = 1; k < n; k++)
+		if ((p[k] & 0xc0) != 0x80)
+			return 0;
+	/* Overlong forms and UTF-16 surrogates are not valid UTF-8 either. */
+	if ((n == 2 && p[0] < 0xc2) || (n == 3 && p[0] == 0xe0 && p[1] < 0xa0) ||
+	    (n == 3 && p[0] == 0xed && p[1] >= 0xa0) || (n == 4 && p[0] == 0xf0 && p[1] < 0x90) ||
+	    (n == 4 && (p[0] > 0xf4 || (p[0] == 0xf4 && p[1] >= 0x90))))
+		return 0;
+	return n;
+}
+
+/* A JSON string: quotes, backslashes and control characters escaped, and a byte that is not
+ * part of valid UTF-8 (an odd file name) replaced by U+FFFD, so the line always parses. */
 static void
 json_string_(FILE *f, const char *s)
 {
 	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		int n = utf8_length_(p);
+		if (n == 0)
+			fputs("\\ufffd", f), n = 1;
+		else if (*p == '"' || *p == '\\')
 			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20)
+		else if (*p < 0x20 || *p == 0x7f)
 			fprintf(f, "\\u%04x", *p);
 		else
-			fputc(*p, f);
+			fwrite(p, 1, (size_t)n, f);
+		p += n;
 	}
 	fputc('"', f);
 }
@@ -415,10 +438,12 @@ report_step(struct report *rep, int iter, double loss)
 static void
 summary_num_(FILE *out, const char *key, double v)
 {
+	/* No space before the line's first key. */
+	const char *sep = strcmp(key, "train_acc") == 0 ? "" : " ";
 	if (isfinite(v))
-		fprintf(out, " %s=%.4f", key, v);
+		fprintf(out, "%s%s=%.4f", sep, key, v);
 	else
-		fprintf(out, " %s=", key);
+		fprintf(out, "%s%s=", sep, key);
 }
 
 static void
@@ -431,8 +456,12 @@ write_summary_line_(const struct report *rep, const struct report_final *fin, do
 		"optimizer", "weight_decay", "dropout", "batchnorm", "epochs", "sampling",
 		"schedule", "train_size", "val", "early_stop",
 	};
-	fprintf(rep->out, "train_acc=%.4f test_acc=%.4f loss=%.4f iters=%d", fin->train_acc,
-		fin->test_acc, fin->loss, fin->iter);
+	/* The first four keys as scripts have always read them; with nothing measured (a run
+	 * that diverged at once), empty like the others. */
+	summary_num_(rep->out, "train_acc", fin->train_acc);
+	summary_num_(rep->out, "test_acc", fin->test_acc);
+	summary_num_(rep->out, "loss", fin->loss);
+	fprintf(rep->out, " iters=%d", fin->iter);
 	summary_num_(rep->out, "test_loss", fin->test_loss);
 	summary_num_(rep->out, "val_acc", fin->val_acc);
 	summary_num_(rep->out, "val_loss", fin->val_loss);
@@ -472,9 +501,14 @@ write_plot_(const struct report *rep, const struct report_final *fin)
 	snprintf(title, sizeof title, "bptrain %s %s: lr %s, batch %d, %d iterations, "
 		 "init-std %s, seed %llu", rep->net_desc, activation_name(cfg->activation), lr,
 		 cfg->batch, cfg->iters, init_std, (unsigned long long)cfg->seed);
-	snprintf(subtitle, sizeof subtitle, "data %s: final test_acc %.4f, train_acc %.4f, "
-		 "loss %.4f after %d iterations (%s)", cfg->data_dir, fin->test_acc, fin->train_acc,
-		 fin->loss, fin->iter, fin->status);
+	if (strcmp(fin->status, "diverged") == 0)
+		snprintf(subtitle, sizeof subtitle, "data %s: training diverged at iteration %d "
+			 "(the loss was %.4g, or not a number)", cfg->data_dir, fin->iter + 1,
+			 fin->loss);
+	else
+		snprintf(subtitle, sizeof subtitle, "data %s: final test_acc %.4f, train_acc %.4f, "
+			 "loss %.4f after %d iterations (%s)", cfg->data_dir, fin->test_acc,
+			 fin->train_acc, fin->loss, fin->iter, fin->status);
 	struct plot_panel panels[2] = {
 		{.ylabel = "accuracy", .n_series = 2,
 		 .series = {{"train_acc", "#1f77b4", train}, {"test_acc", "#d62728", test}}},

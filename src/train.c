@@ -195,10 +195,10 @@ train_run(struct trainer *t, const struct train_data *data, const struct train_o
 	size_t *rows = xmalloc((size_t)opt->batch * sizeof *rows);
 	const uint8_t **images = xmalloc((size_t)opt->batch * sizeof *images);
 	uint8_t *labels = xmalloc((size_t)opt->batch);
-	/* A run that diverges before its first evaluation reports accuracies of 0 (as it always
-	 * has) and no losses. */
-	*result = (struct train_result){.train = {0.0, NAN}, .test = {0.0, NAN},
-					.val = {data->val->count ? 0.0 : NAN, NAN}};
+	/* A run that diverges before its first evaluation has nothing measured but the loss
+	 * that stopped it. */
+	*result = (struct train_result){.loss = NAN, .train = {NAN, NAN}, .test = {NAN, NAN},
+					.val = {NAN, NAN}};
 	struct run_ r = {.data = data, .opt = opt, .rep = rep, .result = result,
 			 .epoch_iters = batches_per_epoch(data->train->count, opt->batch),
 			 .epoch_start = now_sec()};
@@ -210,8 +210,10 @@ train_run(struct trainer *t, const struct train_data *data, const struct train_o
 		report_progress(rep, it);
 		float loss = step_(t, &r, &b, rng, rows, images, labels, it);
 		if (!isfinite(loss) || loss > DIVERGED_LOSS) {
-			warnf("training diverged: loss is %g at iteration %d (try a smaller --lr)",
-			      (double)loss, it);
+			warnf("training diverged: loss is %g at iteration %d (try a smaller --lr, or "
+			      "smaller initial weights: --init-std or --init)", (double)loss, it);
+			if (result->epochs_done == 0)
+				result->loss = isfinite(loss) ? loss : NAN;
 			status = TRAIN_DIVERGED;
 			break;
 		}
