@@ -684,6 +684,30 @@ row_of_(int opt)
 	return -1;
 }
 
+/* getopt_long takes any unique prefix of a long option; a prefix of several gets the same
+ * '?' as an unknown one. Say which flags it could be; returns 0 if it is not a prefix of
+ * two or more. */
+static int
+ambiguous_(const char *arg)
+{
+	if (strncmp(arg, "--", 2) != 0)
+		return 0;
+	size_t len = strcspn(arg + 2, "=");
+	char names[256] = "";
+	int n = 0;
+	for (int i = 0; i < N_FLAGS; i++)
+		if (len > 0 && strncmp(flags_[i].name, arg + 2, len) == 0) {
+			size_t used = strlen(names);
+			snprintf(names + used, sizeof names - used, "%s--%s", n ? ", " : "",
+				 flags_[i].name);
+			n++;
+		}
+	if (n < 2)
+		return 0;
+	warnf("ambiguous option '%.*s': it could be %s", (int)len + 2, arg, names);
+	return 1;
+}
+
 /* The one-line error for what getopt_long refused (opt is ':' or '?'). */
 static enum flags_result
 bad_option_(int opt, char **argv)
@@ -697,7 +721,7 @@ bad_option_(int opt, char **argv)
 		warnf("'%s': %.*s takes no value (see --help)", arg, (int)strcspn(arg, "="), arg);
 	else if (optopt && optopt < LONG_ONLY)
 		warnf("unknown option '-%c' (see --help)", optopt);
-	else
+	else if (!ambiguous_(arg))
 		warnf("unknown option '%s' (see --help)", arg);
 	return FLAGS_USAGE;
 }

@@ -103,4 +103,11 @@ sig_status=$?
 check "SIGTERM then SIGINT: exit 143, SIGTERM's ($sig_status)" [ "$sig_status" -eq 143 ]
 check "... and the message names SIGTERM ($(cat "$tmp/sig.err"))" grep -q "SIGTERM" "$tmp/sig.err"
 
+# An abbreviation of several flags is called ambiguous, with the flags it could be.
+expect_usage_error "ambiguous" --l 0.1
+run_within 10 --l 0.1
+check "--l: names --lr and --log ($err)" sh -c 'printf "%s\n" "$1" | grep -q -- "--lr," && printf "%s\n" "$1" | grep -q -- "--log"' sh "$err"
+run_within 10 --zz
+check "--zz is still unknown ($err)" one_line_naming "$err" "unknown option '--zz'"
+
 report test_hardening
