@@ -399,7 +399,7 @@ report_epoch(struct report *rep, const struct report_epoch *e)
 		write_record_(rep->log, rep->log_format,
 			      rep->log_format == FORMAT_CSV ? &with_config : &r);
 	if (rep->log)
-		fflush(rep->log);
+		atomic_flush(&rep->log_file);
 	if (cfg->quiet)
 		return;
 	if (cfg->format == FORMAT_TEXT)
@@ -425,7 +425,7 @@ report_step(struct report *rep, int iter, double loss)
 	if (rep->log) {
 		write_record_(rep->log, rep->log_format,
 			      rep->log_format == FORMAT_CSV ? &with_config : &r);
-		fflush(rep->log);
+		atomic_flush(&rep->log_file);
 	}
 	if (cfg->quiet || cfg->format == FORMAT_TEXT)
 		return;

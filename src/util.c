@@ -100,6 +100,7 @@ int
 atomic_open(struct atomic_file *af, const char *path)
 {
 	af->path = af->tmp = NULL;
+	af->error = 0;
 	/* A device, FIFO or terminal (/dev/stdout, /dev/null, a named pipe) is written directly:
 	 * renaming a regular file over it would replace the device node itself. */
 	struct stat st;
@@ -133,10 +134,21 @@ atomic_open(struct atomic_file *af, const char *path)
 }
 
 int
+atomic_flush(struct atomic_file *af)
+{
+	int status = fflush(af->f);
+	if (status != 0 && af->error == 0)
+		af->error = errno;
+	return status;
+}
+
+int
 atomic_commit(struct atomic_file *af)
 {
+	/* A last flush, so a failure of the buffer's final write is named too. */
+	atomic_flush(af);
 	int bad = ferror(af->f);
-	int saved = bad ? EIO : 0;
+	int saved = bad ? (af->error ? af->error : EIO) : 0;
 	if (fclose(af->f) != 0 && !bad) {
 		bad = 1;
 		saved = errno;

@@ -44,10 +44,14 @@ struct atomic_file {
 	FILE *f;    /* write here between atomic_open and atomic_commit */
 	char *path; /* the final name */
 	char *tmp;  /* "<path>.<pid>.tmp", or NULL when writing a device directly */
+	int error;  /* the errno of the first failed atomic_flush, or 0 */
 };
 
 /* Create the temporary file. Returns 0, or -1 with errno set (nothing is left behind). */
 int atomic_open(struct atomic_file *af, const char *path);
+/* fflush, remembering why the first failure failed: stdio keeps only the error flag, and by
+ * atomic_commit errno says something else. Returns fflush's result. */
+int atomic_flush(struct atomic_file *af);
 /* Close and rename into place. Returns 0, or -1 with errno set after removing the temporary
  * file (a write error, a failed close or rename). */
 int atomic_commit(struct atomic_file *af);

@@ -103,6 +103,14 @@ sig_status=$?
 check "SIGTERM then SIGINT: exit 143, SIGTERM's ($sig_status)" [ "$sig_status" -eq 143 ]
 check "... and the message names SIGTERM ($(cat "$tmp/sig.err"))" grep -q "SIGTERM" "$tmp/sig.err"
 
+# A full disk says so (it used to say "Input/output error").
+run_bptrain $tiny --iters 5 --log /dev/full -q
+check "--log /dev/full exits 1 ($status)" [ "$status" -eq 1 ]
+check "... with the real errno ($err)" one_line_naming "$err" "No space left on device"
+run_bptrain $tiny --iters 5 -q
+out_full=$( "$BPTRAIN" $tiny --iters 5 -q 2>&1 >/dev/full)
+check "stdout on /dev/full: the real errno ($out_full)" one_line_naming "$out_full" "No space left on device"
+
 # An abbreviation of several flags is called ambiguous, with the flags it could be.
 expect_usage_error "ambiguous" --l 0.1
 run_within 10 --l 0.1
