@@ -107,6 +107,23 @@ wait_for_table() {
 	done
 }
 
+# guard PID SECONDS: kill PID for good after SECONDS unless unguard is called first; sets
+# $guard. The guard's sleep dies with it and holds no output open, so tests/run.sh, which
+# reads the test's output to the end, does not wait for a sleep left behind.
+guard() {
+	(
+		trap 'kill $sleeper 2>/dev/null; exit 0' TERM
+		sleep "$2" &
+		sleeper=$!
+		wait $sleeper && kill -s KILL "$1" 2>/dev/null
+	) >/dev/null 2>&1 &
+	guard=$!
+}
+
+unguard() {
+	kill "$guard" 2>/dev/null
+}
+
 report() {
 	echo "$1: $pass passed, $fail failed"
 	[ "$fail" -eq 0 ]

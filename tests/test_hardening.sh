@@ -98,8 +98,10 @@ pid=$!
 wait_for_table "$tmp/sig.out"
 kill -TERM $pid
 kill -INT $pid
+guard $pid 120
 wait $pid
 sig_status=$?
+unguard
 check "SIGTERM then SIGINT: exit 143, SIGTERM's ($sig_status)" [ "$sig_status" -eq 143 ]
 check "... and the message names SIGTERM ($(cat "$tmp/sig.err"))" grep -q "SIGTERM" "$tmp/sig.err"
 

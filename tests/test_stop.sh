@@ -26,11 +26,10 @@ interrupt() {
 	sleep 0.5 # some steps in, well before the first epoch ends
 	kill -s "$1" $pid
 	# A guard against a run that ignores the signal: kill it for good after 120 s.
-	(sleep 120 && kill -s KILL $pid 2>/dev/null) &
-	guard=$!
+	guard $pid 120
 	wait $pid
 	status=$?
-	kill $guard 2>/dev/null
+	unguard
 	out=$(cat "$tmp/out")
 	err=$(cat "$tmp/err")
 	last=$(printf '%s\n' "$out" | tail -n 1)
