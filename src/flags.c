@@ -341,7 +341,7 @@ parse_float_(const char *flag, const char *text, double min, int min_open, doubl
 		return -1;
 	}
 	if (value < min || (min_open && value == min) || value > max) {
-		warnf("--%s: %s is out of range (%s %g to %g)", flag, text,
+		warnf("--%s: %s is out of range (%s %.9g to %.9g)", flag, text,
 		      min_open ? "above" : "from", min, max);
 		return -1;
 	}
@@ -548,7 +548,8 @@ range_text_(const struct flag *fl, char *buf, size_t size)
 		snprintf(buf, size, "0 to %lld", MAX_SEED);
 		break;
 	case FLAG_FLOAT:
-		snprintf(buf, size, "%s %g to %g", fl->min_open ? "above" : "from", fl->min,
+		/* %.9g: the exact bound (0.9999999 must not show as 1, which is refused). */
+		snprintf(buf, size, "%s %.9g to %.9g", fl->min_open ? "above" : "from", fl->min,
 			 fl->max);
 		break;
 	case FLAG_LIST:

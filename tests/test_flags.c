@@ -182,7 +182,7 @@ test_help_(void)
 	static const char *const defaults[] = {
 		"default 50)", "default relu)", "default 0.1)", "default 10000)", "default 100)",
 		"default 0.01)", "default 42)", "default $BPTRAIN_DATA, else mnist)", "default text)",
-		"above 0 to 1e+06", "from 0 to 100", "1 to 1000000000", "relu or sigmoid",
+		"above 0 to 1000000", "from 0 to 100", "1 to 1000000000", "relu or sigmoid",
 		"text, csv or json", "at most 7 hidden layers of 1 to 65536", "default 3 there",
 	};
 	/* The text may wrap between any two words: compare with each run of blanks as one space. */

@@ -80,6 +80,22 @@ out=$( (ulimit -v 1500000; "$BPTRAIN" --data "$tmp/big" --iters 2 --batch 2 --hi
 check "2 images of 1000x1000 train in 1.5 GB of address space ($out)" \
 	sh -c 'printf "%s\n" "$1" | grep -q "status=ok"' sh "$out"
 
+# The pixel cap at its limit: 1024x1024 (2^20 pixels) trains, 1024x1025 is refused.
+for shape in "1024 1024" "1024 1025"; do
+	set -- $shape
+	mkdir -p "$tmp/cap$2"
+	for split in train t10k; do
+		{ printf "$(be32 2051)$(be32 2)$(be32 $1)$(be32 $2)"; head -c $((2 * $1 * $2)) /dev/zero | tr '\000' '\002'; } \
+			>"$tmp/cap$2/$split-images-idx3-ubyte"
+		{ printf "$(be32 2049)$(be32 2)"; printf '\000\001'; } >"$tmp/cap$2/$split-labels-idx1-ubyte"
+	done
+done
+run_bptrain --data "$tmp/cap1024" --iters 1 --batch 2 --hidden 2 -q
+check "1024x1024 images (the cap) train ($err)" [ "$status" -eq 0 ]
+run_bptrain --data "$tmp/cap1025" --iters 1 --batch 2 --hidden 2 -q
+check "1024x1025 images are refused as too large ($err)" \
+	sh -c '[ "$1" -eq 1 ] && printf "%s\n" "$2" | grep -q "too large"' sh "$status" "$err"
+
 # A gzip-compressed file (Debian's Fashion-MNIST, say) is named as such.
 mkdir "$tmp/gz"
 cp "$tmp"/tiny/* "$tmp/gz/"
