@@ -113,6 +113,8 @@ check "... saying it is not a directory ($err)" one_line_naming "$err" "not a di
 pid=$!
 wait_for_table "$tmp/sig.out"
 kill -TERM $pid
+# Pending together, SIGINT (2) would be delivered before SIGTERM (15): let SIGTERM land first.
+sleep 0.2
 kill -INT $pid
 guard $pid 120
 wait $pid
