@@ -61,6 +61,20 @@ test_replace_(void)
 		same &= rows[i] == (size_t)rng_below(&c, 1000);
 	CHECK(same, "replace draws rng_below(count) per row");
 	batches_free(&b);
+	/* Coverage: 100000 draws over 100 rows reach every row about 1000 times (a sampler
+	 * drawing from part of the set, or the first rows more often, fails at once). */
+	batches_init(&b, SAMPLING_REPLACE, 100, 10);
+	int seen[100] = {0};
+	for (int s = 0; s < 10000; s++) {
+		batches_next(&b, &a, rows);
+		for (int i = 0; i < 10; i++)
+			seen[rows[i] < 100 ? rows[i] : 0]++;
+	}
+	int lo = seen[0], hi = seen[0];
+	for (int r = 1; r < 100; r++)
+		lo = seen[r] < lo ? seen[r] : lo, hi = seen[r] > hi ? seen[r] : hi;
+	CHECK(lo > 850 && hi < 1150, "replace: every row drawn about 1000 times (%d to %d)", lo, hi);
+	batches_free(&b);
 }
 
 static void

@@ -72,6 +72,12 @@ check "one line per epoch (3 iterations each): 20 rows" \
 	[ "$(printf '%s\n' "$out" | grep -Ec '^ +[0-9]+ +[0-9]+ ')" -eq 20 ]
 BPTRAIN_DATA="$tmp/tiny" run_bptrain --iters 3 --batch 10 --hidden 8
 check "BPTRAIN_DATA names the data dir" [ "$status" -eq 0 ]
+# Which data ran: the tiny set's 16 inputs, not ./mnist's 784 (which may be there too).
+check "BPTRAIN_DATA: the tiny set ran, not ./mnist ($(printf '%s\n' "$out" | head -n 2 | tr '\n' ' '))" \
+	sh -c 'printf "%s\n" "$1" | grep -q "net 16-8-3 " && printf "%s\n" "$1" | grep -q "^data $2: 30 train"' \
+	sh "$out" "$tmp/tiny"
+BPTRAIN_DATA="$tmp/tiny" run_bptrain --iters 3 --batch 10 --hidden 8 --data mnist-nowhere
+check "--data overrides BPTRAIN_DATA ($err)" one_line_naming "$err" "mnist-nowhere"
 run_bptrain --data "$tmp/tiny" --iters 30 --batch 10 --hidden 8,5,4 --activation sigmoid --lr 1
 check "deeper sigmoid net runs" [ "$status" -eq 0 ]
 check "deeper net reported as 16-8-5-4-3" sh -c 'printf "%s\n" "$1" | grep -q "16-8-5-4-3 sigmoid"' sh "$out"
