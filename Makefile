@@ -16,11 +16,11 @@ ALL_CFLAGS = $(CFLAGS) $(EXTRA_CFLAGS)
 HDR = src/util.h src/rng.h src/idx.h src/pool.h src/vec.h src/gemm.h src/sparse.h src/layers.h \
 	src/net.h src/optim.h src/fast.h src/train.h src/flags.h src/report.h src/plot.h \
 	src/gradcheck.h src/runs.h src/batches.h src/schedule.h src/progress.h src/csv.h \
-	src/activations.h src/histplot.h
+	src/activations.h src/histplot.h src/augment.h
 LIB_OBJ = src/util.o src/rng.o src/idx.o src/pool.o src/gemm.o src/sparse.o src/layers.o \
 	src/net.o src/optim.o src/fast.o src/train.o src/flags.o src/report.o src/plot.o \
 	src/gradcheck.o src/runs.o src/batches.o src/schedule.o src/progress.o src/csv.o \
-	src/activations.o src/histplot.o
+	src/activations.o src/histplot.o src/augment.o
 OBJ = $(LIB_OBJ) src/main.o
 BIN = bptrain
 

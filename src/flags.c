@@ -180,6 +180,10 @@ static const struct flag flags_[] = {
 	 .record = "batchnorm",
 	 .help = "batch normalization after each hidden affine layer (learnable gamma, beta; "
 		 "running averages in evaluation)"},
+	{.name = "augment", .kind = FLAG_SWITCH, .offset = AT_(int, augment), .raise_to = 1,
+	 .record = "augment",
+	 .help = "distort every training image a little (shift, rotation, scale, an elastic "
+		 "field: src/augment.h), drawn anew each step; evaluation sees the originals"},
 	{.name = "seed", .kind = FLAG_SEED, .offset = AT_(uint64_t, seed), .metavar = "N",
 	 .def = "42", .record = "seed", .help = "random seed for init and sampling"},
 	{.name = "threads", .kind = FLAG_INT, .offset = AT_(int, threads), .metavar = "N",

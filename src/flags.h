@@ -38,6 +38,7 @@ struct config {
 	float weight_decay;      /* λ of the L2 penalty on the weights */
 	float dropout;           /* the rate of dropout after each hidden activation, or 0 */
 	int batchnorm;           /* batch normalization after each hidden affine layer */
+	int augment;             /* distort the training images (src/augment.h) */
 	uint64_t seed;
 	int threads; /* worker threads including the main one; results do not depend on it */
 	const char *data_dir;

@@ -278,6 +278,7 @@ run_(const struct config *cfg, struct trainer *t, const struct train_data *data,
 		.iters = cfg->iters};
 	struct train_options opt = {.iters = cfg->iters, .batch = cfg->batch,
 		.sampling = cfg->sampling, .schedule = schedule, .early_stop = cfg->early_stop,
+		.augment = cfg->augment, .seed = cfg->seed,
 		.optim = &optim, .log_every = cfg->log_every, .stop = &stop_signal_};
 	struct train_result result;
 	/* Only now: before this, being killed outright loses nothing worth reporting. */

@@ -276,6 +276,8 @@ print_training_line_(const struct report *rep, int epoch_iters)
 		fprintf(rep->out, ", dropout %g", (double)cfg->dropout);
 	if (cfg->batchnorm)
 		fprintf(rep->out, ", batchnorm");
+	if (cfg->augment)
+		fprintf(rep->out, ", augmented");
 	if (cfg->early_stop)
 		fprintf(rep->out, ", early stop after %d", cfg->early_stop);
 	fprintf(rep->out, "\n");
@@ -454,7 +456,7 @@ write_summary_line_(const struct report *rep, const struct report_final *fin, do
 	static const char *const config_keys[] = {
 		"max_iters", "hidden", "activation", "lr", "batch", "init_std", "seed", "init",
 		"optimizer", "weight_decay", "dropout", "batchnorm", "epochs", "sampling",
-		"schedule", "train_size", "val", "early_stop",
+		"schedule", "train_size", "val", "early_stop", "augment",
 	};
 	/* The first four keys as scripts have always read them; with nothing measured (a run
 	 * that diverged at once), empty like the others. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "augment.h"
 #include "util.h"
 
 /* A mean cross-entropy this large means some logit is off by 1e4: the stable log-softmax
@@ -104,6 +105,9 @@ struct run_ {
 	long epoch_samples;
 	double epoch_loss, epoch_train_s, epoch_start;
 	float lr;           /* the last step's */
+	uint8_t *augmented; /* --augment: (batch, inputs), this step's distorted images, and */
+	uint8_t *augment_scratch; /* each thread's augment_scratch_bytes */
+	size_t augment_scratch_bytes;
 	/* early_stop: the best epoch so far, its state (net_state_save), val_acc and loss. */
 	int best_epoch;
 	float *best_state;
@@ -146,6 +150,45 @@ end_epoch_(struct trainer *t, struct run_ *r, int iter)
 	}
 }
 
+/* --augment: images[0..n) distorted into r->augmented, by blocks of images on the pool's
+ * threads (each image's distortion depends only on its key, not on who computes it). */
+struct augment_job_ {
+	const struct run_ *r;
+	const uint8_t **images;
+	int n, per_task;
+	long step;
+};
+
+static void
+augment_task_(void *arg, int task, int thread)
+{
+	const struct augment_job_ *job = arg;
+	const struct run_ *r = job->r;
+	const struct dataset *train = r->data->train;
+	size_t in = (size_t)train->input_size;
+	void *scratch = r->augment_scratch + (size_t)thread * r->augment_scratch_bytes;
+	int i1 = (task + 1) * job->per_task < job->n ? (task + 1) * job->per_task : job->n;
+	for (int i = task * job->per_task; i < i1; i++) {
+		augment_image(r->augmented + i * in, job->images[i], train->rows, train->cols,
+			      augment_key(r->opt->seed, job->step, i), scratch);
+		job->images[i] = r->augmented + i * in;
+	}
+}
+
+static void
+augment_batch_(struct trainer *t, struct run_ *r, const uint8_t **images, int n, long step)
+{
+	struct pool *pool = t->use_fast ? t->fast.pool : NULL;
+	int threads = pool ? pool_threads(pool) : 1;
+	struct augment_job_ job = {r, images, n, (n + threads - 1) / threads, step};
+	int tasks = (n + job.per_task - 1) / job.per_task;
+	if (pool)
+		pool_run(pool, augment_task_, &job, tasks);
+	else
+		for (int task = 0; task < tasks; task++)
+			augment_task_(&job, task, 0);
+}
+
 /* One training step on the next batch; returns its loss. */
 static float
 step_(struct trainer *t, struct run_ *r, struct batches *b, struct rng *rng, size_t *rows,
@@ -154,10 +197,13 @@ step_(struct trainer *t, struct run_ *r, struct batches *b, struct rng *rng, siz
 	const struct dataset *train = r->data->train;
 	double start = now_sec();
 	int n = batches_next(b, rng, rows);
+	size_t in = (size_t)train->input_size;
 	for (int i = 0; i < n; i++) {
-		images[i] = train->pixels + rows[i] * (size_t)train->input_size;
+		images[i] = train->pixels + rows[i] * in;
 		labels[i] = train->labels[rows[i]];
 	}
+	if (r->opt->augment)
+		augment_batch_(t, r, images, n, it);
 	/* The schedule sets the rate before the step begins: Adam's corrected rate uses it. */
 	r->lr = schedule_lr(&r->opt->schedule, it - 1);
 	r->opt->optim->cfg.lr = r->lr;
@@ -204,6 +250,13 @@ train_run(struct trainer *t, const struct train_data *data, const struct train_o
 			 .epoch_start = now_sec()};
 	if (opt->early_stop)
 		r.best_state = xmalloc(net_state_floats(t->net) * sizeof *r.best_state);
+	if (opt->augment) {
+		int threads = t->use_fast && t->fast.pool ? pool_threads(t->fast.pool) : 1;
+		r.augmented = xmalloc((size_t)opt->batch * (size_t)data->train->input_size);
+		r.augment_scratch_bytes = align_up(augment_scratch_bytes(data->train->rows,
+									 data->train->cols));
+		r.augment_scratch = xmalloc(r.augment_scratch_bytes * (size_t)threads);
+	}
 	enum train_status status = TRAIN_OK;
 	double window_loss = 0.0; /* since the last step record */
 	for (int it = 1; it <= opt->iters && !r.stop_early; it++) {
@@ -236,6 +289,8 @@ train_run(struct trainer *t, const struct train_data *data, const struct train_o
 	}
 	keep_best_(t, &r, status);
 	free(r.best_state);
+	free(r.augmented);
+	free(r.augment_scratch);
 	free(rows);
 	free(images);
 	free(labels);

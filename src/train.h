@@ -50,6 +50,8 @@ struct train_options {
 	enum sampling sampling;
 	struct schedule schedule; /* each step's learning rate */
 	int early_stop;       /* stop after this many epochs without a better val_acc; 0: never */
+	int augment;          /* distort every training image (src/augment.h) ... */
+	uint64_t seed;        /* ... as this seed draws it */
 	struct optim *optim;  /* the update after each step */
 	int log_every;        /* a step record every this many steps (report_step); 0: none */
 	/* Set non-zero (by a signal handler) to stop after the current step; NULL: never. */
