@@ -15,16 +15,16 @@ ALL_CFLAGS = $(CFLAGS) $(EXTRA_CFLAGS)
 
 HDR = src/util.h src/rng.h src/idx.h src/pool.h src/vec.h src/gemm.h src/sparse.h src/layers.h \
 	src/net.h src/optim.h src/fast.h src/train.h src/flags.h src/report.h src/plot.h \
-	src/gradcheck.h src/runs.h
+	src/gradcheck.h src/runs.h src/model.h
 LIB_OBJ = src/util.o src/rng.o src/idx.o src/pool.o src/gemm.o src/sparse.o src/layers.o \
 	src/net.o src/optim.o src/fast.o src/train.o src/flags.o src/report.o src/plot.o \
-	src/gradcheck.o src/runs.o
+	src/gradcheck.o src/runs.o src/model.o
 OBJ = $(LIB_OBJ) src/main.o
 BIN = bptrain
 
 TESTS = tests/test_idx tests/test_pool tests/test_matmul tests/test_layers tests/test_net tests/test_fast \
 	tests/test_optim \
-	tests/test_gradcheck tests/test_flags
+	tests/test_gradcheck tests/test_flags tests/test_model
 TEST_HDR = tests/check.h
 # Fuzz harnesses, each also built with tests/fuzz/replay.c as a test over its seeds and
 # regression inputs, so `make test` replays them without clang.
