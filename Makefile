@@ -15,10 +15,12 @@ ALL_CFLAGS = $(CFLAGS) $(EXTRA_CFLAGS)
 
 HDR = src/util.h src/rng.h src/idx.h src/pool.h src/vec.h src/gemm.h src/sparse.h src/layers.h \
 	src/net.h src/optim.h src/fast.h src/train.h src/flags.h src/report.h src/plot.h \
-	src/gradcheck.h src/runs.h src/model.h
+	src/gradcheck.h src/runs.h src/model.h src/checkpoint.h src/fields.h src/gallery.h \
+	src/evaluate.h src/predict.h
 LIB_OBJ = src/util.o src/rng.o src/idx.o src/pool.o src/gemm.o src/sparse.o src/layers.o \
 	src/net.o src/optim.o src/fast.o src/train.o src/flags.o src/report.o src/plot.o \
-	src/gradcheck.o src/runs.o src/model.o
+	src/gradcheck.o src/runs.o src/model.o src/checkpoint.o src/fields.o src/gallery.o \
+	src/evaluate.o src/predict.o
 OBJ = $(LIB_OBJ) src/main.o
 BIN = bptrain
 

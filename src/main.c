@@ -9,12 +9,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "checkpoint.h" /* checkpoint_load, checkpoint_save, checkpoint_check_paths */
+#include "evaluate.h"  /* evaluate_run */
 #include "flags.h"     /* struct config, flags_parse */
 #include "gradcheck.h" /* gradcheck_run, gradcheck_print */
 #include "idx.h"       /* struct dataset, idx_load */
 #include "net.h"       /* struct net, net_init */
 #include "optim.h"     /* struct optim */
 #include "pool.h"      /* struct pool, pool_create */
+#include "predict.h"   /* predict_run */
 #include "report.h"    /* struct report, report_open, report_begin, report_finish */
 #include "rng.h"       /* struct rng */
 #include "runs.h"      /* runs_plot */
@@ -203,6 +206,8 @@ run_(const struct config *cfg, struct trainer *t, const struct dataset *train,
 	/* Only now: before this, being killed outright loses nothing worth reporting. */
 	catch_stop_signals_();
 	enum train_status trained = train_run(t, train, test, &opt, rng, rep, &result);
+	int unsaved = cfg->save_path && checkpoint_save(cfg, t->net, train, &optim, rng, &result,
+							trained) != 0;
 	static const char *const status_names[] = {
 		[TRAIN_OK] = "ok", [TRAIN_DIVERGED] = "diverged", [TRAIN_INTERRUPTED] = "interrupted",
 	};
@@ -215,16 +220,16 @@ run_(const struct config *cfg, struct trainer *t, const struct dataset *train,
 	struct report_final fin = {.iter = result.iters_done, .loss = result.loss,
 				   .train_acc = result.train_acc, .test_acc = result.test_acc,
 				   .train_s = result.train_s, .status = status_names[trained]};
-	if (report_finish(rep, &fin) != 0 && status == EXIT_OK)
+	if ((report_finish(rep, &fin) != 0 || unsaved) && status == EXIT_OK)
 		status = EXIT_RUNTIME;
 	optim_free(&optim);
 	return status;
 }
 
-/* Train with cfg, report, and return the exit status. */
+/* Train with cfg (the net from model if not NULL), report, and return the exit status. */
 static int
 train_(const struct config *cfg, const struct dataset *train, const struct dataset *test,
-       const int *dims, double start)
+       const int *dims, double start, struct model *model)
 {
 	struct rng rng;
 	rng_seed(&rng, cfg->seed);
@@ -236,7 +241,10 @@ train_(const struct config *cfg, const struct dataset *train, const struct datas
 	struct net net;
 	int max_batch = cfg->batch > EVAL_CHUNK ? cfg->batch : EVAL_CHUNK;
 	struct net_options opts = net_options_(cfg);
-	if (net_init(&net, dims, cfg->n_hidden + 1, cfg->activation, max_batch, &opts, &rng) != 0) {
+	if (model) {
+		model_take_net(model, &net);
+	} else if (net_init(&net, dims, cfg->n_hidden + 1, cfg->activation, max_batch, &opts,
+			    &rng) != 0) {
 		pool_free(pool);
 		return EXIT_RUNTIME;
 	}
@@ -276,9 +284,23 @@ main(int argc, char **argv)
 		int close_status = close_stdout_();
 		return status != EXIT_OK ? status : close_status;
 	}
+	if (checkpoint_check_paths(&cfg) != 0)
+		return EXIT_USAGE;
+	struct model model = {0};
+	int status = cfg.load_path ? checkpoint_load(&model, &cfg) : EXIT_OK;
+	if (status != EXIT_OK)
+		return status;
+	if (cfg.predict) {
+		status = predict_run(&cfg, &model);
+		model_free(&model);
+		int close_status = close_stdout_();
+		return status != EXIT_OK ? status : close_status;
+	}
 	struct dataset train, test;
-	if (load_data_(&train, &test, cfg.data_dir) != 0)
+	if (load_data_(&train, &test, cfg.data_dir) != 0) {
+		model_free(&model);
 		return EXIT_RUNTIME;
+	}
 	/* --train-size: the first N images are the training set, for sampling, epochs and
 	 * train_acc alike; the labels' classes still come from the whole file. */
 	if ((size_t)cfg.train_size > train.count) {
@@ -286,6 +308,7 @@ main(int argc, char **argv)
 		      cfg.data_dir, train.count);
 		dataset_free(&train);
 		dataset_free(&test);
+		model_free(&model);
 		return EXIT_RUNTIME;
 	}
 	if (cfg.train_size > 0)
@@ -295,8 +318,14 @@ main(int argc, char **argv)
 	for (int l = 0; l < cfg.n_hidden; l++)
 		dims[l + 1] = cfg.hidden[l];
 	dims[cfg.n_hidden + 1] = train.classes;
-	int status = cfg.gradcheck ? gradcheck_(&cfg, &train, dims, start)
-				   : train_(&cfg, &train, &test, dims, start);
+	if (cfg.load_path && checkpoint_check_data(&cfg, &model, &train, &test) != 0)
+		status = EXIT_RUNTIME;
+	else if (cfg.evaluate)
+		status = evaluate_run(&cfg, &model, &train, &test, start);
+	else
+		status = cfg.gradcheck ? gradcheck_(&cfg, &train, dims, start)
+			 : train_(&cfg, &train, &test, dims, start, cfg.load_path ? &model : NULL);
+	model_free(&model);
 	dataset_free(&train);
 	dataset_free(&test);
 	int close_status = close_stdout_();

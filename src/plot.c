@@ -266,3 +266,9 @@ plot_write_svg(const char *path, const struct plot_figure *fig)
 	}
 	return 0;
 }
+
+void
+plot_xml_text(FILE *f, const char *s)
+{
+	put_text_(f, s);
+}

@@ -158,6 +158,8 @@ train_run(struct trainer *t, const struct dataset *train, const struct dataset *
 		int stop = opt->stop && *opt->stop;
 		if (it % epoch_iters != 0 && it != opt->iters && !stop)
 			continue;
+		result->epoch_steps = it % epoch_iters != 0 ? epoch.steps : 0;
+		result->epoch_loss = it % epoch_iters != 0 ? epoch.loss : 0.0;
 		end_epoch_(t, train, test, &epoch, it, batch, rep, result);
 		if (stop) {
 			status = TRAIN_INTERRUPTED;
