@@ -30,10 +30,10 @@ TESTS = tests/test_idx tests/test_pool tests/test_matmul tests/test_layers tests
 TEST_HDR = tests/check.h
 # Fuzz harnesses, each also built with tests/fuzz/replay.c as a test over its seeds and
 # regression inputs, so `make test` replays them without clang.
-FUZZERS = idx flags
+FUZZERS = idx flags model
 FUZZ_TESTS = $(FUZZERS:%=tests/test_fuzz_%)
 SH_TESTS = tests/test_cli.sh tests/test_baddata.sh tests/test_stop.sh tests/test_output.sh \
-	tests/test_sweep.sh tests/test_chapter6.sh
+	tests/test_sweep.sh tests/test_chapter6.sh tests/test_model.sh
 # The fault-injection build for tests/test_gradcheck_cli.sh: the product objects, with the
 # training code's calls to the layer backward functions and the sparse weight gradient
 # redirected by the linker (--wrap, GNU ld and lld) to the deliberately wrong versions in
