@@ -589,7 +589,7 @@ test_sections_(const uint8_t *good, size_t size)
 		{{0}, 0, 0, MODEL_ERR_SECTION, "no section but the checksum"},
 	};
 	for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
-		static const char *const tags[] = {"", "XTRA", "xtra", "SUM "};
+		static const char tags[][5] = {"none", "XTRA", "xtra", "SUM "};
 		memcpy(extra, tags[shapes[i].extra], 4);
 		set_u64_(extra + 4, 4);
 		memset(extra + 12, 0, 4);
