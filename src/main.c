@@ -265,6 +265,18 @@ train_(const struct config *cfg, const struct dataset *train, const struct datas
 	return status;
 }
 
+/* The modes that read no data set: --plot-runs, and --predict with its model. */
+static int
+without_data_(const struct config *cfg, struct model *model)
+{
+	int status = cfg->predict ? predict_run(cfg, model)
+		     : runs_plot(cfg->plot_runs, cfg->group, cfg->plot_path) ? EXIT_RUNTIME
+									      : EXIT_OK;
+	model_free(model);
+	int close_status = close_stdout_();
+	return status != EXIT_OK ? status : close_status;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -278,24 +290,14 @@ main(int argc, char **argv)
 	case FLAGS_RUN:
 		break;
 	}
-	if (cfg.plot_runs) {
-		int status = runs_plot(cfg.plot_runs, cfg.group, cfg.plot_path) ? EXIT_RUNTIME
-										  : EXIT_OK;
-		int close_status = close_stdout_();
-		return status != EXIT_OK ? status : close_status;
-	}
 	if (checkpoint_check_paths(&cfg) != 0)
 		return EXIT_USAGE;
 	struct model model = {0};
 	int status = cfg.load_path ? checkpoint_load(&model, &cfg) : EXIT_OK;
 	if (status != EXIT_OK)
 		return status;
-	if (cfg.predict) {
-		status = predict_run(&cfg, &model);
-		model_free(&model);
-		int close_status = close_stdout_();
-		return status != EXIT_OK ? status : close_status;
-	}
+	if (cfg.plot_runs || cfg.predict)
+		return without_data_(&cfg, &model);
 	struct dataset train, test;
 	if (load_data_(&train, &test, cfg.data_dir) != 0) {
 		model_free(&model);
