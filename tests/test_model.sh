@@ -67,6 +67,18 @@ check "recall of class 0 is its diagonal over its images" \
 		r = $col["predicted_0"] / $col["images"]; d = r - $col["recall"]
 		exit !(d < 1e-8 && d > -1e-8) }' "$tmp/eval.csv"
 
+# The chapter 6 layers too: batch normalization's running averages, dropout, Adam.
+run_bptrain --data "$data" --iters 200 --hidden 30 --batchnorm --dropout 0.1 --optimizer adam \
+	--lr 0.01 --save "$tmp/bn.bpm" --format csv
+printf '%s\n' "$out" >"$tmp/bn.csv"
+run_bptrain --data "$data" --load "$tmp/bn.bpm" --evaluate --format csv
+printf '%s\n' "$out" >"$tmp/bn_eval.csv"
+for acc in train_acc test_acc; do
+	check "batchnorm, dropout, adam: --evaluate reproduces $acc exactly" \
+		[ -n "$(csv_field final $acc "$tmp/bn.csv")" -a \
+		  "$(csv_field final $acc "$tmp/bn.csv")" = "$(csv_field evaluate $acc "$tmp/bn_eval.csv")" ]
+done
+
 run_bptrain --data "$data" --load "$tmp/m.bpm" --evaluate --misclassified "$tmp/wrong.svg"
 check "--evaluate (text) exits 0" [ "$status" -eq 0 ]
 last=$(printf '%s\n' "$out" | tail -n 1)
