@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "train.h" /* EVAL_CHUNK */
 #include "util.h"
@@ -60,6 +61,23 @@ struct role_ {
 	const char *what; /* "the --load model", "a data file" */
 };
 
+/* The directory --save writes into must exist and be writable: found out now, not after
+ * an hour of training. */
+static int
+check_save_dir_(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash == path ? 1 : slash - path) : 1,
+		 slash ? path : ".");
+	struct stat st;
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || access(dir, W_OK | X_OK) != 0) {
+		warnf("--save: cannot write %s into %s:", path, dir);
+		return -1;
+	}
+	return 0;
+}
+
 int
 checkpoint_check_paths(const struct config *cfg)
 {
@@ -84,10 +102,10 @@ checkpoint_check_paths(const struct config *cfg)
 				continue;
 			warnf("%s: '%s' is %s: choose another name", outputs[o].flag, outputs[o].path,
 			      other->what);
-			return -1;
+			return EXIT_USAGE;
 		}
 	}
-	return 0;
+	return cfg->save_path && check_save_dir_(cfg->save_path) != 0 ? EXIT_RUNTIME : EXIT_OK;
 }
 
 /* "50" or "100,64,32": the hidden sizes of dims[1 .. n_affine-1]. */

@@ -14,7 +14,8 @@
 
 /* No output file (--save, --log, --plot, --misclassified) may be an input (--load, the data
  * files) or another output: the run would destroy what it reads or write two things into
- * one file. Returns 0, or -1 after a one-line message naming the flag (a usage error). */
+ * one file (EXIT_USAGE). And --save's directory must be writable (EXIT_RUNTIME). Returns
+ * EXIT_OK, or that status after a one-line message naming the flag. */
 int checkpoint_check_paths(const struct config *cfg);
 
 /* --load: the model, its net built for cfg's batches, after checking that the net flags

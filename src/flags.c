@@ -615,8 +615,9 @@ flags_usage(FILE *out)
 	      "A repeated flag: the last one wins. Ctrl-C (SIGINT) or SIGTERM stops after the\n"
 	      "current step, evaluates, and prints the summary with status=interrupted.\n"
 	      "\n"
-	      "Exit status: 0 ok, 1 runtime error (bad data, diverged, gradient check failed),\n"
-	      "2 bad usage, 130 or 143 interrupted by SIGINT or SIGTERM.\n", out);
+	      "Exit status: 0 ok, 1 runtime error (bad data, model or image, diverged,\n"
+	      "gradient check failed), 2 bad usage, 130 or 143 interrupted by SIGINT or\n"
+	      "SIGTERM.\n", out);
 }
 
 /* The getopt_long option array and short-option string for the table. */

@@ -290,10 +290,10 @@ main(int argc, char **argv)
 	case FLAGS_RUN:
 		break;
 	}
-	if (checkpoint_check_paths(&cfg) != 0)
-		return EXIT_USAGE;
+	int status = checkpoint_check_paths(&cfg);
 	struct model model = {0};
-	int status = cfg.load_path ? checkpoint_load(&model, &cfg) : EXIT_OK;
+	if (status == EXIT_OK && cfg.load_path)
+		status = checkpoint_load(&model, &cfg);
 	if (status != EXIT_OK)
 		return status;
 	if (cfg.plot_runs || cfg.predict)

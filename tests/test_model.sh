@@ -214,6 +214,10 @@ check "tiny: 3 classes, 3 confusion rows" [ "$(grep -c '^confusion,' "$tmp/tiny_
 run_bptrain $tiny --save "$tmp/plain.bpm"
 check "tiny: a plain model saved" [ "$status" -eq 0 ]
 
+run_bptrain --help
+for flag in --save --load --evaluate --misclassified --predict; do
+	check "--help lists $flag" sh -c 'printf "%s\n" "$1" | grep -q -- "^  $2 "' sh "$out" "$flag"
+done
 # Usage errors: exit 2, one line naming the flag, nothing on stdout.
 expect_usage_error --evaluate --evaluate $tiny
 expect_usage_error --predict --predict "$tmp/d0.pgm"
@@ -357,13 +361,20 @@ expect_bad_stdin "one image and a part on standard input"
 run_within 10 --load "$tmp/m.bpm" --predict - - <"$tmp/stdin.raw"
 check "- twice: exits 1 naming it ($err)" [ "$status" -eq 1 ] && one_line_naming "$err" "-"
 
-# Saving fails: the run still reports, then exits 1 naming the file; a diverged run is not
-# saved at all.
+# Saving cannot work: a missing directory is found before training (exit 1, one line naming
+# it); a write that fails at the end still leaves the report, then exits 1 naming the file
+# (/dev/full: every write fails with ENOSPC); a diverged run is not saved at all.
 run_bptrain $tiny --save "$tmp/nowhere/m.bpm"
 check "--save into a missing directory exits 1 ($status)" [ "$status" -eq 1 ]
-check "--save into a missing directory: the summary is still printed" \
-	sh -c 'printf "%s\n" "$1" | tail -n 1 | grep -q "status=ok$"' sh "$out"
+check "--save into a missing directory: before training" [ -z "$out" ]
 check "--save into a missing directory: one line naming it ($err)" one_line_naming "$err" "$tmp/nowhere/m.bpm"
+if [ -w /dev/full ]; then
+	run_bptrain $tiny --save /dev/full
+	check "--save /dev/full exits 1 ($status)" [ "$status" -eq 1 ]
+	check "--save /dev/full: the summary is still printed" \
+		sh -c 'printf "%s\n" "$1" | tail -n 1 | grep -q "status=ok$"' sh "$out"
+	check "--save /dev/full: one line naming it ($err)" one_line_naming "$err" /dev/full
+fi
 run_bptrain $tiny --lr 1e6 --iters 50 --save "$tmp/diverged.bpm"
 check "a diverged run exits 1 and saves nothing" [ "$status" -eq 1 -a ! -e "$tmp/diverged.bpm" ]
 report test_model
