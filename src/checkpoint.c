@@ -82,7 +82,8 @@ int
 checkpoint_check_paths(const struct config *cfg)
 {
 	const struct role_ outputs[] = {
-		{"--save", cfg->save_path, "the --save model"}, {"--log", cfg->log_path, "the --log file"},
+		{"--save", cfg->save_path, "the --save model"},
+		{"--log", cfg->log_path, "the --log file"},
 		{"--plot", cfg->plot_path, "the --plot SVG"},
 		{"--misclassified", cfg->misclassified_path, "the --misclassified SVG"},
 	};
@@ -100,8 +101,8 @@ checkpoint_check_paths(const struct config *cfg)
 			const struct role_ *other = p < n_out ? &outputs[p] : &inputs[p - n_out];
 			if (p == o || !other->path || !same_file_(outputs[o].path, other->path))
 				continue;
-			warnf("%s: '%s' is %s: choose another name", outputs[o].flag, outputs[o].path,
-			      other->what);
+			warnf("%s: '%s' is %s: choose another name", outputs[o].flag,
+			      outputs[o].path, other->what);
 			return EXIT_USAGE;
 		}
 	}
@@ -206,8 +207,9 @@ checkpoint_check_data(const struct config *cfg, const struct model *m,
 	const struct dataset *sets[2] = {train, test};
 	for (int s = 0; s < 2; s++)
 		if (sets[s]->classes > classes) {
-			warnf("%s: a net for %d classes, but %s/%s has labels up to %d", cfg->load_path,
-			      classes, dir, data_files_[2 * s + 1], sets[s]->classes - 1);
+			warnf("%s: a net for %d classes, but %s/%s has labels up to %d",
+			      cfg->load_path, classes, dir, data_files_[2 * s + 1],
+			      sets[s]->classes - 1);
 			return -1;
 		}
 	return 0;

@@ -13,8 +13,8 @@
 #include "util.h"
 
 void
-classify(struct trainer *t, const uint8_t *const *images, size_t n, uint8_t *predicted,
-	 double *prob)
+evaluate_classify(struct trainer *t, const uint8_t *const *images, size_t n,
+		  uint8_t *predicted, double *prob)
 {
 	struct net *net = t->net;
 	int k = net->dims[net->n_affine];
@@ -45,7 +45,7 @@ classify_set_(struct trainer *t, const struct dataset *ds, uint8_t *predicted, d
 	const uint8_t **images = xmalloc(ds->count * sizeof *images);
 	for (size_t i = 0; i < ds->count; i++)
 		images[i] = ds->pixels + i * (size_t)ds->input_size;
-	classify(t, images, ds->count, predicted, prob);
+	evaluate_classify(t, images, ds->count, predicted, prob);
 	free(images);
 	size_t correct = 0;
 	for (size_t i = 0; i < ds->count; i++)
@@ -284,7 +284,8 @@ describe_net_(char *buf, size_t size, const struct net *net)
 {
 	size_t used = 0;
 	for (int a = 0; a <= net->n_affine && used < size; a++)
-		used += (size_t)snprintf(buf + used, size - used, "%s%d", a ? "-" : "", net->dims[a]);
+		used += (size_t)snprintf(buf + used, size - used, "%s%d", a ? "-" : "",
+					 net->dims[a]);
 }
 
 int

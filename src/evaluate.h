@@ -15,8 +15,8 @@
 /* Classify n images (pointers to their bytes) with t's net in evaluation mode, EVAL_CHUNK
  * at a time, as training's evaluation does: predicted(n) gets each one's class and, if prob
  * is not NULL, prob(n) the softmax probability of that class. */
-void classify(struct trainer *t, const uint8_t *const *images, size_t n, uint8_t *predicted,
-	      double *prob);
+void evaluate_classify(struct trainer *t, const uint8_t *const *images, size_t n,
+		       uint8_t *predicted, double *prob);
 
 /* --evaluate with the model m on train and test (checked to suit it); start is the
  * program's start time. Prints the records and writes --misclassified; returns the exit

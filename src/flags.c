@@ -207,8 +207,8 @@ static const struct flag flags_[] = {
 	{.name = "evaluate", .kind = FLAG_SWITCH, .offset = AT_(int, evaluate), .raise_to = 1,
 	 .help = "with --load: no training; the accuracy on the training and test sets and "
 		 "the test set's confusion matrix"},
-	{.name = "misclassified", .kind = FLAG_PATH, .offset = AT_(const char *, misclassified_path),
-	 .metavar = "FILE", .suffix = ".svg", .noun = "file",
+	{.name = "misclassified", .kind = FLAG_PATH,
+	 .offset = AT_(const char *, misclassified_path), .metavar = "FILE", .suffix = ".svg", .noun = "file",
 	 .help = "with --evaluate: draw the first " STR(MISCLASSIFIED_SHOWN) " test digits it "
 		 "gets wrong, with their true and predicted labels, as SVG"},
 	{.name = "predict", .kind = FLAG_SWITCH, .offset = AT_(int, predict), .raise_to = 1,
@@ -695,7 +695,8 @@ combine_model_(const struct config *cfg, const int given[])
 		return FLAGS_USAGE;
 	}
 	if ((cfg->gradcheck || cfg->plot_runs) && (cfg->load_path || cfg->save_path)) {
-		warnf("%s: not with --load or --save", cfg->gradcheck ? "--gradcheck" : "--plot-runs");
+		warnf("%s: not with --load or --save",
+		      cfg->gradcheck ? "--gradcheck" : "--plot-runs");
 		return FLAGS_USAGE;
 	}
 	/* A loaded net is not initialised: better an error than flags that do nothing. */

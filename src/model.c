@@ -496,8 +496,8 @@ read_shape_(struct reader_ *r, struct net_header_ *h)
 	}
 	uint32_t rows = get_u32_(r), cols = get_u32_(r);
 	if ((uint64_t)rows * cols != (uint64_t)h->dims[0])
-		return fail_(r, MODEL_ERR_FIELD, "images of %ux%u pixels, but %d inputs", rows, cols,
-			     h->dims[0]);
+		return fail_(r, MODEL_ERR_FIELD, "images of %ux%u pixels, but %d inputs", rows,
+			     cols, h->dims[0]);
 	h->rows = (int)rows;
 	h->cols = (int)cols;
 	return MODEL_OK;
@@ -601,12 +601,12 @@ parse_running_(struct reader_ *r, struct net *net)
 			continue;
 		uint32_t width = get_u32_(r);
 		if (width != (uint32_t)layer->out)
-			return fail_(r, MODEL_ERR_FIELD, "a layer of %u units, but the net's has %d",
-				     width, layer->out);
+			return fail_(r, MODEL_ERR_FIELD, "a layer of %u units, but the net's "
+				     "has %d", width, layer->out);
 		status = get_floats_(r, layer->run_mean, (size_t)layer->out, "running mean", 0);
 		if (status == MODEL_OK)
-			status = get_floats_(r, layer->run_var, (size_t)layer->out, "running variance",
-					     1);
+			status = get_floats_(r, layer->run_var, (size_t)layer->out,
+					     "running variance", 1);
 	}
 	return status;
 }
@@ -706,7 +706,8 @@ parse_optim_(struct reader_ *r, struct model *m)
 		return fail_(r, MODEL_ERR_FIELD, "the step's rate is %g", (double)lr_t);
 	if (stored_arrays != (uint32_t)arrays || count != n)
 		return fail_(r, MODEL_ERR_FIELD, "%u state arrays of %llu, but %s keeps %d of %zu",
-			     stored_arrays, (unsigned long long)count, optim_name(c.kind), arrays, n);
+			     stored_arrays, (unsigned long long)count, optim_name(c.kind), arrays,
+			     n);
 	optim_init(&m->optim, &c, n);
 	m->optim.step = (long)step;
 	m->optim.lr_t = lr_t;
@@ -822,11 +823,13 @@ parse_sections_(struct model *m, struct reader_ *file, int max_batch, size_t fil
 			tag[i] = head[i] >= 0x20 && head[i] < 0x7f ? (char)head[i] : '?';
 		struct reader_ r = {file->p, 0, file->name, tag};
 		if (len > file->left)
-			return fail_(&r, MODEL_ERR_TRUNCATED, "%llu bytes long, but only %zu remain",
-				     (unsigned long long)len, file->left);
+			return fail_(&r, MODEL_ERR_TRUNCATED, "%llu bytes long, but only %zu "
+				     "remain", (unsigned long long)len, file->left);
 		r.left = (size_t)len;
 		take_(file, (size_t)len);
 		int sec = section_of_(head);
+		if (count++ == 0 && sec != SEC_NET)
+			return fail_(&r, MODEL_ERR_SECTION, "NET must be the first section");
 		if (sec < 0 && head[0] >= 'a' && head[0] <= 'z')
 			continue;
 		if (sec < 0)
@@ -835,16 +838,14 @@ parse_sections_(struct model *m, struct reader_ *file, int max_batch, size_t fil
 		enum model_status status;
 		if (seen[sec])
 			status = fail_(&r, MODEL_ERR_SECTION, "appears twice");
-		else if ((count == 0) != (sec == SEC_NET))
-			status = fail_(&r, MODEL_ERR_SECTION, "NET must be the first section");
 		else if (sec == SEC_SUM && file->left != 0)
-			status = fail_(&r, MODEL_ERR_SECTION, "the checksum must be the last section");
+			status = fail_(&r, MODEL_ERR_SECTION, "the checksum must be the last "
+				       "section");
 		else
 			status = parse_section_(sec, &r, m, max_batch, file_size);
 		if (status != MODEL_OK)
 			return status;
 		seen[sec] = 1;
-		count++;
 		if (sec == SEC_SUM) {
 			m->has_train = seen[SEC_TRAN];
 			return check_present_(&r, seen, &m->net);
@@ -877,9 +878,8 @@ check_envelope_(const uint8_t *data, size_t size, const char *name)
 		      (unsigned long long)MODEL_MAX_BYTES);
 		return MODEL_ERR_SIZE;
 	}
-	const uint8_t *sum = data + size - SUM_BYTES;
-	if (size < HEADER_BYTES + SUM_BYTES || memcmp(sum, section_tags_[SEC_SUM], 4) != 0 ||
-	    le64_(sum + 4) != 8) {
+	const uint8_t *sum = size >= HEADER_BYTES + SUM_BYTES ? data + size - SUM_BYTES : NULL;
+	if (!sum || memcmp(sum, section_tags_[SEC_SUM], 4) != 0 || le64_(sum + 4) != 8) {
 		warnf("%s: truncated: it does not end with its checksum (%zu bytes)", name, size);
 		return MODEL_ERR_TRUNCATED;
 	}

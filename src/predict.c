@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "evaluate.h" /* classify */
+#include "evaluate.h" /* evaluate_classify */
 #include "fields.h"
 #include "train.h"
 #include "util.h"
@@ -60,8 +60,8 @@ pgm_number_(const uint8_t *data, size_t size, size_t *p)
 }
 
 int
-pgm_parse(const char *path, const uint8_t *data, size_t size, int rows, int cols,
-	  uint8_t *pixels)
+predict_parse_pgm(const char *path, const uint8_t *data, size_t size, int rows, int cols,
+		  uint8_t *pixels)
 {
 	if (size < 2 || data[0] != 'P' || data[1] != '5') {
 		int ascii = size >= 2 && data[0] == 'P' && data[1] == '2';
@@ -122,7 +122,7 @@ read_pgm_(struct images_ *im, const char *path, int rows, int cols)
 	if (status == 0) {
 		/* The image goes in place only once it is whole. */
 		uint8_t *pixels = add_(im, path, 0);
-		status = pgm_parse(path, data, (size_t)size, rows, cols, pixels);
+		status = predict_parse_pgm(path, data, (size_t)size, rows, cols, pixels);
 		if (status != 0)
 			im->n--;
 	}
@@ -238,7 +238,7 @@ predict_run(const struct config *cfg, struct model *m)
 			images[i] = im.pixels + i * (size_t)im.in;
 		struct trainer t;
 		trainer_init(&t, &m->net, NULL);
-		classify(&t, images, im.n, predicted, prob);
+		evaluate_classify(&t, images, im.n, predicted, prob);
 		trainer_free(&t);
 		print_(cfg, &im, predicted, prob);
 		free(images);

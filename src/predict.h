@@ -21,7 +21,7 @@ int predict_run(const struct config *cfg, struct model *m);
 
 /* Parse the binary PGM in data(size) from path, which must be rows x cols with maxval 255,
  * into pixels(rows * cols). Returns 0, or -1 after a message naming path. */
-int pgm_parse(const char *path, const uint8_t *data, size_t size, int rows, int cols,
-	      uint8_t *pixels);
+int predict_parse_pgm(const char *path, const uint8_t *data, size_t size, int rows,
+		      int cols, uint8_t *pixels);
 
 #endif

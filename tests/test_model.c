@@ -55,7 +55,8 @@ make_data_(void)
 	for (int i = 0; i < N_IMAGES; i++) {
 		labels_[i] = (uint8_t)(i % CLASSES);
 		for (int j = 0; j < IN; j++)
-			pixels_[i * IN + j] = (uint8_t)(j / COLS == labels_[i] ? 200 + i : (i * 37 + j * 11) % 60);
+			pixels_[i * IN + j] = (uint8_t)(j / COLS == labels_[i] ? 200 + i
+							: (i * 37 + j * 11) % 60);
 	}
 }
 
@@ -410,7 +411,7 @@ static const struct edit_ edits_[] = {
 	{"NET ", 8, U32, 0, 0, MODEL_ERR_FIELD, "a hidden layer of 0"},
 	{"NET ", 8, U32, 65537, 0, MODEL_ERR_FIELD, "a hidden layer of 65537"},
 	{"NET ", 8, U32, 0xffffffffu, 0, MODEL_ERR_FIELD, "a hidden layer of 2^32-1"},
-	{"NET ", 8, U32, 6, 0, MODEL_ERR_FIELD, "a hidden layer the parameter count disagrees with"},
+	{"NET ", 8, U32, 6, 0, MODEL_ERR_FIELD, "a hidden layer the parameters disagree with"},
 	{"NET ", 16, U32, 1, 0, MODEL_ERR_FIELD, "1 class"},
 	{"NET ", 16, U32, 11, 0, MODEL_ERR_FIELD, "11 classes"},
 	{"NET ", 20, U32, 4, 0, MODEL_ERR_FIELD, "4x4 images of 12 inputs"},
@@ -442,7 +443,7 @@ static const struct edit_ edits_[] = {
 	{"TRAN", 4, U64, 1ull << 63, 0, MODEL_ERR_FIELD, "iteration 2^63"},
 	{"TRAN", 12, U64, 5, 0, MODEL_ERR_FIELD, "5 steps into the epoch after 4"},
 	{"TRAN", 20, U64, 0x7ff8000000000000ull, 0, MODEL_ERR_FIELD, "an epoch loss of NaN"},
-	{"TRAN", 20, U64, 0x3ff0000000000000ull, 0, MODEL_ERR_FIELD, "an epoch loss of 1 for 0 steps"},
+	{"TRAN", 20, U64, 0x3ff0000000000000ull, 0, MODEL_ERR_FIELD, "a loss of 1 for 0 steps"},
 	{"OPTM", 0, U32, 6, 0, MODEL_ERR_FIELD, "optimizer 6"},
 	{"OPTM", 0, U32, 4, 0, MODEL_ERR_SECTION, "rmsprop with adam's two state arrays"},
 	{"OPTM", 4, F32, 0, 0.0f, MODEL_ERR_FIELD, "lr 0"},
@@ -579,6 +580,7 @@ test_sections_(const uint8_t *good, size_t size)
 		{{0, 1, 2, 3, 4, 5, 6, -1}, 8, 1, MODEL_ERR_SECTION, "an unknown required section"},
 		{{0, 1, 2, -1, 3, 4, 5, 6}, 8, 3, MODEL_ERR_SECTION, "a checksum in the middle"},
 		{{1, 0, 2, 3, 4, 5, 6}, 7, 0, MODEL_ERR_SECTION, "PARM before NET"},
+		{{-1, 0, 1, 2, 3, 4, 5, 6}, 8, 2, MODEL_ERR_SECTION, "an optional one before NET"},
 		{{0, 1, 1, 2, 3, 4, 5, 6}, 8, 0, MODEL_ERR_SECTION, "PARM twice"},
 		{{0, 0, 1, 2}, 4, 0, MODEL_ERR_SECTION, "NET twice"},
 		{{0, 2, 3, 4, 5, 6}, 6, 0, MODEL_ERR_SECTION, "no PARM"},
