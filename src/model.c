@@ -96,6 +96,28 @@ optim_of_(uint32_t code, enum optim_kind *kind)
 }
 
 static uint32_t
+layer_code_(enum layer_kind kind)
+{
+	switch (kind) {
+	case LAYER_AFFINE: return 0;
+	case LAYER_BATCHNORM: return 1;
+	case LAYER_RELU: return 2;
+	case LAYER_SIGMOID: return 3;
+	case LAYER_DROPOUT: return 4;
+	case LAYER_SOFTMAX_XENT: return 5;
+	}
+	abort();
+}
+
+static const char *
+layer_code_name_(uint32_t code)
+{
+	static const char *const names[] = {"affine", "batchnorm", "relu", "sigmoid", "dropout",
+					    "softmax-xent"};
+	return code < sizeof names / sizeof names[0] ? names[code] : "unknown layer";
+}
+
+static uint32_t
 end_code_(enum model_end end)
 {
 	switch (end) {
@@ -213,6 +235,14 @@ net_body_(struct writer_ *w, const struct save_ *s)
 	put_u64_(w, net->seed);
 	put_u64_(w, (uint64_t)net->step);
 	put_u64_(w, net->n_params);
+	/* The list these fields make, spelt out: a file is refused, rather than misread, by a
+	 * build that would make another list from them. */
+	put_u32_(w, (uint32_t)net->n_layers);
+	for (int i = 0; i < net->n_layers; i++) {
+		put_u32_(w, layer_code_(net->layer[i].kind));
+		put_u32_(w, (uint32_t)net->layer[i].in);
+		put_u32_(w, (uint32_t)net->layer[i].out);
+	}
 }
 
 static void
@@ -452,6 +482,8 @@ struct net_header_ {
 	int batchnorm;
 	float dropout, weight_decay;
 	uint64_t seed, step, n_params;
+	int n_layers;
+	uint32_t layer[NET_MAX_LAYERS][3]; /* kind code, in, out */
 };
 
 /* The parameter count of a net of that shape (the layout of src/net.c: W and b per affine
@@ -474,13 +506,21 @@ read_shape_(struct reader_ *r, struct net_header_ *h)
 {
 	if (r->left < 4)
 		return want_length_(r, 4);
-	/* The first field, n_affine, says how long the section is. */
+	/* n_affine, the first field, and the layer count after the fixed fields say how long
+	 * the section is. */
 	uint32_t n_affine = le32_(r->p);
 	if (n_affine < 1 || n_affine > NET_MAX_AFFINE)
 		return bad_(r, "the affine layer count", n_affine, "1 to 8");
-	enum model_status status = want_length_(r, 4 + 4 * (n_affine + 1) + 6 * 4 + 3 * 8);
+	size_t fixed = 4 + 4 * (n_affine + 1) + 6 * 4 + 3 * 8;
+	if (r->left < fixed + 4)
+		return want_length_(r, fixed + 4);
+	uint32_t n_layers = le32_(r->p + fixed);
+	enum model_status status = want_length_(r, fixed + 4 + 12 * (uint64_t)n_layers);
 	if (status != MODEL_OK)
 		return status;
+	if (n_layers < 2 || n_layers > NET_MAX_LAYERS)
+		return bad_(r, "the layer count", n_layers, "2 to 32");
+	h->n_layers = (int)n_layers;
 	h->n_affine = (int)get_u32_(r);
 	for (uint32_t a = 0; a <= n_affine; a++) {
 		uint32_t d = get_u32_(r), lo = a == n_affine ? 2 : 1;
@@ -537,6 +577,30 @@ read_options_(struct reader_ *r, struct net_header_ *h, size_t file_size)
 	if (h->n_params > file_size / 4)
 		return fail_(r, MODEL_ERR_FIELD, "%llu parameters cannot fit in %zu bytes",
 			     (unsigned long long)h->n_params, file_size);
+	get_u32_(r); /* the layer count, checked by read_shape_ */
+	for (int i = 0; i < h->n_layers; i++)
+		for (int k = 0; k < 3; k++)
+			h->layer[i][k] = get_u32_(r);
+	return MODEL_OK;
+}
+
+/* The layer list the file spells out is the one this build made from its fields. */
+static enum model_status
+check_layers_(const struct reader_ *r, const struct net_header_ *h, const struct net *net)
+{
+	for (int i = 0; i < h->n_layers || i < net->n_layers; i++) {
+		const uint32_t *f = h->layer[i];
+		const struct layer *l = &net->layer[i];
+		if (i < h->n_layers && i < net->n_layers && f[0] == layer_code_(l->kind) &&
+		    f[1] == (uint32_t)l->in && f[2] == (uint32_t)l->out)
+			continue;
+		if (i >= h->n_layers || i >= net->n_layers)
+			return fail_(r, MODEL_ERR_FIELD, "%d layers, but this bptrain makes %d of "
+				     "that net", h->n_layers, net->n_layers);
+		return fail_(r, MODEL_ERR_FIELD, "layer %d is %s %u to %u, but this bptrain makes "
+			     "%s %d to %d there", i, layer_code_name_(f[0]), f[1], f[2],
+			     layer_code_name_(layer_code_(l->kind)), l->in, l->out);
+	}
 	return MODEL_OK;
 }
 
@@ -559,6 +623,9 @@ parse_net_(struct reader_ *r, struct model *m, int max_batch, size_t file_size)
 		return fail_(r, MODEL_ERR_FIELD, "a net this build cannot make");
 	if (m->net.n_params != h.n_params)
 		abort(); /* params_of_ disagrees with net.c's layout: a bug */
+	status = check_layers_(r, &h, &m->net);
+	if (status != MODEL_OK)
+		return status;
 	m->net.step = (long)h.step;
 	m->rows = h.rows;
 	m->cols = h.cols;

@@ -430,6 +430,13 @@ static const struct edit_ edits_[] = {
 	{"NET ", 52, U64, ~0ull, 0, MODEL_ERR_FIELD, "step 2^64-1"},
 	{"NET ", 60, U64, 0, 0, MODEL_ERR_FIELD, "0 parameters"},
 	{"NET ", 60, U64, 1ull << 40, 0, MODEL_ERR_FIELD, "2^40 parameters"},
+	/* The layer list from offset 68: 10 layers of (kind, in, out), affine 12 to 5 first. */
+	{"NET ", 68, U32, 9, 0, MODEL_ERR_SECTION, "9 layers in a section sized for 10"},
+	{"NET ", 68, U32, 0xffffffffu, 0, MODEL_ERR_SECTION, "2^32-1 layers"},
+	{"NET ", 72 + 12 * 3, U32, 2, 0, MODEL_ERR_FIELD, "a relu where the dropout is"},
+	{"NET ", 72 + 12 * 2, U32, 7, 0, MODEL_ERR_FIELD, "layer kind 7"},
+	{"NET ", 72 + 8, U32, 6, 0, MODEL_ERR_FIELD, "the first layer's 6 outputs for 5"},
+	{"NET ", 72 + 12 * 9 + 4, U32, 4, 0, MODEL_ERR_FIELD, "the loss's 4 inputs for 3"},
 	{"PARM", 0, U64, 1ull << 40, 0, MODEL_ERR_FIELD, "PARM's count 2^40"},
 	{"PARM", 0, U64, 1, 0, MODEL_ERR_FIELD, "PARM's count 1"},
 	{"PARM", 8, F32, 0, NAN, MODEL_ERR_FIELD, "a NaN parameter"},

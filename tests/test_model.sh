@@ -264,9 +264,10 @@ expect_refused() {
 }
 good=$tmp/plain.bpm
 size=$(wc -c <"$good" | tr -d ' ')
-# Cut at every byte of the header and the NET section, then at a few places further on.
+# Cut at every byte of the header, the NET section (116 bytes for this net) and PARM's
+# head, then at a few places further on.
 cut=0
-while [ $cut -lt 96 ]; do
+while [ $cut -lt 160 ]; do
 	head -c $cut "$good" >"$tmp/bad.bpm"
 	expect_refused "a model cut to $cut bytes" "$tmp/bad.bpm"
 	cut=$((cut + 1))
@@ -285,7 +286,7 @@ while [ $off -lt "$size" ]; do
 	cp "$good" "$tmp/bad.bpm"
 	flip "$tmp/bad.bpm" $off
 	expect_refused "a model with byte $off flipped" "$tmp/bad.bpm"
-	if [ $off -lt 96 ]; then off=$((off + 1)); else off=$((off + 53)); fi
+	if [ $off -lt 160 ]; then off=$((off + 1)); else off=$((off + 53)); fi
 done
 cp "$good" "$tmp/bad.bpm"
 flip "$tmp/bad.bpm" $((size - 1))
