@@ -33,7 +33,7 @@ TEST_HDR = tests/check.h
 FUZZERS = idx flags model
 FUZZ_TESTS = $(FUZZERS:%=tests/test_fuzz_%)
 SH_TESTS = tests/test_cli.sh tests/test_baddata.sh tests/test_stop.sh tests/test_output.sh \
-	tests/test_sweep.sh tests/test_chapter6.sh tests/test_model.sh
+	tests/test_sweep.sh tests/test_chapter6.sh tests/test_model_cli.sh
 # The fault-injection build for tests/test_gradcheck_cli.sh: the product objects, with the
 # training code's calls to the layer backward functions and the sparse weight gradient
 # redirected by the linker (--wrap, GNU ld and lld) to the deliberately wrong versions in

@@ -1,5 +1,5 @@
 #!/bin/sh
-# test_model: models you keep, as a user meets them. On real MNIST: --save then --load
+# test_model_cli: models you keep, as a user meets them. On real MNIST: --save then --load
 # --evaluate gives the run's final accuracies exactly, with a confusion matrix in every
 # format and the misclassified digits drawn; --predict classifies PGM copies of the first
 # test digits (written here from the IDX file) and the same bytes on stdin; an interrupted
@@ -10,12 +10,12 @@
 . tests/lib.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-require_mnist test_model
+require_mnist test_model_cli
 for tool in node xmllint; do
 	if ! command -v $tool >/dev/null 2>&1; then
-		echo "test_model: $tool is missing (see tests/test_output.sh)" >&2
+		echo "test_model_cli: $tool is missing (see tests/test_output.sh)" >&2
 		fail=$((fail + 1))
-		report test_model
+		report test_model_cli
 		exit 1
 	fi
 done
@@ -378,4 +378,4 @@ if [ -w /dev/full ]; then
 fi
 run_bptrain $tiny --lr 1e6 --iters 50 --save "$tmp/diverged.bpm"
 check "a diverged run exits 1 and saves nothing" [ "$status" -eq 1 -a ! -e "$tmp/diverged.bpm" ]
-report test_model
+report test_model_cli
