@@ -16,25 +16,27 @@ ALL_CFLAGS = $(CFLAGS) $(EXTRA_CFLAGS)
 HDR = src/util.h src/rng.h src/idx.h src/pool.h src/vec.h src/gemm.h src/sparse.h src/layers.h \
 	src/net.h src/optim.h src/fast.h src/train.h src/flags.h src/report.h src/plot.h \
 	src/gradcheck.h src/runs.h src/batches.h src/schedule.h src/progress.h src/csv.h \
-	src/activations.h src/histplot.h src/augment.h
+	src/activations.h src/histplot.h src/augment.h src/model.h src/checkpoint.h src/fields.h \
+	src/gallery.h src/evaluate.h src/predict.h
 LIB_OBJ = src/util.o src/rng.o src/idx.o src/pool.o src/gemm.o src/sparse.o src/layers.o \
 	src/net.o src/optim.o src/fast.o src/train.o src/flags.o src/report.o src/plot.o \
 	src/gradcheck.o src/runs.o src/batches.o src/schedule.o src/progress.o src/csv.o \
-	src/activations.o src/histplot.o src/augment.o
+	src/activations.o src/histplot.o src/augment.o src/model.o src/checkpoint.o src/fields.o \
+	src/gallery.o src/evaluate.o src/predict.o
 OBJ = $(LIB_OBJ) src/main.o
 BIN = bptrain
 
 TESTS = tests/test_idx tests/test_pool tests/test_matmul tests/test_layers tests/test_net tests/test_fast \
 	tests/test_optim tests/test_batches tests/test_progress \
-	tests/test_gradcheck tests/test_flags
+	tests/test_gradcheck tests/test_flags tests/test_model
 TEST_HDR = tests/check.h
 # Fuzz harnesses, each also built with tests/fuzz/replay.c as a test over its seeds and
 # regression inputs, so `make test` replays them without clang.
-FUZZERS = idx flags
+FUZZERS = idx flags model
 FUZZ_TESTS = $(FUZZERS:%=tests/test_fuzz_%)
 SH_TESTS = tests/test_cli.sh tests/test_baddata.sh tests/test_stop.sh tests/test_output.sh \
 	tests/test_sweep.sh tests/test_chapter6.sh tests/test_epochs.sh tests/test_activations.sh \
-	tests/test_hardening.sh tests/test_limits.sh
+	tests/test_hardening.sh tests/test_limits.sh tests/test_model_cli.sh
 # The fault-injection build for tests/test_gradcheck_cli.sh: the product objects, with the
 # training code's calls to the layer backward functions and the sparse weight gradient
 # redirected by the linker (--wrap, GNU ld and lld) to the deliberately wrong versions in

@@ -253,11 +253,33 @@ static const struct flag flags_[] = {
 	 .help = "instead of training, run the first --batch training images (default "
 		 STR(DUMP_BATCH) " there) through the untrained net and write a histogram of each "
 		 "hidden layer's activations to the CSV FILE, and exit"},
+	{.name = "save", .kind = FLAG_PATH, .offset = AT_(const char *, save_path),
+	 .metavar = "FILE", .noun = "file",
+	 .help = "after training (also when interrupted), write the model to FILE: the net and "
+		 "the training state (docs/model-format.md)"},
+	{.name = "load", .kind = FLAG_PATH, .offset = AT_(const char *, load_path),
+	 .metavar = "FILE", .noun = "file",
+	 .help = "take the net from the model FILE instead of initialising one, and train it "
+		 "further with the training flags given; --hidden, --activation, --batchnorm and "
+		 "--dropout, if given, must match the file"},
+	{.name = "evaluate", .kind = FLAG_SWITCH, .offset = AT_(int, evaluate), .raise_to = 1,
+	 .help = "with --load: no training; the accuracy on the training and test sets and "
+		 "the test set's confusion matrix"},
+	{.name = "misclassified", .kind = FLAG_PATH,
+	 .offset = AT_(const char *, misclassified_path), .metavar = "FILE", .suffix = ".svg", .noun = "file",
+	 .help = "with --evaluate: draw the first " STR(MISCLASSIFIED_SHOWN) " test digits it "
+		 "gets wrong, with their true and predicted labels, as SVG"},
+	{.name = "predict", .kind = FLAG_SWITCH, .offset = AT_(int, predict), .raise_to = 1,
+	 .metavar = "FILE...",
+	 .help = "with --load: classify the images FILE... (binary PGM of the net's input size, "
+		 "or - for raw bytes on stdin, one image per input size) and print each one's "
+		 "class and probability"},
 	{.name = "help", .short_name = 'h', .kind = FLAG_HELP, .help = "show this help and exit"},
 	{.name = "version", .short_name = 'V', .kind = FLAG_VERSION,
 	 .help = "show the version and exit"},
 };
 #define N_FLAGS (int)(sizeof flags_ / sizeof flags_[0])
+_Static_assert(N_FLAGS <= 64, "struct config's given has a bit per flag");
 
 /* The row called name; a misspelt name is a bug in this file. */
 static int
@@ -652,8 +674,9 @@ flags_usage(FILE *out)
 	      "A repeated flag: the last one wins. Ctrl-C (SIGINT) or SIGTERM stops after the\n"
 	      "current step, evaluates, and prints the summary with status=interrupted.\n"
 	      "\n"
-	      "Exit status: 0 ok, 1 runtime error (bad data, diverged, gradient check failed),\n"
-	      "2 bad usage, 130 or 143 interrupted by SIGINT or SIGTERM.\n", out);
+	      "Exit status: 0 ok, 1 runtime error (bad data, model or image, diverged,\n"
+	      "gradient check failed), 2 bad usage, 130 or 143 interrupted by SIGINT or\n"
+	      "SIGTERM.\n", out);
 }
 
 /* The getopt_long option array and short-option string for the table. */
@@ -731,10 +754,51 @@ bad_option_(int opt, char **argv)
 	return FLAGS_USAGE;
 }
 
+/* The rules between the model flags (--save, --load, --evaluate, --predict) and the rest. */
+static enum flags_result
+combine_model_(const struct config *cfg, const int given[])
+{
+	const char *mode = cfg->evaluate ? "--evaluate" : cfg->predict ? "--predict" : NULL;
+	const char *error = NULL;
+	if (mode && !cfg->load_path)
+		error = "needs --load FILE, the model to use";
+	else if (cfg->evaluate && cfg->predict)
+		error = "one or the other of --evaluate and --predict";
+	else if (cfg->predict && cfg->n_predict == 0)
+		error = "no image given (PGM files, or - for raw bytes on stdin)";
+	else if (mode && (cfg->save_path || cfg->log_path || cfg->plot_path || cfg->log_every))
+		error = "prints its own records: --save, --log, --plot and --log-every are for "
+			"training";
+	if (error) {
+		warnf("%s: %s", mode, error);
+		return FLAGS_USAGE;
+	}
+	if (cfg->misclassified_path && !cfg->evaluate) {
+		warnf("--misclassified: only with --evaluate");
+		return FLAGS_USAGE;
+	}
+	if ((cfg->gradcheck || cfg->plot_runs) && (cfg->load_path || cfg->save_path)) {
+		warnf("%s: not with --load or --save",
+		      cfg->gradcheck ? "--gradcheck" : "--plot-runs");
+		return FLAGS_USAGE;
+	}
+	/* A loaded net is not initialised: better an error than flags that do nothing. */
+	static const char *const init_flags[] = {"init", "init-std"};
+	for (int i = 0; i < 2 && cfg->load_path; i++)
+		if (given[row_named_(init_flags[i])]) {
+			warnf("--%s: the net comes from --load %s, not from initial weights",
+			      init_flags[i], cfg->load_path);
+			return FLAGS_USAGE;
+		}
+	return FLAGS_RUN;
+}
+
 /* The rules between flags, once all are read; given[i] says whether row i was given. */
 static enum flags_result
 combine_(struct config *cfg, const int given[])
 {
+	if (combine_model_(cfg, given) != FLAGS_RUN)
+		return FLAGS_USAGE;
 	/* A gradient check has no epochs to log or plot: better an error than silence. */
 	if (cfg->gradcheck && (cfg->format != FORMAT_TEXT || cfg->log_path || cfg->plot_path)) {
 		warnf("--gradcheck: prints its own table; --format, --log and --plot are for training");
@@ -804,15 +868,26 @@ flags_parse(struct config *cfg, int argc, char **argv)
 		if (i < 0)
 			return bad_option_(opt, argv);
 		given[i] = 1;
+		cfg->given |= (uint64_t)1 << i;
 		enum flags_result result = apply_(&flags_[i], cfg, optarg);
 		if (result != FLAGS_RUN)
 			return result;
 	}
-	if (optind < argc) {
+	/* The arguments that are not flags (getopt_long moves them to the end) are --predict's
+	 * images. */
+	cfg->predict_files = argv + optind;
+	cfg->n_predict = argc - optind;
+	if (optind < argc && !cfg->predict) {
 		warnf("unexpected argument '%s' (see --help)", argv[optind]);
 		return FLAGS_USAGE;
 	}
 	return combine_(cfg, given);
+}
+
+int
+flags_given(const struct config *cfg, const char *name)
+{
+	return (cfg->given >> row_named_(name)) & 1;
 }
 
 /* Whether the record holds fl's value as a string (JSON quotes it) rather than a number:

@@ -15,6 +15,9 @@
 /* The most steps a run may take, however they are asked for (--iters, --epochs). */
 #define FLAGS_MAX_ITERS 1000000000
 
+/* --misclassified draws at most this many digits. */
+#define MISCLASSIFIED_SHOWN 100
+
 /* Output formats for stdout (--format) and the --log file. */
 enum format { FORMAT_TEXT, FORMAT_CSV, FORMAT_JSON };
 
@@ -58,6 +61,15 @@ struct config {
 	int log_every;           /* a step record (mean loss) every this many steps; 0: none */
 	int gradcheck;     /* 0 train; 1 --gradcheck; 2 --gradcheck-all (every element) */
 	const char *dump_activations; /* instead of training, write activation histograms here */
+	/* Models (docs/model-format.md). */
+	const char *save_path;   /* --save: the model goes here after training, or NULL */
+	const char *load_path;   /* --load: the net comes from here instead of init, or NULL */
+	int evaluate;            /* --evaluate: with --load, evaluate instead of training */
+	const char *misclassified_path; /* --evaluate: an SVG of the digits it got wrong */
+	int predict;             /* --predict: with --load, classify the images below */
+	char **predict_files;    /* the command line's other arguments (into argv) ... */
+	int n_predict;           /* ... this many: PGM files, or - for raw bytes on stdin */
+	uint64_t given;          /* bit i: row i of the flag table was on the command line */
 };
 
 /* What flags_parse decided. */
@@ -69,6 +81,10 @@ enum flags_result {
 
 /* Fill cfg with the defaults, then apply argv. Errors name the offending flag. */
 enum flags_result flags_parse(struct config *cfg, int argc, char **argv);
+
+/* Whether the flag called name (its long name, as in --help) was on the command line,
+ * rather than left at its default. */
+int flags_given(const struct config *cfg, const char *name);
 
 /* The full --help text, showing the range and default of every flag. */
 void flags_usage(FILE *out);

@@ -2,12 +2,9 @@
  * could otherwise make us allocate absurd sizes or read past the data. */
 #include "idx.h"
 
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "util.h"
 
@@ -22,37 +19,6 @@ static uint32_t
 be32_(const unsigned char *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
-}
-
-/* Open path for reading, refusing anything but a regular file. Returns the stream and the
- * file's size, or NULL after a message naming the file. */
-static FILE *
-open_regular_(const char *path, long long *file_size)
-{
-	/* O_NONBLOCK: opening a FIFO with no writer would otherwise hang before we can see
-	 * that it is not a regular file. Reads from a regular file ignore the flag. */
-	int fd = open(path, O_RDONLY | O_NONBLOCK);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) != 0) {
-		warnf("%s:", path);
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	/* A FIFO or device would make the size check meaningless. */
-	if (!S_ISREG(st.st_mode)) {
-		warnf("%s: not a regular file", path);
-		close(fd);
-		return NULL;
-	}
-	FILE *f = fdopen(fd, "rb");
-	if (!f) {
-		warnf("%s:", path);
-		close(fd);
-		return NULL;
-	}
-	*file_size = (long long)st.st_size;
-	return f;
 }
 
 /* Decode the ndims dimension words after the magic number into dims and multiply them into
@@ -152,7 +118,7 @@ read_idx_(const char *path, uint32_t want_magic, int ndims, uint32_t dims[],
 {
 	*payload_out = NULL;
 	long long file_size;
-	FILE *f = open_regular_(path, &file_size);
+	FILE *f = fopen_regular(path, &file_size);
 	if (!f)
 		return IDX_ERR_OPEN;
 	uint64_t payload;

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 
 #include "activations.h" /* activations_dump */
+#include "checkpoint.h" /* checkpoint_load, checkpoint_save, checkpoint_check_paths */
+#include "evaluate.h"  /* evaluate_run */
 #include "flags.h"     /* struct config, flags_parse */
 #include "gradcheck.h" /* gradcheck_run, gradcheck_print */
 #include "histplot.h"  /* histplot_draw */
@@ -17,6 +19,7 @@
 #include "net.h"       /* struct net, net_init */
 #include "optim.h"     /* struct optim */
 #include "pool.h"      /* struct pool, pool_create */
+#include "predict.h"   /* predict_run */
 #include "report.h"    /* struct report, report_open, report_begin, report_finish */
 #include "rng.h"       /* struct rng */
 #include "runs.h"      /* runs_plot */
@@ -284,6 +287,8 @@ run_(const struct config *cfg, struct trainer *t, const struct train_data *data,
 	/* Only now: before this, being killed outright loses nothing worth reporting. */
 	catch_stop_signals_();
 	enum train_status trained = train_run(t, data, &opt, rng, rep, &result);
+	int unsaved = cfg->save_path && checkpoint_save(cfg, t->net, data->train, &optim, rng,
+							&result, trained) != 0;
 	static const char *const status_names[] = {
 		[TRAIN_OK] = "ok", [TRAIN_DIVERGED] = "diverged", [TRAIN_INTERRUPTED] = "interrupted",
 	};
@@ -299,7 +304,7 @@ run_(const struct config *cfg, struct trainer *t, const struct train_data *data,
 		.val_loss = result.val.loss, .test_acc = result.test.acc,
 		.test_loss = result.test.loss, .train_s = result.train_s,
 		.status = status_names[trained]};
-	if (report_finish(rep, &fin) != 0 && status == EXIT_OK)
+	if ((report_finish(rep, &fin) != 0 || unsaved) && status == EXIT_OK)
 		status = EXIT_RUNTIME;
 	optim_free(&optim);
 	return status;
@@ -317,9 +322,10 @@ eval_rows_(const struct config *cfg, const struct train_data *data)
 	return cfg->batch > chunk ? cfg->batch : chunk;
 }
 
-/* Train with cfg, report, and return the exit status. */
+/* Train with cfg (the net from model if not NULL), report, and return the exit status. */
 static int
-train_(const struct config *cfg, const struct train_data *data, const int *dims, double start)
+train_(const struct config *cfg, const struct train_data *data, const int *dims, double start,
+       struct model *model)
 {
 	/* A batch drawn with replacement could be larger, but it is always a mistake. */
 	if ((size_t)cfg->batch > data->train->count) {
@@ -337,7 +343,10 @@ train_(const struct config *cfg, const struct train_data *data, const int *dims,
 	struct net net;
 	int max_batch = eval_rows_(cfg, data);
 	struct net_options opts = net_options_(cfg);
-	if (net_init(&net, dims, cfg->n_hidden + 1, cfg->activation, max_batch, &opts, &rng) != 0) {
+	if (model) {
+		model_take_net(model, &net);
+	} else if (net_init(&net, dims, cfg->n_hidden + 1, cfg->activation, max_batch, &opts,
+			    &rng) != 0) {
 		pool_free(pool);
 		return EXIT_RUNTIME;
 	}
@@ -357,6 +366,24 @@ train_(const struct config *cfg, const struct train_data *data, const int *dims,
 	return status;
 }
 
+/* The modes that read no data set: --plot-runs, --plot-activations, and --predict with its
+ * model. */
+static int
+without_data_(const struct config *cfg, struct model *model)
+{
+	struct runs_plot_spec spec = {.csv_path = cfg->plot_runs, .group = cfg->group,
+				      .facet = cfg->facet, .metric = cfg->metric,
+				      .svg_path = cfg->plot_path};
+	int status = cfg->predict ? predict_run(cfg, model)
+		     : (cfg->plot_runs ? runs_plot(&spec)
+				       : histplot_draw(cfg->plot_activations, cfg->group,
+						       cfg->plot_path)) ? EXIT_RUNTIME
+									: EXIT_OK;
+	model_free(model);
+	int close_status = close_stdout_();
+	return status != EXIT_OK ? status : close_status;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -370,23 +397,24 @@ main(int argc, char **argv)
 	case FLAGS_RUN:
 		break;
 	}
-	if (cfg.plot_runs || cfg.plot_activations) {
-		struct runs_plot_spec spec = {.csv_path = cfg.plot_runs, .group = cfg.group,
-					      .facet = cfg.facet, .metric = cfg.metric,
-					      .svg_path = cfg.plot_path};
-		int failed = cfg.plot_runs ? runs_plot(&spec)
-			     : histplot_draw(cfg.plot_activations, cfg.group, cfg.plot_path);
-		int status = failed ? EXIT_RUNTIME : EXIT_OK;
-		int close_status = close_stdout_();
-		return status != EXIT_OK ? status : close_status;
-	}
+	int status = checkpoint_check_paths(&cfg);
+	struct model model = {0};
+	if (status == EXIT_OK && cfg.load_path)
+		status = checkpoint_load(&model, &cfg);
+	if (status != EXIT_OK)
+		return status;
+	if (cfg.plot_runs || cfg.plot_activations || cfg.predict)
+		return without_data_(&cfg, &model);
 	struct dataset train, test;
-	if (load_data_(&train, &test, cfg.data_dir) != 0)
+	if (load_data_(&train, &test, cfg.data_dir) != 0) {
+		model_free(&model);
 		return EXIT_RUNTIME;
+	}
 	struct dataset val;
 	if (split_(&cfg, &train, &val) != 0) {
 		dataset_free(&train);
 		dataset_free(&test);
+		model_free(&model);
 		return EXIT_RUNTIME;
 	}
 	int dims[NET_MAX_AFFINE + 1];
@@ -395,9 +423,15 @@ main(int argc, char **argv)
 		dims[l + 1] = cfg.hidden[l];
 	dims[cfg.n_hidden + 1] = train.classes;
 	struct train_data data = {.train = &train, .val = &val, .test = &test};
-	int status = cfg.gradcheck ? gradcheck_(&cfg, &train, dims, start)
-		     : cfg.dump_activations ? dump_activations_(&cfg, &train, dims)
-		     : train_(&cfg, &data, dims, start);
+	if (cfg.load_path && checkpoint_check_data(&cfg, &model, &train, &test) != 0)
+		status = EXIT_RUNTIME;
+	else if (cfg.evaluate)
+		status = evaluate_run(&cfg, &model, &train, &test, start);
+	else
+		status = cfg.gradcheck ? gradcheck_(&cfg, &train, dims, start)
+			 : cfg.dump_activations ? dump_activations_(&cfg, &train, dims)
+			 : train_(&cfg, &data, dims, start, cfg.load_path ? &model : NULL);
+	model_free(&model);
 	dataset_free(&train);
 	dataset_free(&test);
 	int close_status = close_stdout_();

@@ -530,3 +530,9 @@ plot_write_line_grid_svg(const char *path, const struct plot_line_grid *grid)
 {
 	return write_atomic_(path, write_line_grid_, grid);
 }
+
+void
+plot_xml_text(FILE *f, const char *s)
+{
+	put_text_(f, s);
+}

@@ -4,6 +4,8 @@
 #ifndef BPTRAIN_PLOT_H
 #define BPTRAIN_PLOT_H
 
+#include <stdio.h>
+
 #define PLOT_MAX_SERIES 4
 
 struct plot_series {
@@ -78,5 +80,9 @@ int plot_write_line_grid_svg(const char *path, const struct plot_line_grid *grid
 
 /* A "nice" tick step (1, 2 or 5 times a power of ten) giving about target ticks over span. */
 double plot_tick_step(double span, int target);
+
+/* s as XML text, with the special characters escaped and bytes that would make the document
+ * ill-formed replaced by '?'. */
+void plot_xml_text(FILE *f, const char *s);
 
 #endif

@@ -304,8 +304,10 @@ report_begin(struct report *rep, const struct net *net, const struct dataset *tr
 		write_csv_header_(rep->out);
 	if (cfg->format != FORMAT_TEXT || cfg->quiet)
 		return;
-	char init[64];
-	if (cfg->init == INIT_STD)
+	char init[320];
+	if (cfg->load_path)
+		snprintf(init, sizeof init, "loaded from %.300s", cfg->load_path);
+	else if (cfg->init == INIT_STD)
 		snprintf(init, sizeof init, "init-std %g", (double)cfg->init_std);
 	else
 		snprintf(init, sizeof init, "init %s", init_name(cfg->init));
@@ -583,4 +585,16 @@ report_finish(struct report *rep, const struct report_final *fin)
 	free(rep->series);
 	rep->series = NULL;
 	return status;
+}
+
+void
+report_csv_field(FILE *f, const char *s)
+{
+	csv_field_(f, s);
+}
+
+void
+report_json_string(FILE *f, const char *s)
+{
+	json_string_(f, s);
 }

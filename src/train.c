@@ -280,8 +280,12 @@ train_run(struct trainer *t, const struct train_data *data, const struct train_o
 		}
 		/* Checked only between steps, so an interrupt never leaves a half-applied update. */
 		int stop = opt->stop && *opt->stop;
-		if (it % r.epoch_iters == 0 || it == opt->iters || stop)
+		if (it % r.epoch_iters == 0 || it == opt->iters || stop) {
+			/* An epoch cut short (an interrupt) keeps its sums for --save. */
+			result->epoch_steps = it % r.epoch_iters != 0 ? r.epoch_steps : 0;
+			result->epoch_loss = it % r.epoch_iters != 0 ? r.epoch_loss : 0.0;
 			end_epoch_(t, &r, it);
+		}
 		if (stop) {
 			status = TRAIN_INTERRUPTED;
 			break;

@@ -85,6 +85,10 @@ struct train_result {
 	double loss;      /* mean training loss over the epoch */
 	struct eval_result train, val, test; /* after the epoch; val NaN without validation */
 	double train_s;   /* seconds spent in SGD steps, evaluation excluded */
+	/* When the run stopped before its epoch's end (an interrupt): that epoch's steps and
+	 * their summed loss, which a resumed run goes on from; 0 and 0 at an epoch's end. */
+	int epoch_steps;
+	double epoch_loss;
 };
 
 /* x(n, in) = images[0..n) (pointers to `in` bytes each) as floats p / 255: the net's input

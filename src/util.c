@@ -67,6 +67,34 @@ align_up(size_t bytes)
 	return (bytes + ALIGN_BYTES - 1) / ALIGN_BYTES * ALIGN_BYTES;
 }
 
+FILE *
+fopen_regular(const char *path, long long *file_size)
+{
+	/* O_NONBLOCK: opening a FIFO with no writer would otherwise hang before we can see
+	 * that it is not a regular file. Reads from a regular file ignore the flag. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		warnf("%s:", path);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		warnf("%s: not a regular file", path);
+		close(fd);
+		return NULL;
+	}
+	FILE *f = fdopen(fd, "rb");
+	if (!f) {
+		warnf("%s:", path);
+		close(fd);
+		return NULL;
+	}
+	*file_size = (long long)st.st_size;
+	return f;
+}
+
 double
 now_sec(void)
 {

@@ -29,6 +29,11 @@ void *xmalloc_aligned(size_t size);
  * starts aligned too. */
 size_t align_up(size_t bytes);
 
+/* Open path for reading, refusing anything but a regular file (a directory, FIFO or device
+ * would make a size check meaningless, and opening a FIFO with no writer would block).
+ * Returns the stream and the file's size, or NULL after a message naming the file. */
+FILE *fopen_regular(const char *path, long long *file_size);
+
 /* Seconds on a monotonic clock, for measuring intervals. */
 double now_sec(void);
 

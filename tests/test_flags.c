@@ -83,6 +83,54 @@ test_rules_(void)
 	CHECK(r == FLAGS_USAGE, "--dump-activations --gradcheck is a usage error");
 }
 
+/* The model flags: --predict's images are the other arguments, wherever they stand;
+ * flags_given tells a flag given from its default; the rules between the model flags. */
+static void
+test_model_flags_(void)
+{
+	struct config cfg;
+	enum flags_result r;
+	r = parse_(&cfg, (const char *const[]){"bptrain", "a.pgm", "--load", "m.bpm", "--predict",
+					       "-", "--lr", "0.5", "b.pgm", "--", "--c.pgm", NULL});
+	CHECK(r == FLAGS_RUN && cfg.predict && cfg.n_predict == 4 &&
+		      strcmp(cfg.predict_files[0], "a.pgm") == 0 &&
+		      strcmp(cfg.predict_files[1], "-") == 0 &&
+		      strcmp(cfg.predict_files[3], "--c.pgm") == 0 &&
+		      strcmp(cfg.load_path, "m.bpm") == 0,
+	      "--predict: the other arguments in order, - and after -- included (%d images)",
+	      cfg.n_predict);
+	CHECK(flags_given(&cfg, "lr") && flags_given(&cfg, "load") &&
+		      !flags_given(&cfg, "hidden") && !flags_given(&cfg, "iters"),
+	      "flags_given: given or default");
+	r = parse_(&cfg, (const char *const[]){"bptrain", "--hidden", "50", NULL});
+	CHECK(r == FLAGS_RUN && flags_given(&cfg, "hidden") && !flags_given(&cfg, "lr"),
+	      "flags_given: a flag given with its default value is given");
+	static const char *const refused[][7] = {
+		{"--evaluate"}, {"--predict", "x.pgm"}, {"--load", "m", "--predict"},
+		{"--load", "m", "--evaluate", "--predict", "x"}, {"--misclassified", "x.svg"},
+		{"--load", "m", "--evaluate", "--save", "n"},
+		{"--load", "m", "--evaluate", "--log", "l"},
+		{"--load", "m", "--predict", "-", "--plot", "p.svg"},
+		{"--load", "m", "--evaluate", "--log-every", "5"}, {"--gradcheck", "--load", "m"},
+		{"--gradcheck", "--save", "m"}, {"--load", "m", "--init", "he"},
+		{"--load", "m", "--init-std", "0.1"}, {"stray.pgm", "--load", "m"},
+	};
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		const char *args[9] = {"bptrain"};
+		for (int k = 0; k < 7 && refused[i][k]; k++)
+			args[k + 1] = refused[i][k];
+		CHECK(parse_(&cfg, args) == FLAGS_USAGE, "refused: %s %s %s ...", refused[i][0],
+		      refused[i][1] ? refused[i][1] : "", refused[i][2] ? refused[i][2] : "");
+	}
+	r = parse_(&cfg, (const char *const[]){"bptrain", "--load", "m", "--evaluate",
+					       "--misclassified", "w.svg", "--format", "json", NULL});
+	CHECK(r == FLAGS_RUN && cfg.evaluate && !strcmp(cfg.misclassified_path, "w.svg"),
+	      "--load --evaluate --misclassified --format json (result %d)", r);
+	r = parse_(&cfg, (const char *const[]){"bptrain", "--load", "m", "--save", "n", "--iters",
+					       "5", "--hidden", "7", NULL});
+	CHECK(r == FLAGS_RUN && cfg.n_predict == 0, "fine-tuning flags (result %d)", r);
+}
+
 /* $BPTRAIN_DATA is --data's default; --data still wins, and an empty value is no value. */
 static void
 test_env_(void)
@@ -110,7 +158,7 @@ test_fields_(void)
 		"hidden", "activation", "lr", "schedule", "lr_step", "lr_gamma", "warmup",
 		"max_iters", "epochs", "sampling", "batch", "init_std", "init", "optimizer",
 		"momentum", "alpha", "beta1", "beta2", "eps", "weight_decay", "dropout", "batchnorm",
-		"seed", "train_size", "val", "early_stop", "data",
+		"augment", "seed", "train_size", "val", "early_stop", "data",
 	};
 	int n = (int)(sizeof names / sizeof names[0]);
 	CHECK(flags_n_fields() == n, "%d record fields, want %d", flags_n_fields(), n);
@@ -129,7 +177,7 @@ test_fields_(void)
 					   "--train-size", "1000", "--sampling", "shuffle",
 					   "--schedule", "step", "--lr-step", "3", "--lr-gamma",
 					   "0.5", "--warmup", "2", "--val", "500", "--early-stop",
-					   "4", NULL});
+					   "4", "--augment", NULL});
 	static const char *const want[][2] = {
 		{"hidden", "100,64,32"}, {"activation", "sigmoid"}, {"lr", "0.3"},
 		{"max_iters", "12"}, {"batch", "100"}, {"init_std", "0"}, {"init", "he"},
@@ -138,7 +186,7 @@ test_fields_(void)
 		{"batchnorm", "1"}, {"seed", "9223372036854775807"}, {"train_size", "1000"},
 		{"data", "a,b"}, {"sampling", "shuffle"}, {"schedule", "step"}, {"lr_step", "3"},
 		{"lr_gamma", "0.5"}, {"warmup", "2"}, {"val", "500"}, {"early_stop", "4"},
-		{"epochs", "0"},
+		{"epochs", "0"}, {"augment", "1"},
 	};
 	_Static_assert(sizeof want / sizeof want[0] == sizeof names / sizeof names[0],
 		       "a wanted value for every field");
@@ -259,6 +307,7 @@ main(void)
 	CHECK(r == FLAGS_USAGE, "a bad value before a good one is still an error (result %d)", r);
 
 	test_rules_();
+	test_model_flags_();
 	test_env_();
 	test_fields_();
 	test_help_();

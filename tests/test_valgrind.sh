@@ -47,6 +47,20 @@ printf '\001' | dd of="$tmp/bad/t10k-labels-idx1-ubyte" bs=1 seek=7 conv=notrunc
 cp "$tmp/tiny/t10k-images-idx3-ubyte" "$tmp/bad/"
 expect 1 "a label file whose count lies" --data "$tmp/bad"
 
+# Models: saved, evaluated, used to predict, fine-tuned; a damaged one and a contradiction.
+expect 0 "--save with batchnorm, dropout and adam" --data "$tmp/tiny" --iters 30 --batch 10 \
+	--hidden 6 --batchnorm --dropout 0.2 --optimizer adam --save "$tmp/m.bpm"
+expect 0 "--evaluate --misclassified" --data "$tmp/tiny" --load "$tmp/m.bpm" --evaluate \
+	--misclassified "$tmp/wrong.svg" --format json
+{ printf 'P5\n4 4\n255\n'; tail -c 16 "$tmp/tiny/t10k-images-idx3-ubyte"; } >"$tmp/d.pgm"
+expect 0 "--predict" --load "$tmp/m.bpm" --predict "$tmp/d.pgm" "$tmp/d.pgm"
+expect 0 "fine-tuning a loaded net" --data "$tmp/tiny" --load "$tmp/m.bpm" --iters 20 --batch 10
+head -c 200 "$tmp/m.bpm" >"$tmp/cut.bpm"
+expect 1 "a truncated model" --load "$tmp/cut.bpm" --evaluate --data "$tmp/tiny"
+expect 2 "a net flag that contradicts the model" --load "$tmp/m.bpm" --hidden 7 --evaluate \
+	--data "$tmp/tiny"
+expect 1 "an image of the wrong size" --load "$tmp/m.bpm" --predict "$tmp/tiny/t10k-images-idx3-ubyte"
+
 # Interrupted: the evaluation and summary after SIGINT must be as clean as a normal end.
 $BPTRAIN_WRAPPER "$BPTRAIN" --data "$tmp/tiny" --iters 1000000000 --batch 10 >"$tmp/out" \
 	2>"$tmp/err" &

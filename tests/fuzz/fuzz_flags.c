@@ -54,6 +54,14 @@ config_ok_(const struct config *cfg)
 				       cfg->plot_runs || cfg->plot_activations || cfg->plot_path)) ||
 	    (cfg->plot_activations && (!cfg->plot_activations[0] || !cfg->group || !cfg->plot_path)))
 		return 0;
+	/* The model flags' rules (combine_model_ in flags.c). */
+	if ((cfg->evaluate & ~1) || (cfg->predict & ~1) || cfg->n_predict < 0 ||
+	    ((cfg->evaluate || cfg->predict) && (!cfg->load_path || cfg->save_path)) ||
+	    (cfg->evaluate && cfg->predict) || (cfg->misclassified_path && !cfg->evaluate) ||
+	    (cfg->n_predict > 0) != (cfg->predict != 0))
+		return 0;
+	if ((cfg->save_path && !cfg->save_path[0]) || (cfg->load_path && !cfg->load_path[0]))
+		return 0;
 	if (cfg->n_hidden < 1 || cfg->n_hidden > NET_MAX_LAYERS - 1)
 		return 0;
 	for (int l = 0; l < cfg->n_hidden; l++)
@@ -103,9 +111,15 @@ parse_once_(const uint8_t *data, size_t size, struct config *cfg, char **strings
 	}
 	/* The path fields point into argv, which differs between parses: compare copies of the
 	 * strings (one buffer, NUL-separated, "-" for NULL) and null the pointers. */
-	const char *paths[] = {cfg->data_dir, cfg->log_path, cfg->plot_path, cfg->plot_runs,
-			       cfg->group, cfg->plot_activations, cfg->dump_activations};
-	enum { N_PATHS = sizeof paths / sizeof paths[0] };
+	enum { N_NAMED = 12, N_PATHS = N_NAMED + MAX_ARGS };
+	const char *paths[N_PATHS] = {cfg->data_dir, cfg->log_path, cfg->plot_path,
+				      cfg->plot_runs, cfg->group, cfg->plot_activations,
+				      cfg->dump_activations, cfg->save_path, cfg->load_path,
+				      cfg->misclassified_path, cfg->facet, cfg->metric};
+	/* --predict's images, then "-" for the unused places. */
+	for (int i = 0; i < MAX_ARGS; i++)
+		paths[N_NAMED + i] = result == FLAGS_RUN && i < cfg->n_predict
+					     ? cfg->predict_files[i] : NULL;
 	for (int i = 0; i < N_PATHS; i++)
 		if (result != FLAGS_RUN || !paths[i])
 			paths[i] = "-";
@@ -121,6 +135,9 @@ parse_once_(const uint8_t *data, size_t size, struct config *cfg, char **strings
 	(*strings)[used] = '\0';
 	cfg->data_dir = cfg->log_path = cfg->plot_path = cfg->plot_runs = cfg->group = NULL;
 	cfg->plot_activations = cfg->dump_activations = NULL;
+	cfg->save_path = cfg->load_path = cfg->misclassified_path = NULL;
+	cfg->facet = cfg->metric = NULL;
+	cfg->predict_files = NULL;
 	for (int i = 0; i < argc; i++)
 		free(owned[i]);
 	return result;
@@ -193,6 +210,11 @@ fuzz_seeds(void (*emit)(const char *name, const void *data, size_t size))
 	SEED("activations", "--dump-activations\0a.csv\0--hidden\0" "100,100\0--init-std\0" "1");
 	SEED("plot-activations", "--plot-activations\0a.csv\0--group\0weights\0--plot\0b.svg");
 	SEED("switch-value", "--quiet=1");
+	SEED("models", "--load\0m.bpm\0--evaluate\0--misclassified\0x.svg\0--format\0csv");
+	SEED("predict", "a.pgm\0--load=m.bpm\0--predict\0-\0b.pgm\0--\0--lr");
+	SEED("predict-none", "--load\0m.bpm\0--predict");
+	SEED("save-load", "--save\0n.bpm\0--load\0m.bpm\0--hidden\0" "8\0--init\0he");
+	SEED("evaluate-save", "--load\0m.bpm\0--evaluate\0--save\0x");
 	SEED("widest", "--hidden\0" "65536,65536,65536,65536,65536,65536,65536\0--seed\0"
 	     "9223372036854775807\0--lr\0" "1.17549435e-38");
 #undef SEED

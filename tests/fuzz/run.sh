@@ -4,7 +4,7 @@
 # across runs; a crash, leak or timeout leaves its input in build/fuzz/findings/. One line per
 # harness "fuzz_NAME: 1 passed, 0 failed" plus the executions, then a "fuzz:" total line.
 FUZZ_SECONDS=${FUZZ_SECONDS:-30}
-FUZZERS=${FUZZERS:-idx flags}
+FUZZERS=${FUZZERS:-idx flags model}
 pass=0
 fail=0
 mkdir -p build/fuzz/findings
