@@ -10,6 +10,7 @@ CPPFLAGS += -D_POSIX_C_SOURCE=200809L
 LDLIBS = -lm -lpthread
 PREFIX ?= /usr/local
 BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man/man1
 # EXTRA_CFLAGS is for one-off builds, e.g. make EXTRA_CFLAGS=-fsanitize=address,undefined
 ALL_CFLAGS = $(CFLAGS) $(EXTRA_CFLAGS)
 
@@ -36,7 +37,7 @@ FUZZERS = idx flags model
 FUZZ_TESTS = $(FUZZERS:%=tests/test_fuzz_%)
 SH_TESTS = tests/test_cli.sh tests/test_baddata.sh tests/test_stop.sh tests/test_output.sh \
 	tests/test_sweep.sh tests/test_chapter6.sh tests/test_epochs.sh tests/test_activations.sh \
-	tests/test_hardening.sh tests/test_limits.sh tests/test_model_cli.sh
+	tests/test_hardening.sh tests/test_limits.sh tests/test_man.sh tests/test_model_cli.sh
 # The fault-injection build for tests/test_gradcheck_cli.sh: the product objects, with the
 # training code's calls to the layer backward functions and the sparse weight gradient
 # redirected by the linker (--wrap, GNU ld and lld) to the deliberately wrong versions in
@@ -184,17 +185,24 @@ bench: $(BIN) $(BENCH_BIN) data
 bench-compare: $(BIN) $(BENCH_BIN) data
 	sh bench/run.sh --compare-800
 
+# The manual page is made from --help (scripts/mkman.sh); tests/test_man.sh checks that the
+# committed one is current.
+man: $(BIN)
+	sh scripts/mkman.sh ./$(BIN) >docs/bptrain.1
+
 install: $(BIN)
-	mkdir -p $(DESTDIR)$(BINDIR)
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
 	cp $(BIN) $(DESTDIR)$(BINDIR)/$(BIN)
 	chmod 755 $(DESTDIR)$(BINDIR)/$(BIN)
+	cp docs/bptrain.1 $(DESTDIR)$(MANDIR)/bptrain.1
+	chmod 644 $(DESTDIR)$(MANDIR)/bptrain.1
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/$(BIN)
+	rm -f $(DESTDIR)$(BINDIR)/$(BIN) $(DESTDIR)$(MANDIR)/bptrain.1
 
 clean:
 	rm -f $(BIN) $(OBJ) $(TESTS) $(FUZZ_TESTS) $(FAULT_BIN) $(BENCH_BIN)
 	rm -rf $(ASAN) $(VG) $(FUZZ)/*.o $(FUZZ_BINS)
 
-.PHONY: all data run test test-asan test-valgrind fuzz bench bench-compare install uninstall \
+.PHONY: all data run test test-asan test-valgrind fuzz bench bench-compare man install uninstall \
 	clean
