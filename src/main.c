@@ -3,6 +3,7 @@
  * main parses the flags, loads the data, builds the net, trains, prints the report, and is
  * the only place that decides the exit status: 0 ok, 1 runtime failure, 2 bad usage,
  * 128 + the signal number when SIGINT or SIGTERM stopped training. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -243,7 +244,17 @@ dump_activations_(const struct config *cfg, const struct dataset *train, const i
 static int
 close_stdout_(void)
 {
-	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
+	int failed = fflush(stdout) != 0;
+	if (!failed && ferror(stdout)) {
+		/* An earlier write failed, and errno has long moved on: one more write says why
+		 * (a reader gone, a full disk), since the cause is still there. */
+		clearerr(stdout);
+		failed = fputc('\n', stdout) == EOF || fflush(stdout) != 0;
+		if (!failed)
+			errno = EIO;
+		failed = 1;
+	}
+	if (failed || fclose(stdout) != 0) {
 		warnf("error writing standard output:");
 		return EXIT_RUNTIME;
 	}
@@ -388,6 +399,9 @@ int
 main(int argc, char **argv)
 {
 	double start = now_sec();
+	/* A reader that goes away (| head) must not kill the run before its log, plot and model
+	 * are written: the write error is reported at the end instead (close_stdout_). */
+	signal(SIGPIPE, SIG_IGN);
 	struct config cfg;
 	switch (flags_parse(&cfg, argc, argv)) {
 	case FLAGS_EXIT:
