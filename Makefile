@@ -28,7 +28,7 @@ OBJ = $(LIB_OBJ) src/main.o
 BIN = bptrain
 
 TESTS = tests/test_idx tests/test_pool tests/test_matmul tests/test_layers tests/test_net tests/test_fast \
-	tests/test_optim tests/test_batches tests/test_progress \
+	tests/test_optim tests/test_batches tests/test_progress tests/test_augment \
 	tests/test_gradcheck tests/test_flags tests/test_model
 TEST_HDR = tests/check.h
 # Fuzz harnesses, each also built with tests/fuzz/replay.c as a test over its seeds and

@@ -13,7 +13,7 @@ name=$1
 shift
 case $name in
 98) flags="--hidden 800 --init he --optimizer momentum --lr 0.1 --epochs 40 --sampling shuffle --schedule cosine --dropout 0.2" ;;
-99) flags="--hidden 800,800 --init he --optimizer momentum --lr 0.05 --epochs 100 --sampling shuffle --schedule cosine --dropout 0.2 --augment" ;;
+99) flags="--hidden 800,800 --init he --optimizer momentum --lr 0.05 --epochs 60 --sampling shuffle --schedule cosine --dropout 0.2 --augment" ;;
 -h | --help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 *) echo "recipe.sh: no recipe '$name' (98 or 99)" >&2; exit 2 ;;
 esac
