@@ -53,6 +53,24 @@ catch_stop_signals_(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+/* The data directory: --data or $BPTRAIN_DATA if given; else ./mnist, or, when there is none
+ * (bptrain installed, run from anywhere), where bptrain-fetch-mnist puts the data:
+ * $XDG_DATA_HOME/bptrain/mnist, ~/.local/share/bptrain/mnist by default. */
+static const char *
+data_dir_(const struct config *cfg, char *buf, size_t size)
+{
+	const char *env = getenv("BPTRAIN_DATA");
+	struct stat st;
+	if (flags_given(cfg, "data") || (env && *env) || stat(cfg->data_dir, &st) == 0)
+		return cfg->data_dir;
+	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+	int n = xdg && *xdg ? snprintf(buf, size, "%s/bptrain/mnist", xdg)
+		: home && *home ? snprintf(buf, size, "%s/.local/share/bptrain/mnist", home) : -1;
+	if (n < 0 || (size_t)n >= size || stat(buf, &st) != 0)
+		return cfg->data_dir;
+	return buf;
+}
+
 /* Load "<dir>/<prefix>-images-idx3-ubyte" and its labels. */
 static int
 load_set_(struct dataset *ds, const char *dir, const char *prefix)
@@ -77,8 +95,8 @@ load_data_(struct dataset *train, struct dataset *test, const char *dir)
 		return -1;
 	}
 	if (stat(dir, &st) != 0) {
-		warnf("data directory '%s' not found: run scripts/fetch_mnist.sh (or make data), "
-		      "or pass --data DIR", dir);
+		warnf("data directory '%s' not found: run scripts/fetch_mnist.sh (or make data, or "
+		      "bptrain-fetch-mnist once installed), or pass --data DIR", dir);
 		return -1;
 	}
 	if (load_set_(train, dir, "train") != 0)
@@ -419,6 +437,8 @@ main(int argc, char **argv)
 		return status;
 	if (cfg.plot_runs || cfg.plot_activations || cfg.predict)
 		return without_data_(&cfg, &model);
+	char xdg[4096];
+	cfg.data_dir = data_dir_(&cfg, xdg, sizeof xdg);
 	struct dataset train, test;
 	if (load_data_(&train, &test, cfg.data_dir) != 0) {
 		model_free(&model);
