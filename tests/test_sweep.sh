@@ -55,19 +55,6 @@ sweep() {
 	err=$(cat "$tmp/err")
 }
 says() { printf '%s\n' "$err" | grep -q -- "$1"; }
-rows() { tail -n +2 "$1" | wc -l | tr -d ' '; }
-# csv_cut FILE NAME...: those columns of every row (a quoted field reads as q).
-csv_cut() {
-	f=$1
-	shift
-	awk -v names="$*" 'BEGIN { n = split(names, want, " ") } { gsub(/"([^"]|"")*"/, "q"); split($0, v, ",") }
-		NR == 1 { for (i in v) at[v[i]] = i; next }
-		{ s = ""; for (k = 1; k <= n; k++) s = s (k > 1 ? "," : "") v[at[want[k]]]; print s }' "$f"
-}
-# Every line has the header's number of fields: no row is cut.
-complete_rows() { awk '{ gsub(/"([^"]|"")*"/, "q") } NR == 1 { n = split($0, v, ",") }
-	split($0, v, ",") != n { bad = 1 } END { exit bad }' "$1"; }
-unique_runs() { [ -z "$(csv_cut "$1" config seed | sort | uniq -d)" ]; }
 pwned() { [ -z "$(find "$tmp" -name 'PWNED*' | head -n 1)" ]; }
 # alive PIDFILES...: whether any of the stubs that wrote them is still running.
 alive() { for p in "$@"; do [ -f "$p" ] && kill -0 "$(cat "$p")" 2>/dev/null && return 0; done; return 1; }
@@ -368,7 +355,6 @@ done
 check "the 8 Slurm tasks append 8 rows" [ "$(rows "$tmp/slurm.csv")" -eq 8 ]
 check "... in the sweep CSV format" complete_rows "$tmp/slurm.csv"
 sweep $slurm_grid -j 2 --out "$tmp/local.csv" -- $common
-untimed() { csv_cut "$1" config exit error epoch iter loss train_acc val_acc val_loss test_acc test_loss status seed | sort; }
 check "Slurm rows equal the local runner's rows (timings aside)" [ "$(untimed "$tmp/slurm.csv")" = "$(untimed "$tmp/local.csv")" ]
 SLURM_ARRAY_TASK_ID=3 sh "$tmp/sweep.slurm" 2>/dev/null
 check "a resubmitted task skips its recorded run" [ "$(rows "$tmp/slurm.csv")" -eq 8 ]
