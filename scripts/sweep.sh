@@ -77,6 +77,13 @@ header() {
 	case "$h" in record,*) printf 'config,exit,error,%s\n' "$h" ;; *) return 1 ;; esac
 }
 
+# unrecorded PLAN: the runs of PLAN (lines "SEED FLAGS...") that have no row in $out yet.
+unrecorded() {
+	[ -s "$out" ] || { cat "$1"; return; }
+	awk "$LIB"'FNR == NR { if (FNR == 1) { s = colnum($0, "seed"); n = csvsplit($0, h) }
+		else if (csvsplit($0, f) == n) done[f[s] " " f[1]] = 1; next } !($0 in done)' "$out" "$1"
+}
+
 # ---- one run: sweep.sh --run-one OUT BPTRAIN SEED FLAGS... ----------------------------------
 # The local runner and the Slurm tasks both end up here. A local sweep exports SWEEP_PID,
 # which its runs die with, and SWEEP_STATE, the directory of its progress and stop files.
@@ -92,12 +99,11 @@ run_one() {
 	# The claim is held while any of the run's processes lives: nobody else runs it.
 	mkdir -p "$out.claims" && exec 9>>"$out.claims/$(printf '%s\n' "$seed $config" | cksum | tr ' ' -)" &&
 		exec 8>>"$out" || fail "$out: cannot claim $config --seed $seed"
-	flock -n 9 || { say "waiting for another process running $config --seed $seed"; flock 9; }
-	flock 8
+	flock -n 9 || { say "waiting for another process running $config --seed $seed"; flock 9; } &&
+		flock 8 || fail "$out: cannot lock it (flock)"
 	[ -s "$out" ] || header "$bptrain" >>"$out" || fail "$out: cannot write its header"
-	done=$(k="$seed $config" awk "$LIB"'NR == 1 { s = colnum($0, "seed"); n = csvsplit($0, h) }
-		NR > 1 && csvsplit($0, f) == n && f[s] " " f[1] == ENVIRON["k"] { print 1; exit }' "$out")
-	[ -z "$done" ] || { progress "already recorded: $config --seed $seed"; exit 0; }
+	[ -n "$(printf '%s\n' "$seed $config" | unrecorded -)" ] ||
+		{ progress "already recorded: $config --seed $seed"; exit 0; }
 	flock -u 8
 	set --
 	for word in $config; do
@@ -134,7 +140,7 @@ watchdog() {
 # stops the sweep. bptrain's record goes in as it is; a run without one gets seed, status and
 # the wall time.
 append() {
-	flock 8
+	flock 8 || fail "$out: cannot lock it (flock)"
 	row=$(hdr=$(head -n 1 "$out") config=$config seed=$seed rc=$rc wall=$(($(date +%s) - start)) \
 		err=$(head -n 1 "$t/err" | tr -d '\r' | cut -c 1-200) awk "$LIB"'
 		NR == 1 { rh = $0 } NR == 2 { rec = $0 }
@@ -248,11 +254,9 @@ done
 # The bptrain to run: --bptrain, $BPTRAIN, the one next to scripts/, or the one on PATH.
 abspath "$0"
 self=$abs
-if [ -z "$bptrain" ]; then
-	bptrain=${self%/*}/../bptrain
-	[ -x "$bptrain" ] || bptrain=$(command -v bptrain) || die "no bptrain: build it (make) or pass --bptrain PATH"
-fi
-case "$bptrain" in */*) ;; *) bptrain=$(command -v "$bptrain") || die "no bptrain '$bptrain'" ;; esac
+[ -n "$bptrain" ] || { bptrain=${self%/*}/../bptrain; [ -x "$bptrain" ] || bptrain=bptrain; }
+case "$bptrain" in */*) ;; *) bptrain=$(command -v "$bptrain") ||
+	die "no bptrain '$bptrain': build it (make) or pass --bptrain PATH" ;; esac
 [ -f "$bptrain" ] && [ -x "$bptrain" ] && abspath "$bptrain" || die "$bptrain: not an executable"
 bptrain=$abs
 help=$("$bptrain" --help 2>/dev/null) || die "$bptrain --help failed: is it bptrain?"
@@ -363,9 +367,7 @@ if [ -n "$slurm" ]; then
 fi
 
 # ---- run what is not recorded yet -----------------------------------------------------------
-cp "$tmp/plan" "$tmp/todo"
-[ ! -s "$out" ] || awk "$LIB"'FNR == NR { if (FNR == 1) { s = colnum($0, "seed"); n = csvsplit($0, h) }
-	else if (csvsplit($0, f) == n) done[f[s] " " f[1]] = 1; next } !($0 in done)' "$out" "$tmp/plan" >"$tmp/todo"
+unrecorded "$tmp/plan" >"$tmp/todo"
 todo=$(($(wc -l <"$tmp/todo")))
 [ "$dry_run" -eq 0 ] || { commands "$tmp/todo"; exit; }
 mode=grid

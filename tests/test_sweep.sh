@@ -59,6 +59,8 @@ pwned() { [ -z "$(find "$tmp" -name 'PWNED*' | head -n 1)" ]; }
 # alive PIDFILES...: whether any of the stubs that wrote them is still running.
 alive() { for p in "$@"; do [ -f "$p" ] && kill -0 "$(cat "$p")" 2>/dev/null && return 0; done; return 1; }
 gone() { ! alive "$@"; }
+# all COMMAND...: every COMMAND, a string of sh, succeeds (for a check of several things).
+all() { for c in "$@"; do eval "$c" || return 1; done; }
 wait_started() { # wait_started N: until N stubs have started sleeping
 	i=0
 	while [ "$(ls "$tmp" | grep -c '^started\.')" -lt "$1" ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i + 1)); done
@@ -158,7 +160,7 @@ first_status=$?
 check "two sweeps sharing a CSV both exit 0 ($first_status, $second_status)" \
 	[ "$first_status" -eq 0 -a "$second_status" -eq 0 ]
 check "... and record each of the 8 runs exactly once" \
-	[ "$(rows "$tmp/shared.csv")" -eq 8 ] && unique_runs "$tmp/shared.csv"
+	all '[ "$(rows "$tmp/shared.csv")" -eq 8 ]' 'unique_runs "$tmp/shared.csv"'
 check "... in complete rows" complete_rows "$tmp/shared.csv"
 rm -f "$tmp"/started.*
 
@@ -178,7 +180,7 @@ check "the killed sweep's runs are gone within 5 s of it" gone "$tmp"/started.*
 i=0
 while alive "$tmp"/started.* && [ $i -lt 400 ]; do sleep 0.1; i=$((i + 1)); done
 check "after the resume: 8 runs, each recorded once" \
-	[ "$(rows "$tmp/nine.csv")" -eq 8 ] && unique_runs "$tmp/nine.csv"
+	all '[ "$(rows "$tmp/nine.csv")" -eq 8 ]' 'unique_runs "$tmp/nine.csv"'
 kill -KILL -"$pid" 2>/dev/null
 rm -f "$tmp"/started.*
 
@@ -205,7 +207,7 @@ check "... as complete rows" complete_rows "$tmp/killed.csv"
 sweep $grid --out "$tmp/killed.csv" -- $common
 check "the interrupted sweep resumes: 6 to run ($err)" says "2 already in .*, 6 to run"
 check "... to 8 rows, all complete, none twice" \
-	[ "$(rows "$tmp/killed.csv")" -eq 8 ] && complete_rows "$tmp/killed.csv" && unique_runs "$tmp/killed.csv"
+	all '[ "$(rows "$tmp/killed.csv")" -eq 8 ]' 'complete_rows "$tmp/killed.csv"' 'unique_runs "$tmp/killed.csv"'
 kill -KILL -"$pid" 2>/dev/null
 rm -f "$tmp"/started.*
 
@@ -274,6 +276,40 @@ check "the heatmap's best cell mean is the summary's best ($top)" \
 	sh -c 'xmllint --xpath "//*[@class=\"cell\"]/*" "$1" | sed -n "s/.*mean val_acc \([0-9.]*\) of.*/\1/p" |
 		awk -v t="$2" "{ if (\$1 > m) m = \$1 } END { exit !(sprintf(\"%.4f\", m) == t) }"' sh "$tmp/sweep.svg" "$top"
 check "--plot leaves no temporary file" [ "$(ls "$tmp" | grep -c 'sweep.svg.')" -eq 0 ]
+
+# ---- bptrain --plot-sweep on its own ----
+expect_usage_error --plot-sweep --plot-sweep "$tmp/runs.csv" --plot "$tmp/p.svg"
+expect_usage_error --x --x lr --plot "$tmp/p.svg"
+expect_usage_error --color --color hidden
+expect_usage_error --plot-sweep --plot-sweep "$tmp/runs.csv" --x lr --plot-runs "$tmp/runs.csv" --group lr --plot "$tmp/p.svg"
+run_bptrain --plot-sweep "$tmp/runs.csv" --x nosuch --plot "$tmp/p.svg"
+check "a missing column is a runtime error naming the file and the column ($err)" \
+	all '[ "$status" -eq 1 ]' 'one_line_naming "$err" "$tmp/runs.csv:1: no '\''nosuch'\'' column"'
+# bptrain's own CSV of three runs, concatenated (epoch rows and all): a dot per final record.
+for act in relu sigmoid relu; do "$real" --activation $act --iters 30 $common --format csv; done >"$tmp/own.csv"
+run_bptrain --plot-sweep "$tmp/own.csv" --x activation --plot "$tmp/own.svg"
+ox() { xmllint --xpath "$1" "$tmp/own.svg" 2>/dev/null; }
+check "--plot-sweep reads bptrain's own concatenated CSVs: a dot per final record ($err)" [ "$(ox "count(//*[@class='run'])")" = 3 ]
+check "... a categorical x axis, its values in the order they appear" \
+	[ "$(ox "//*[local-name()='text'][.='relu' or .='sigmoid']/text()" | tr '\n' ' ')" = "relu sigmoid " ]
+check "... a mean line where x repeats" [ "$(ox "count(//*[@class='mean'])")" = 1 ]
+check "... val_acc on the y axis when every run has one" [ "$(ox "string(//*[local-name()='title'][1])")" = \
+	"bptrain sweep: val_acc of 3 runs by activation" ]
+printf 'config,status,seed,lr,val_acc,test_acc,train_acc\n' >"$tmp/hand.csv"
+for i in 1 2 3 4 5 6 7 8 9; do printf 'c%s,ok,42,0.%s,,0.%s,0.5\n' $i $i $i >>"$tmp/hand.csv"; done
+printf 'c0,failed,42,,,,\n' >>"$tmp/hand.csv"
+run_bptrain --plot-sweep "$tmp/hand.csv" --x lr --plot "$tmp/hand.svg"
+check "without val_acc the y axis is test_acc; failed rows are left out ($err)" [ "$(xmllint --xpath \
+	"string(//*[local-name()='title'][1])" "$tmp/hand.svg")" = "bptrain sweep: test_acc of 9 runs by lr" ]
+run_bptrain --plot-sweep "$tmp/hand.csv" --x lr --metric train_acc --plot "$tmp/hand.svg"
+check "--metric train_acc puts train_acc on the y axis ($err)" [ "$(xmllint --xpath \
+	"string(//*[local-name()='title'][1])" "$tmp/hand.svg")" = "bptrain sweep: train_acc of 9 runs by lr" ]
+run_bptrain --plot-sweep "$tmp/hand.csv" --x lr --color config --plot "$tmp/hand.svg"
+check "a colour column of 9 names is an error naming the file ($err)" \
+	all '[ "$status" -eq 1 ]' 'one_line_naming "$err" "more than 8 values of '\''config'\''"'
+head -n 1 "$tmp/hand.csv" >"$tmp/empty.csv"
+run_bptrain --plot-sweep "$tmp/empty.csv" --x lr --plot "$tmp/hand.svg"
+check "no run that ended ok is an error ($err)" all '[ "$status" -eq 1 ]' 'one_line_naming "$err" "no run that ended ok"'
 
 # ---- --threads 1 only when bptrain has --threads, and not when the user chose ----
 STUB_LOG="$tmp/threads.log" sweep --lr 0.5 --iters 3 --bptrain "$tmp/stub" --out "$tmp/t1.csv" -- $common
@@ -372,7 +408,7 @@ while [ $i -le 8 ]; do
 done
 STUB_LOG="$tmp/args_local" sweep $slurm_grid -j 2 --bptrain "$tmp/stub" --out "$tmp/stub_local.csv" -- $common
 sort "$tmp/args_local" >"$tmp/a2"
-check "task i runs the i-th printed command (--dry-run)" [ -s "$tmp/args_slurm" ] && cmp -s "$tmp/args_slurm" "$tmp/args_dry"
+check "task i runs the i-th printed command (--dry-run)" all '[ -s "$tmp/args_slurm" ]' 'cmp -s "$tmp/args_slurm" "$tmp/args_dry"'
 check "Slurm tasks and local runs call bptrain with the same arguments" \
 	[ "$(sort "$tmp/args_slurm")" = "$(cat "$tmp/a2")" ]
 check "a --hidden 8/4 value reaches bptrain as 8,4" grep -q -- '--hidden 8,4 ' "$tmp/a2"
