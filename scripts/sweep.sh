@@ -58,7 +58,7 @@ function colnum(hdr, name,    h, i) { for (i = csvsplit(hdr, h); i > 0 && h[i] !
 # abspath PATH: $abs set to PATH made absolute (its directory must exist); the dot keeps a
 # name's trailing line breaks from the command substitution.
 abspath() {
-	case "$1" in */*) abs=${1%/*} ;; *) abs=. ;; esac
+	case "$1" in /*) abs=${1%/*} ;; */*) abs=./${1%/*} ;; *) abs=. ;; esac
 	abs=$(cd "${abs:-/}" && pwd && echo .) || return 1
 	abs=${abs%?.}
 	abs=${abs%/}/${1##*/}
@@ -117,8 +117,9 @@ run_one() {
 	t=$(mktemp -d) || exit 1
 	start=$(date +%s) dog=
 	[ -z "$state" ] || { watchdog & dog=$!; }
-	sh -c 'echo $$ >"$0"; exec "$@"' "$t/pid" "$bptrain" "$@" --seed "$seed" --format csv -q \
-		>"$t/out" 2>"$t/err" 8>&- 9>&-
+	# The braces take sh's own note of a run killed by a signal ("Terminated") off stderr.
+	{ sh -c 'echo $$ >"$0"; exec "$@"' "$t/pid" "$bptrain" "$@" --seed "$seed" --format csv -q \
+		>"$t/out" 2>"$t/err" 8>&- 9>&-; } 2>/dev/null
 	rc=$?
 	[ -z "$dog" ] || kill "$dog" 2>/dev/null
 	# Stopped (Ctrl-C, scancel, the sweep gone): no row, so a resume runs it again.
@@ -380,8 +381,9 @@ if [ "$todo" -gt 0 ]; then
 	export SWEEP_PID SWEEP_STATE SWEEP_TODO SWEEP_START
 	xargs -L 1 -P "$jobs" sh "$self" --run-one "$out" "$bptrain" <"$tmp/todo" &
 	xargs_pid=$!
-	# Ctrl-C or kill: every run stops (its watchdog sees the stop file) and records nothing.
-	trap ': >"$tmp/stop"; kill "$xargs_pid" 2>/dev/null' INT TERM HUP
+	# Ctrl-C or kill: every run stops (its watchdog sees the stop file) and records nothing,
+	# and the runs xargs starts after it end at once.
+	trap ': >"$tmp/stop"' INT TERM HUP
 	while wait "$xargs_pid"; kill -0 "$xargs_pid" 2>/dev/null; do :; done
 	flock "$tmp/workers" true # every run, and its bptrain, has ended
 	trap 'exit 1' INT TERM HUP
