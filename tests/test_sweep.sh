@@ -184,6 +184,20 @@ check "after the resume: 8 runs, each recorded once" \
 kill -KILL -"$pid" 2>/dev/null
 rm -f "$tmp"/started.*
 
+# ---- kill (SIGTERM) of the sweep alone stops its runs too ----
+STUB_SLEEP=30 STUB_SLEEP_SEED=any setsid sh "$SWEEP" $grid --bptrain "$tmp/stub" \
+	--out "$tmp/term.csv" -- $common >/dev/null 2>"$tmp/term.err" &
+pid=$!
+wait_started 2
+kill -TERM "$pid"
+wait "$pid"
+term_status=$?
+check "a sweep killed with SIGTERM exits 1 ($term_status)" [ "$term_status" -eq 1 ]
+check "... once its runs have stopped" gone "$tmp"/started.*
+check "... recording none of them" [ "$(rows "$tmp/term.csv")" -eq 0 ]
+kill -KILL -"$pid" 2>/dev/null
+rm -f "$tmp"/started.*
+
 # ---- Ctrl-C: the runs stop and record nothing, and nothing prints after the sweep exits ----
 # A background job ignores SIGINT; env gives the sweep the default, as in a terminal.
 STUB_SLEEP=30 STUB_SLEEP_SEED=43 env --default-signal=INT setsid sh "$SWEEP" $grid --bptrain "$tmp/stub" \
@@ -200,6 +214,7 @@ check "an interrupted sweep exits 1 ($killed_status)" [ "$killed_status" -eq 1 ]
 check "it says how to resume" grep -q "run the same command again to resume" "$tmp/killed.err"
 check "... on its last line" sh -c 'tail -n 1 "$1" | grep -q "resume"' sh "$tmp/killed.err"
 check "nothing is printed after it exits" [ "$(wc -c <"$tmp/killed.err")" -eq "$size" ]
+check "... nor sh's notes of killed processes" sh -c '! grep -q Terminated "$1"' sh "$tmp/killed.err"
 check "its runs have stopped" gone "$tmp"/started.*
 check "the two finished runs are recorded, the interrupted ones are not" \
 	[ "$(csv_cut "$tmp/killed.csv" seed | tr '\n' ' ')" = "42 42 " ]
