@@ -177,8 +177,9 @@ check "the resume after kill -9 exits 0 ($err)" [ "$status" -eq 0 ]
 i=0
 while alive "$tmp"/started.* && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 check "the killed sweep's runs are gone within 5 s of it" gone "$tmp"/started.*
+# Whatever is left of the killed sweep (its process group) may still append: wait for it.
 i=0
-while alive "$tmp"/started.* && [ $i -lt 400 ]; do sleep 0.1; i=$((i + 1)); done
+while kill -0 -"$pid" 2>/dev/null && [ $i -lt 400 ]; do sleep 0.1; i=$((i + 1)); done
 check "after the resume: 8 runs, each recorded once" \
 	all '[ "$(rows "$tmp/nine.csv")" -eq 8 ]' 'unique_runs "$tmp/nine.csv"'
 kill -KILL -"$pid" 2>/dev/null
