@@ -9,6 +9,7 @@
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 SWEEP=${SWEEP:-scripts/sweep.sh}
+SWEEP=$(cd "$(dirname "$SWEEP")" && pwd)/$(basename "$SWEEP")
 
 for tool in xmllint setsid flock; do
 	if ! command -v "$tool" >/dev/null 2>&1; then
@@ -363,6 +364,16 @@ STUB_LOG="$tmp/evil.log" timeout 60 sh "$tmp/cmds" 2>/dev/null
 check "the printed commands, fed to sh, run nothing but bptrain" pwned
 check "... and hand bptrain the hostile values unchanged" grep -qF -- "--activation relu;touch\${IFS}PWNED4 --init \$(touch" "$tmp/evil.log"
 check "... which records the run (bptrain refuses the value)" grep -q ',2,bptrain: --activation' "$h/runs;touch PWNED7.csv"
+# The issue's own two: a path with a blank (sh would run the program named by its first
+# part, here one that leaves a file) and a value with ; in the printed commands.
+mkdir -p "$tmp/pw/my dir/scripts"
+printf 'touch PWNED11\n' >"$tmp/pw/my"
+cp "$SWEEP" "$tmp/pw/my dir/scripts/sweep.sh"
+timeout 60 sh "$tmp/pw/my dir/scripts/sweep.sh" --lr 0.5 --activation 'relu;touch${IFS}PWNED12;' \
+	--iters 3 --bptrain "$tmp/stub" --out "$tmp/pw/my dir/runs.csv" --dry-run -- $common >"$tmp/cmds2" 2>"$tmp/err"
+STUB_LOG="$tmp/evil2.log" timeout 60 sh "$tmp/cmds2" >/dev/null 2>&1
+check "--dry-run's commands run the script of a path with a blank, and a value with ; stays a value" \
+	all pwned '[ -s "$tmp/evil2.log" ]'
 nl="$h/job
 touch PWNED8
 .slurm"
