@@ -1,5 +1,6 @@
 # bptrain: GNU Make build. `make`, `make test`, `make run`, `make bench`, `make install`;
-# hardening: `make test-asan`, `make test-valgrind`, `make fuzz FUZZ_SECONDS=N` (docs/robustness.md).
+# hardening: `make test-asan`, `make test-valgrind`, `make fuzz FUZZ_SECONDS=N` (docs/robustness.md);
+# `make test-slurm`, the sweep on a real one-node Slurm cluster.
 CC ?= cc
 CFLAGS ?= -std=c11 -O3 -march=native -g -Wall -Wextra -pedantic
 # PORTABLE=1 builds for any x86-64 (or whatever the compiler's default target is).
@@ -139,6 +140,12 @@ $(VG)/$(BIN): $(VG_OBJ)
 test-valgrind: $(VG)/$(BIN) data
 	@BPTRAIN=$(VG)/$(BIN) sh tests/run.sh tests/test_valgrind.sh
 
+# The sweep's Slurm job array on a real one-node cluster on localhost (tests/test_slurm.sh):
+# needs Debian's slurm-wlm and munge, which .ci/run installs; skips, saying why, where the
+# daemons cannot start.
+test-slurm: $(BIN)
+	@sh tests/run.sh tests/test_slurm.sh
+
 # libFuzzer (clang only): harnesses and library objects with ASan and UBSan in build/fuzz.
 # `make fuzz FUZZ_SECONDS=N` runs each harness for N seconds on a corpus kept in
 # build/fuzz/corpus/NAME, seeded by the replay tests; findings land in build/fuzz/findings/.
@@ -207,5 +214,5 @@ clean:
 	rm -f $(BIN) $(OBJ) $(TESTS) $(FUZZ_TESTS) $(FAULT_BIN) $(BENCH_BIN)
 	rm -rf $(ASAN) $(VG) $(FUZZ)/*.o $(FUZZ_BINS)
 
-.PHONY: all data run test test-asan test-valgrind fuzz bench bench-compare man install uninstall \
-	clean
+.PHONY: all data run test test-asan test-valgrind test-slurm fuzz bench bench-compare man install \
+	uninstall clean

@@ -239,10 +239,22 @@ static const struct flag flags_[] = {
 	 .metavar = "COLUMN", .noun = "column name",
 	 .help = "with --plot-runs: a grid of small panels, one per value of this column"},
 	{.name = "metric", .kind = FLAG_PATH, .offset = AT_(const char *, metric),
-	 .metavar = "FIELD", .noun = "field name", .def = "loss",
-	 .help = "with --plot-runs: what to draw: the step records' loss (--log-every) against "
-		 "the iteration, or any field of the epoch records (train_acc, val_acc, "
-		 "test_loss, ...) against the epoch"},
+	 .metavar = "FIELD", .noun = "field name",
+	 .help = "what to draw: with --plot-runs, the step records' loss (--log-every, the "
+		 "default) against the iteration, or any field of the epoch records (train_acc, "
+		 "val_acc, test_loss, ...) against the epoch; with --plot-sweep, the y axis "
+		 "(default val_acc when every run has one, else test_acc)"},
+	{.name = "plot-sweep", .kind = FLAG_PATH, .offset = AT_(const char *, plot_sweep),
+	 .metavar = "FILE", .noun = "file",
+	 .help = "instead of training, draw the runs in the CSV FILE (scripts/sweep.sh's, or "
+		 "final records) as dots against --x, coloured by --color, the best ringed, with "
+		 "a heatmap for a 2-D grid, into the --plot SVG, and exit"},
+	{.name = "x", .kind = FLAG_PATH, .offset = AT_(const char *, x_column),
+	 .metavar = "COLUMN", .noun = "column name",
+	 .help = "with --plot-sweep: the column along the x axis"},
+	{.name = "color", .kind = FLAG_PATH, .offset = AT_(const char *, color),
+	 .metavar = "COLUMN", .noun = "column name",
+	 .help = "with --plot-sweep: the column that colours the dots (and the heatmap's rows)"},
 	{.name = "gradcheck", .kind = FLAG_SWITCH, .offset = AT_(int, gradcheck), .raise_to = 1,
 	 .help = "check backprop against numerical gradients on the first --batch training "
 		 "images (default " STR(GRADCHECK_BATCH) " there) and exit"},
@@ -793,6 +805,49 @@ combine_model_(const struct config *cfg, const int given[])
 	return FLAGS_RUN;
 }
 
+/* The rules of the modes that draw a CSV instead of training. */
+static enum flags_result
+plot_modes_(struct config *cfg, const int given[])
+{
+	if (cfg->plot_runs && (!cfg->plot_path || !cfg->group || cfg->gradcheck)) {
+		warnf("--plot-runs: needs --plot FILE.svg and --group COLUMN, and no --gradcheck");
+		return FLAGS_USAGE;
+	}
+	if (cfg->plot_activations && (!cfg->plot_path || !cfg->group || cfg->gradcheck ||
+				      cfg->plot_runs)) {
+		warnf("--plot-activations: needs --plot FILE.svg and --group COLUMN, and no "
+		      "--gradcheck or --plot-runs");
+		return FLAGS_USAGE;
+	}
+	if (cfg->plot_sweep && (!cfg->plot_path || !cfg->x_column || cfg->gradcheck ||
+				cfg->plot_runs || cfg->plot_activations)) {
+		warnf("--plot-sweep: needs --plot FILE.svg and --x COLUMN, and no --gradcheck, "
+		      "--plot-runs or --plot-activations");
+		return FLAGS_USAGE;
+	}
+	if (given[row_named_("facet")] && !cfg->plot_runs) {
+		warnf("--facet: only means something with --plot-runs");
+		return FLAGS_USAGE;
+	}
+	if (given[row_named_("metric")] && !cfg->plot_runs && !cfg->plot_sweep) {
+		warnf("--metric: only means something with --plot-runs or --plot-sweep");
+		return FLAGS_USAGE;
+	}
+	if ((cfg->x_column || cfg->color) && !cfg->plot_sweep) {
+		warnf("--%s: only means something with --plot-sweep", cfg->x_column ? "x" : "color");
+		return FLAGS_USAGE;
+	}
+	if (cfg->group && !cfg->plot_runs && !cfg->plot_activations) {
+		warnf("--group: only means something with --plot-runs or --plot-activations");
+		return FLAGS_USAGE;
+	}
+	/* --plot-sweep's default y axis depends on its rows (val_acc when every run has one),
+	 * so the table has no default; --plot-runs' is the training loss. */
+	if (cfg->plot_runs && !cfg->metric)
+		cfg->metric = "loss";
+	return FLAGS_RUN;
+}
+
 /* The rules between flags, once all are read; given[i] says whether row i was given. */
 static enum flags_result
 combine_(struct config *cfg, const int given[])
@@ -805,30 +860,14 @@ combine_(struct config *cfg, const int given[])
 		return FLAGS_USAGE;
 	}
 	if (cfg->dump_activations && (cfg->gradcheck || cfg->plot_runs || cfg->plot_activations ||
-				      cfg->format != FORMAT_TEXT || cfg->log_path || cfg->plot_path)) {
+				      cfg->plot_sweep || cfg->format != FORMAT_TEXT ||
+				      cfg->log_path || cfg->plot_path)) {
 		warnf("--dump-activations: writes its own CSV; not with --gradcheck, --plot-runs, "
-		      "--plot-activations, --format, --log or --plot");
+		      "--plot-activations, --plot-sweep, --format, --log or --plot");
 		return FLAGS_USAGE;
 	}
-	if (cfg->plot_runs && (!cfg->plot_path || !cfg->group || cfg->gradcheck)) {
-		warnf("--plot-runs: needs --plot FILE.svg and --group COLUMN, and no --gradcheck");
+	if (plot_modes_(cfg, given) != FLAGS_RUN)
 		return FLAGS_USAGE;
-	}
-	if (cfg->plot_activations && (!cfg->plot_path || !cfg->group || cfg->gradcheck ||
-				      cfg->plot_runs)) {
-		warnf("--plot-activations: needs --plot FILE.svg and --group COLUMN, and no "
-		      "--gradcheck or --plot-runs");
-		return FLAGS_USAGE;
-	}
-	if ((given[row_named_("facet")] || given[row_named_("metric")]) && !cfg->plot_runs) {
-		warnf("--%s: only means something with --plot-runs",
-		      given[row_named_("facet")] ? "facet" : "metric");
-		return FLAGS_USAGE;
-	}
-	if (cfg->group && !cfg->plot_runs && !cfg->plot_activations) {
-		warnf("--group: only means something with --plot-runs or --plot-activations");
-		return FLAGS_USAGE;
-	}
 	if (given[row_named_("epochs")] && given[row_named_("iters")]) {
 		warnf("--epochs: says how long to train instead of --iters; give one of them");
 		return FLAGS_USAGE;

@@ -57,7 +57,11 @@ struct config {
 	const char *group;       /* with plot_runs: the column whose values are the lines; with
 	                          * plot_activations, the rows */
 	const char *facet;       /* with plot_runs: the column whose values are the panels */
-	const char *metric;      /* with plot_runs: the field drawn ("loss": step records) */
+	const char *metric;      /* with plot_runs: the field drawn ("loss": step records);
+	                          * with plot_sweep: the y axis, or NULL for the default */
+	const char *plot_sweep;  /* instead of training, plot this CSV of a sweep's runs */
+	const char *x_column;    /* with plot_sweep: the column along the x axis */
+	const char *color;       /* with plot_sweep: the column that colours the dots, or NULL */
 	int log_every;           /* a step record (mean loss) every this many steps; 0: none */
 	int gradcheck;     /* 0 train; 1 --gradcheck; 2 --gradcheck-all (every element) */
 	const char *dump_activations; /* instead of training, write activation histograms here */

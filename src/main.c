@@ -23,7 +23,7 @@
 #include "predict.h"   /* predict_run */
 #include "report.h"    /* struct report, report_open, report_begin, report_finish */
 #include "rng.h"       /* struct rng */
-#include "runs.h"      /* runs_plot */
+#include "runs.h"      /* runs_plot, runs_plot_sweep */
 #include "train.h"     /* struct trainer, train_run, EVAL_CHUNK */
 #include "util.h"      /* warnf, now_sec, exit statuses */
 
@@ -395,19 +395,27 @@ train_(const struct config *cfg, const struct train_data *data, const int *dims,
 	return status;
 }
 
-/* The modes that read no data set: --plot-runs, --plot-activations, and --predict with its
- * model. */
+/* The modes that read no data set: --plot-runs, --plot-sweep, --plot-activations, and
+ * --predict with its model. */
 static int
 without_data_(const struct config *cfg, struct model *model)
 {
 	struct runs_plot_spec spec = {.csv_path = cfg->plot_runs, .group = cfg->group,
 				      .facet = cfg->facet, .metric = cfg->metric,
 				      .svg_path = cfg->plot_path};
-	int status = cfg->predict ? predict_run(cfg, model)
-		     : (cfg->plot_runs ? runs_plot(&spec)
-				       : histplot_draw(cfg->plot_activations, cfg->group,
-						       cfg->plot_path)) ? EXIT_RUNTIME
-									: EXIT_OK;
+	struct sweep_plot_spec sweep = {.csv_path = cfg->plot_sweep, .x = cfg->x_column,
+					.color = cfg->color, .metric = cfg->metric,
+					.svg_path = cfg->plot_path};
+	int status;
+	if (cfg->predict)
+		status = predict_run(cfg, model);
+	else if (cfg->plot_runs)
+		status = runs_plot(&spec) ? EXIT_RUNTIME : EXIT_OK;
+	else if (cfg->plot_sweep)
+		status = runs_plot_sweep(&sweep) ? EXIT_RUNTIME : EXIT_OK;
+	else
+		status = histplot_draw(cfg->plot_activations, cfg->group, cfg->plot_path)
+			     ? EXIT_RUNTIME : EXIT_OK;
 	model_free(model);
 	int close_status = close_stdout_();
 	return status != EXIT_OK ? status : close_status;
@@ -435,7 +443,7 @@ main(int argc, char **argv)
 		status = checkpoint_load(&model, &cfg);
 	if (status != EXIT_OK)
 		return status;
-	if (cfg.plot_runs || cfg.plot_activations || cfg.predict)
+	if (cfg.plot_runs || cfg.plot_activations || cfg.plot_sweep || cfg.predict)
 		return without_data_(&cfg, &model);
 	char xdg[4096];
 	cfg.data_dir = data_dir_(&cfg, xdg, sizeof xdg);

@@ -121,9 +121,9 @@ panel_axis_(const struct plot_figure *fig, const struct plot_panel *panel)
 	return axis_fit_(ymin, ymax, 5);
 }
 
-/* Grid lines and tick labels of both axes over the plot area from top to bottom. */
+/* The y axis's grid lines and tick labels across the plot area. */
 static void
-draw_grid_(FILE *f, const struct axis_ *xa, const struct axis_ *ya, double top, double bottom)
+draw_y_grid_(FILE *f, const struct axis_ *ya, double top, double bottom)
 {
 	int yd = tick_decimals_(ya->step);
 	for (double t = ya->lo; t <= ya->hi + ya->step * 1e-6; t += ya->step) {
@@ -133,13 +133,29 @@ draw_grid_(FILE *f, const struct axis_ *xa, const struct axis_ *ya, double top, 
 		fprintf(f, "<text x=\"%d\" y=\"%.2f\" text-anchor=\"end\" dominant-baseline=\"middle\">"
 			   "%.*f</text>\n", LEFT - 6, py, yd, fabs(t) < ya->step * 1e-6 ? 0.0 : t);
 	}
+}
+
+/* A vertical grid line at px with its tick label under the plot area. */
+static void
+draw_x_tick_(FILE *f, double px, double top, double bottom, const char *label)
+{
+	fprintf(f, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"#e0e0e0\"/>\n",
+		px, top, px, bottom);
+	fprintf(f, "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"middle\">", px, bottom + 16);
+	put_text_(f, label);
+	fprintf(f, "</text>\n");
+}
+
+/* Grid lines and tick labels of both axes over the plot area from top to bottom. */
+static void
+draw_grid_(FILE *f, const struct axis_ *xa, const struct axis_ *ya, double top, double bottom)
+{
+	draw_y_grid_(f, ya, top, bottom);
 	int xd = tick_decimals_(xa->step);
 	for (double t = xa->lo; t <= xa->hi + xa->step * 1e-6; t += xa->step) {
-		double px = scale_(t, xa, LEFT, RIGHT_EDGE);
-		fprintf(f, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"#e0e0e0\"/>\n",
-			px, top, px, bottom);
-		fprintf(f, "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"middle\">%.*f</text>\n", px,
-			bottom + 16, xd, t);
+		char label[32];
+		snprintf(label, sizeof label, "%.*f", xd, t);
+		draw_x_tick_(f, scale_(t, xa, LEFT, RIGHT_EDGE), top, bottom, label);
 	}
 }
 
@@ -535,4 +551,319 @@ void
 plot_xml_text(FILE *f, const char *s)
 {
 	put_text_(f, s);
+}
+
+/* The sweep figure: the scatter panel at TOP, the heatmap under it. */
+#define HEAT_ROW_H 28
+#define HEAT_TOP (TOP + PANEL_H + PANEL_GAP + 24)
+
+static const char *const palette_[PLOT_MAX_GROUPS] = {
+	"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf",
+};
+
+/* A colour on a dark-blue to yellow scale (viridis' ends and middle) for t in [0, 1], so
+ * that better is lighter and the scale reads in greyscale too. */
+static void
+ramp_(double t, char buf[8])
+{
+	static const unsigned char stops[5][3] = {
+		{68, 1, 84}, {59, 82, 139}, {33, 145, 140}, {94, 201, 98}, {253, 231, 37},
+	};
+	t = isfinite(t) ? (t < 0 ? 0 : t > 1 ? 1 : t) : 0;
+	int i = t >= 1 ? 3 : (int)(t * 4);
+	double u = t * 4 - i;
+	int rgb[3];
+	for (int k = 0; k < 3; k++)
+		rgb[k] = (int)lround(stops[i][k] + u * (stops[i + 1][k] - stops[i][k]));
+	snprintf(buf, 8, "#%02x%02x%02x", rgb[0], rgb[1], rgb[2]);
+}
+
+/* Where an x value goes: categories in equal slots, a log scale or a linear one. */
+struct xmap_ {
+	int n_cat, log;
+	struct axis_ a; /* in log10 units on a log scale */
+};
+
+static double
+xpos_(const struct xmap_ *m, double x)
+{
+	if (m->n_cat)
+		return LEFT + (x + 0.5) / m->n_cat * (RIGHT_EDGE - LEFT);
+	return scale_(m->log ? log10(x) : x, &m->a, LEFT, RIGHT_EDGE);
+}
+
+static struct xmap_
+scatter_xmap_(const struct plot_scatter *s)
+{
+	struct xmap_ m = {.n_cat = s->n_x_names, .log = s->log_x && !s->n_x_names};
+	double lo = INFINITY, hi = -INFINITY;
+	for (int i = 0; i < s->n; i++) {
+		double x = m.log ? log10(s->points[i].x) : s->points[i].x;
+		lo = x < lo ? x : lo;
+		hi = x > hi ? x : hi;
+	}
+	/* A margin, so that the extreme dots do not sit on the frame. */
+	double pad = lo < hi ? (hi - lo) * 0.05 : 0.0;
+	m.a = axis_fit_(lo - pad, hi + pad, 6);
+	if (m.log) { /* ticks at whole decades, whatever the fitted step */
+		m.a.lo = lo - pad - (lo < hi ? 0.0 : 0.5);
+		m.a.hi = hi + pad + (lo < hi ? 0.0 : 0.5);
+	}
+	return m;
+}
+
+/* The x ticks: the categories' names, decades (and 2 and 5 between them when there are
+ * few), or the linear axis's steps. */
+static void
+draw_scatter_x_(FILE *f, const struct plot_scatter *s, const struct xmap_ *m, double top,
+		double bottom)
+{
+	char label[32];
+	if (m->n_cat) {
+		for (int i = 0; i < m->n_cat; i++)
+			draw_x_tick_(f, xpos_(m, i), top, bottom, s->x_names[i]);
+	} else if (m->log) {
+		int few = m->a.hi - m->a.lo < 2.5;
+		for (int e = (int)floor(m->a.lo); e <= (int)ceil(m->a.hi); e++)
+			for (int k = 1; k <= 5; k += k == 1 ? 1 : 3) {
+				double x = k * pow(10.0, e), lx = log10(x);
+				if ((k > 1 && !few) || lx < m->a.lo || lx > m->a.hi)
+					continue;
+				snprintf(label, sizeof label, "%g", x);
+				draw_x_tick_(f, xpos_(m, x), top, bottom, label);
+			}
+	} else {
+		int xd = tick_decimals_(m->a.step);
+		for (double t = m->a.lo; t <= m->a.hi + m->a.step * 1e-6; t += m->a.step) {
+			snprintf(label, sizeof label, "%.*f", xd, fabs(t) < m->a.step * 1e-6 ? 0.0 : t);
+			draw_x_tick_(f, xpos_(m, t), top, bottom, label);
+		}
+	}
+}
+
+/* The y axis: every dot and line point, with the same headroom as the line charts. */
+static struct axis_
+scatter_yaxis_(const struct plot_scatter *s)
+{
+	double lo = INFINITY, hi = -INFINITY;
+	for (int i = 0; i < s->n; i++) {
+		lo = s->points[i].y < lo ? s->points[i].y : lo;
+		hi = s->points[i].y > hi ? s->points[i].y : hi;
+	}
+	double pad = lo <= hi ? (hi - lo) * 0.04 : 0.0;
+	struct axis_ a = axis_fit_(lo - pad, hi + pad, 5);
+	if (hi <= 1.0 && a.hi > 1.0 && a.lo < 1.0)
+		a.hi = 1.0; /* accuracies: no ticks above 1 */
+	return a;
+}
+
+/* A dot's colour: its group's, its shade's on the ramp, or the one colour. */
+static void
+dot_color_(const struct plot_scatter *s, const struct plot_point *p, char buf[8])
+{
+	if (s->color_label && !s->n_groups) {
+		double lo = s->shade_lo, hi = s->shade_hi, v = p->shade;
+		if (s->log_shade) {
+			lo = log10(lo);
+			hi = log10(hi);
+			v = log10(v);
+		}
+		ramp_(hi > lo ? (v - lo) / (hi - lo) : 0.5, buf);
+	} else {
+		snprintf(buf, 8, "%s", palette_[s->n_groups ? p->group % PLOT_MAX_GROUPS : 0]);
+	}
+}
+
+/* The lines through each colour's means, then the dots, then the ring round the best. */
+static void
+draw_dots_(FILE *f, const struct plot_scatter *s, const struct xmap_ *m, const struct axis_ *ya,
+	   double top, double bottom)
+{
+	for (int g = 0; s->n_line > 0 && g < (s->n_groups ? s->n_groups : 1); g++) {
+		fprintf(f, "<g class=\"mean\" stroke=\"%s\"><title>mean ", palette_[g]);
+		put_text_(f, s->ylabel);
+		if (s->n_groups) {
+			fprintf(f, ", ");
+			put_text_(f, s->color_label);
+			fprintf(f, " ");
+			put_text_(f, s->group_names[g]);
+		}
+		fprintf(f, "</title>\n<polyline fill=\"none\" stroke-width=\"2\" points=\"");
+		for (int i = 0, first = 1; i < s->n_line; i++) {
+			double y = s->line_y[g * s->n_line + i];
+			if (isfinite(y)) {
+				fprintf(f, "%s%.2f,%.2f", first ? "" : " ", xpos_(m, s->line_x[i]),
+					scale_(y, ya, bottom, top));
+				first = 0;
+			}
+		}
+		fprintf(f, "\"/>\n</g>\n");
+	}
+	fprintf(f, "<g class=\"runs\" fill-opacity=\"0.8\">\n");
+	for (int i = 0; i < s->n; i++) {
+		char color[8];
+		dot_color_(s, &s->points[i], color);
+		fprintf(f, "<circle class=\"run\" cx=\"%.2f\" cy=\"%.2f\" r=\"4\" fill=\"%s\"><title>",
+			xpos_(m, s->points[i].x), scale_(s->points[i].y, ya, bottom, top), color);
+		put_text_(f, s->points[i].label);
+		fprintf(f, ": ");
+		put_text_(f, s->ylabel);
+		fprintf(f, " %.9g</title></circle>\n", s->points[i].y);
+	}
+	fprintf(f, "</g>\n");
+	if (s->best >= 0 && s->best < s->n) {
+		const struct plot_point *b = &s->points[s->best];
+		fprintf(f, "<circle class=\"best\" cx=\"%.2f\" cy=\"%.2f\" r=\"8\" fill=\"none\" "
+			   "stroke=\"#000\" stroke-width=\"2\"><title>the best run: ", xpos_(m, b->x),
+			scale_(b->y, ya, bottom, top));
+		put_text_(f, b->label);
+		fprintf(f, ": ");
+		put_text_(f, s->ylabel);
+		fprintf(f, " %.9g</title></circle>\n", b->y);
+	}
+}
+
+/* The legend right of the scatter: the colours (named, or a scale from low to high), then
+ * the ring and the lines. */
+static void
+draw_scatter_legend_(FILE *f, const struct plot_scatter *s, double top)
+{
+	double x = RIGHT_EDGE + 14, y = top + 10;
+	if (s->color_label) {
+		fprintf(f, "<text class=\"legend\" x=\"%.2f\" y=\"%.2f\" font-weight=\"bold\">", x, y);
+		put_text_(f, s->color_label);
+		fprintf(f, "</text>\n");
+		y += 18;
+	}
+	for (int g = 0; g < s->n_groups; g++, y += 18) {
+		fprintf(f, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"4\" fill=\"%s\"/><text class=\"legend\" "
+			   "x=\"%.2f\" y=\"%.2f\" dominant-baseline=\"middle\">", x + 4, y, palette_[g],
+			x + 14, y);
+		put_text_(f, s->group_names[g]);
+		fprintf(f, "</text>\n");
+	}
+	if (s->color_label && !s->n_groups) {
+		for (int k = 0; k < 10; k++) {
+			char color[8];
+			ramp_(1 - k / 9.0, color);
+			fprintf(f, "<rect x=\"%.2f\" y=\"%.2f\" width=\"12\" height=\"10\" fill=\"%s\"/>\n",
+				x, y - 5 + 10 * k, color);
+		}
+		fprintf(f, "<text class=\"legend\" x=\"%.2f\" y=\"%.2f\" dominant-baseline=\"middle\">"
+			   "%g</text>\n<text class=\"legend\" x=\"%.2f\" y=\"%.2f\" dominant-baseline="
+			   "\"middle\">%g%s</text>\n", x + 18, y, s->shade_hi, x + 18, y + 90,
+			s->shade_lo, s->log_shade ? " (log)" : "");
+		y += 112;
+	}
+	fprintf(f, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"7\" fill=\"none\" stroke=\"#000\" "
+		   "stroke-width=\"2\"/><text class=\"legend\" x=\"%.2f\" y=\"%.2f\" "
+		   "dominant-baseline=\"middle\">the best run</text>\n", x + 4, y + 4, x + 16, y + 4);
+	if (s->n_line > 0)
+		fprintf(f, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"#444\" "
+			   "stroke-width=\"2\"/><text class=\"legend\" x=\"%.2f\" y=\"%.2f\" "
+			   "dominant-baseline=\"middle\">mean at each value</text>\n", x - 2, y + 26,
+			x + 12, y + 26, x + 16, y + 26);
+}
+
+/* The heatmap's cells, each coloured by its mean between the lowest and the highest, with
+ * the mean written in it; the best cell outlined. */
+static void
+draw_heat_cells_(FILE *f, const struct plot_scatter *s, const struct plot_heatmap *h)
+{
+	double lo = INFINITY, hi = -INFINITY, w = (RIGHT_EDGE - LEFT) / (double)h->n_cols;
+	for (int c = 0; c < h->n_rows * h->n_cols; c++)
+		if (isfinite(h->mean[c])) {
+			lo = h->mean[c] < lo ? h->mean[c] : lo;
+			hi = h->mean[c] > hi ? h->mean[c] : hi;
+		}
+	for (int c = 0; c < h->n_rows * h->n_cols; c++) {
+		double x = LEFT + (c % h->n_cols) * w, y = HEAT_TOP + (c / h->n_cols) * HEAT_ROW_H;
+		double t = hi > lo ? (h->mean[c] - lo) / (hi - lo) : 1.0;
+		char color[8];
+		ramp_(t, color);
+		fprintf(f, "<rect class=\"cell\" x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\" "
+			   "fill=\"%s\"><title>", x, (int)y, w, HEAT_ROW_H,
+			isfinite(h->mean[c]) ? color : "#ffffff");
+		put_text_(f, s->xlabel);
+		fprintf(f, " ");
+		put_text_(f, h->col_names[c % h->n_cols]);
+		fprintf(f, ", ");
+		put_text_(f, s->color_label);
+		fprintf(f, " ");
+		put_text_(f, h->row_names[c / h->n_cols]);
+		fprintf(f, ": mean ");
+		put_text_(f, s->ylabel);
+		fprintf(f, " %.9g of %d runs</title></rect>\n", h->mean[c], h->count[c]);
+		if (isfinite(h->mean[c]))
+			fprintf(f, "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"middle\" dominant-baseline="
+				   "\"middle\" fill=\"%s\">%.4f</text>\n", x + w / 2, y + HEAT_ROW_H / 2.0,
+				t < 0.6 ? "#fff" : "#000", h->mean[c]);
+	}
+	int b = h->best;
+	fprintf(f, "<rect class=\"best-cell\" x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\" "
+		   "fill=\"none\" stroke=\"#000\" stroke-width=\"3\"/>\n", LEFT + (b % h->n_cols) * w,
+		HEAT_TOP + (b / h->n_cols) * HEAT_ROW_H, w, HEAT_ROW_H);
+}
+
+/* The heatmap with its names: the columns' under it, the rows' left of it. */
+static void
+draw_heatmap_(FILE *f, const struct plot_scatter *s, const struct plot_heatmap *h)
+{
+	double w = (RIGHT_EDGE - LEFT) / (double)h->n_cols, bottom = HEAT_TOP + h->n_rows * HEAT_ROW_H;
+	fprintf(f, "<g class=\"heatmap\">\n<text x=\"%d\" y=\"%d\">mean ", LEFT, HEAT_TOP - 8);
+	put_text_(f, s->ylabel);
+	fprintf(f, " of each cell's runs (lightest: best)</text>\n");
+	draw_heat_cells_(f, s, h);
+	for (int c = 0; c < h->n_cols; c++) {
+		fprintf(f, "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"middle\">", LEFT + (c + 0.5) * w,
+			bottom + 16);
+		put_text_(f, h->col_names[c]);
+		fprintf(f, "</text>\n");
+	}
+	for (int r = 0; r < h->n_rows; r++) {
+		fprintf(f, "<text x=\"%d\" y=\"%.2f\" text-anchor=\"end\" dominant-baseline=\"middle\">",
+			LEFT - 6, HEAT_TOP + (r + 0.5) * HEAT_ROW_H);
+		put_text_(f, h->row_names[r]);
+		fprintf(f, "</text>\n");
+	}
+	fprintf(f, "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"middle\">", (LEFT + RIGHT_EDGE) / 2.0,
+		bottom + 36);
+	put_text_(f, s->xlabel);
+	fprintf(f, "</text>\n<text x=\"%d\" y=\"%.2f\" text-anchor=\"middle\" transform=\"rotate(-90 "
+		   "%d %.2f)\">", LEFT - 56, (HEAT_TOP + bottom) / 2, LEFT - 56, (HEAT_TOP + bottom) / 2);
+	put_text_(f, s->color_label);
+	fprintf(f, "</text>\n</g>\n");
+}
+
+static void
+write_scatter_(FILE *f, const void *arg)
+{
+	const struct plot_scatter *s = arg;
+	int height = TOP + PANEL_H + PANEL_GAP + BOTTOM;
+	if (s->heat)
+		height = HEAT_TOP + s->heat->n_rows * HEAT_ROW_H + PANEL_GAP + BOTTOM;
+	write_head_(f, height, s->title, s->subtitle);
+	struct xmap_ m = scatter_xmap_(s);
+	struct axis_ ya = scatter_yaxis_(s);
+	double top = TOP, bottom = TOP + PANEL_H;
+	fprintf(f, "<g class=\"panel\">\n");
+	draw_y_grid_(f, &ya, top, bottom);
+	draw_scatter_x_(f, s, &m, top, bottom);
+	char xlabel[256];
+	snprintf(xlabel, sizeof xlabel, "%s%s", s->xlabel, m.log ? " (log scale)" : "");
+	struct plot_panel panel = {.ylabel = s->ylabel};
+	struct plot_figure fig = {.xlabel = xlabel};
+	draw_frame_(f, &fig, &panel, top, bottom, 1);
+	draw_dots_(f, s, &m, &ya, top, bottom);
+	draw_scatter_legend_(f, s, top);
+	fprintf(f, "</g>\n");
+	if (s->heat)
+		draw_heatmap_(f, s, s->heat);
+	fprintf(f, "</svg>\n");
+}
+
+int
+plot_write_scatter_svg(const char *path, const struct plot_scatter *s)
+{
+	return write_atomic_(path, write_scatter_, s);
 }

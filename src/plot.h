@@ -84,5 +84,50 @@ double plot_tick_step(double span, int target);
 /* s as XML text, with the special characters escaped and bytes that would make the document
  * ill-formed replaced by '?'. */
 void plot_xml_text(FILE *f, const char *s);
+/* A sweep's result: a dot per run at (x, y), coloured by another parameter, the best run
+ * ringed; lines through each colour's mean where x values repeat (a grid); and for a 2-D
+ * grid a heatmap of the cells' means under it. */
+#define PLOT_MAX_GROUPS 8
+
+struct plot_point {
+	double x;          /* the value, or with x_names the category's index 0, 1, ... */
+	double y;
+	int group;         /* with group_names: the colour's index */
+	double shade;      /* with shade_label: the value the colour scale shows */
+	const char *label; /* the tooltip: which run this is */
+};
+
+struct plot_heatmap {
+	int n_cols, n_rows;
+	const char *const *col_names;  /* (n_cols), under the columns: the x values */
+	const char *const *row_names;  /* (n_rows), left of the rows: the colour's values */
+	const double *mean;            /* (n_rows * n_cols), row by row; NaN: no run */
+	const int *count;              /* (n_rows * n_cols) runs behind each mean */
+	int best;                      /* the outlined cell */
+};
+
+struct plot_scatter {
+	const char *title;
+	const char *subtitle;                /* may be NULL */
+	const char *xlabel, *ylabel;
+	int n;
+	const struct plot_point *points;     /* (n) */
+	int best;                            /* the ringed point, or -1 */
+	int n_x_names;                       /* a categorical x axis: this many names, ... */
+	const char *const *x_names;          /* ... else 0 and NULL (a numeric axis) */
+	int log_x;                           /* numeric x on a log scale (all x > 0) */
+	const char *color_label;             /* what the colours mean, or NULL: one colour */
+	int n_groups;                        /* at most PLOT_MAX_GROUPS named colours, ... */
+	const char *const *group_names;      /* ... or 0 and NULL for a continuous scale: */
+	double shade_lo, shade_hi;           /* the shade's range, and */
+	int log_shade;                       /* whether it is logarithmic */
+	int n_line;                          /* lines: points per line, 0 for none */
+	const double *line_x;                /* (n_line) increasing, in the points' x units */
+	const double *line_y;                /* (max(n_groups, 1) * n_line); NaN: no point */
+	const struct plot_heatmap *heat;     /* drawn under the dots, or NULL */
+};
+
+/* Write s to path as plot_write_svg does. Returns 0, or -1 with a message. */
+int plot_write_scatter_svg(const char *path, const struct plot_scatter *s);
 
 #endif

@@ -271,3 +271,335 @@ runs_plot(const struct runs_plot_spec *spec)
 	free(cs);
 	return status;
 }
+
+/* ---- --plot-sweep: one dot per run from the final records of a sweep -------------------- */
+
+enum { MAX_LABEL = 256, MAX_CATEGORIES = 64, MAX_HEAT_COLS = 16 };
+
+/* One run that ended ok: its x and colour values as text, the numbers it may be drawn by. */
+struct srun_ {
+	char x[MAX_VALUE], color[MAX_VALUE];
+	char label[MAX_LABEL]; /* the whole configuration, for its tooltip */
+	char brief[MAX_LABEL]; /* its x and colour values, for the subtitle */
+	double metric, val, test; /* NaN when empty */
+};
+
+/* The columns the reader looks up in each header; -1 when absent. */
+enum {
+	SC_STATUS, SC_X, SC_COLOR, SC_METRIC, SC_VAL, SC_TEST, SC_EXIT, SC_RECORD, SC_CONFIG,
+	SC_SEED, N_SC
+};
+
+struct sreader_ {
+	const struct sweep_plot_spec *spec;
+	const char *names[N_SC];
+	int cols[N_SC];
+	char first[MAX_VALUE]; /* the first header's first name: a line starting so is a header */
+	struct srun_ *runs;
+	int n, cap;
+};
+
+/* A field as a number, NaN when empty or not wholly one. */
+static double
+number_or_nan_(const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+	return *s && *end == '\0' && isfinite(v) ? v : NAN;
+}
+
+static const char *
+field_(char **fields, int n, int col)
+{
+	return col >= 0 && col < n ? fields[col] : "";
+}
+
+static int
+sweep_header_(struct sreader_ *r, char **fields, int n, int lineno)
+{
+	for (int k = 0; k < N_SC; k++) {
+		r->cols[k] = r->names[k] ? column_(fields, n, r->names[k]) : -1;
+		if (r->cols[k] < 0 && k <= SC_METRIC && r->names[k]) {
+			warnf("%s:%d: no '%s' column", r->spec->csv_path, lineno, r->names[k]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* A row that ended ok (status ok, exit status 0 where there is one, a final record where
+ * the rows say which) becomes a run. */
+static void
+sweep_row_(struct sreader_ *r, char **fields, int n)
+{
+	const char *exit_status = field_(fields, n, r->cols[SC_EXIT]);
+	const char *record = field_(fields, n, r->cols[SC_RECORD]);
+	if (strcmp(field_(fields, n, r->cols[SC_STATUS]), "ok") != 0 ||
+	    (r->cols[SC_EXIT] >= 0 && strcmp(exit_status, "0") != 0) ||
+	    (r->cols[SC_RECORD] >= 0 && strcmp(record, "final") != 0))
+		return;
+	if (r->n == r->cap) {
+		r->cap = r->cap ? 2 * r->cap : 64;
+		r->runs = realloc(r->runs, (size_t)r->cap * sizeof *r->runs);
+		if (!r->runs)
+			dief(EXIT_RUNTIME, "out of memory reading runs");
+	}
+	struct srun_ *run = &r->runs[r->n++];
+	snprintf(run->x, sizeof run->x, "%s", field_(fields, n, r->cols[SC_X]));
+	snprintf(run->color, sizeof run->color, "%s", field_(fields, n, r->cols[SC_COLOR]));
+	const char *config = field_(fields, n, r->cols[SC_CONFIG]);
+	const char *seed = field_(fields, n, r->cols[SC_SEED]);
+	const char *color = r->spec->color;
+	snprintf(run->brief, sizeof run->brief, "%s %s%s%s%s%s, seed %s", r->spec->x, run->x,
+		 color ? ", " : "", color ? color : "", color ? " " : "", run->color, seed);
+	if (*config)
+		snprintf(run->label, sizeof run->label, "%s --seed %s", config, seed);
+	else
+		snprintf(run->label, sizeof run->label, "%s", run->brief);
+	run->metric = number_or_nan_(field_(fields, n, r->cols[SC_METRIC]));
+	run->val = number_or_nan_(field_(fields, n, r->cols[SC_VAL]));
+	run->test = number_or_nan_(field_(fields, n, r->cols[SC_TEST]));
+}
+
+static int
+read_sweep_(struct sreader_ *r)
+{
+	const struct sweep_plot_spec *spec = r->spec;
+	FILE *f = fopen(spec->csv_path, "r");
+	if (!f) {
+		warnf("%s:", spec->csv_path);
+		return -1;
+	}
+	char line[MAX_LINE], *fields[MAX_FIELDS];
+	int lineno = 0, status = 0;
+	while (status == 0 && fgets(line, sizeof line, f)) {
+		lineno++;
+		line[strcspn(line, "\r\n")] = '\0';
+		int n = csv_split(line, fields, MAX_FIELDS);
+		if (n < 0) {
+			/* a row cut short by a crash is not a run; anything else is not this CSV */
+			if (lineno > 1)
+				continue;
+			warnf("%s:1: not a CSV header", spec->csv_path);
+			status = -1;
+		} else if (lineno == 1 || strcmp(fields[0], r->first) == 0) {
+			snprintf(r->first, sizeof r->first, "%s", fields[0]);
+			status = sweep_header_(r, fields, n, lineno);
+		} else {
+			sweep_row_(r, fields, n);
+		}
+	}
+	if (status == 0 && ferror(f)) {
+		warnf("%s: read error:", spec->csv_path);
+		status = -1;
+	}
+	fclose(f);
+	return status;
+}
+
+/* The y of every run: the metric asked for, else val_acc if every run has one, else
+ * test_acc. Runs without that number are dropped; returns the metric's name. */
+static const char *
+choose_metric_(struct sreader_ *r)
+{
+	int all_val = r->n > 0;
+	for (int i = 0; i < r->n; i++)
+		all_val = all_val && isfinite(r->runs[i].val);
+	const char *name = r->spec->metric ? r->spec->metric : all_val ? "val_acc" : "test_acc";
+	int kept = 0;
+	for (int i = 0; i < r->n; i++) {
+		struct srun_ *run = &r->runs[i];
+		run->metric = r->spec->metric ? run->metric : all_val ? run->val : run->test;
+		if (isfinite(run->metric))
+			r->runs[kept++] = *run;
+	}
+	r->n = kept;
+	return name;
+}
+
+/* The distinct values of the x or the colour column: in the order they first appear, or by
+ * value when every one is a number. */
+struct values_ {
+	const char **v; /* pointing into the runs' strings */
+	double *num;    /* with numeric: their numbers */
+	int n, numeric;
+};
+
+static int
+value_at_(const struct values_ *vs, const char *s)
+{
+	for (int i = 0; i < vs->n; i++)
+		if (strcmp(vs->v[i], s) == 0)
+			return i;
+	return -1;
+}
+
+static void
+values_of_(struct values_ *vs, const struct sreader_ *r, int color)
+{
+	vs->v = xmalloc((size_t)r->n * sizeof *vs->v);
+	vs->num = xmalloc((size_t)r->n * sizeof *vs->num);
+	vs->n = 0;
+	vs->numeric = 1;
+	for (int i = 0; i < r->n; i++) {
+		const char *s = color ? r->runs[i].color : r->runs[i].x;
+		if (value_at_(vs, s) >= 0)
+			continue;
+		vs->num[vs->n] = number_or_nan_(s);
+		vs->numeric = vs->numeric && isfinite(vs->num[vs->n]);
+		vs->v[vs->n++] = s;
+	}
+	for (int i = 1; vs->numeric && i < vs->n; i++)
+		for (int j = i; j > 0 && vs->num[j] < vs->num[j - 1]; j--) {
+			double t = vs->num[j];
+			const char *s = vs->v[j];
+			vs->num[j] = vs->num[j - 1], vs->v[j] = vs->v[j - 1];
+			vs->num[j - 1] = t, vs->v[j - 1] = s;
+		}
+}
+
+/* Everything the figure points into. */
+struct sweep_fig_ {
+	struct values_ xs, cs;
+	struct plot_point *points;
+	double *line_x, *mean;
+	int *count;
+	struct plot_heatmap heat;
+	struct plot_scatter s;
+	char title[256], subtitle[2 * MAX_LABEL];
+};
+
+/* The dots, their colours, and the best run (the first of the highest). */
+static void
+fill_points_(struct sweep_fig_ *g, const struct sreader_ *r)
+{
+	struct plot_scatter *s = &g->s;
+	g->points = xmalloc((size_t)r->n * sizeof *g->points);
+	s->shade_lo = INFINITY, s->shade_hi = -INFINITY;
+	for (int i = 0; i < r->n; i++) {
+		const struct srun_ *run = &r->runs[i];
+		int xi = value_at_(&g->xs, run->x);
+		g->points[i] = (struct plot_point){
+			.x = g->xs.numeric ? g->xs.num[xi] : xi, .y = run->metric,
+			.group = s->n_groups ? value_at_(&g->cs, run->color) : 0,
+			.shade = number_or_nan_(run->color), .label = run->label};
+		if (s->color_label && !s->n_groups) {
+			s->shade_lo = fmin(s->shade_lo, g->points[i].shade);
+			s->shade_hi = fmax(s->shade_hi, g->points[i].shade);
+		}
+		if (s->best < 0 || run->metric > r->runs[s->best].metric)
+			s->best = i;
+	}
+	s->log_shade = s->shade_lo > 0 && s->shade_hi >= 20 * s->shade_lo;
+	s->points = g->points;
+	s->n = r->n;
+}
+
+/* Where x values repeat (a grid, or a list in a random search), each colour's mean at each
+ * x: the lines, and for a 2-D grid with every cell filled, the heatmap. */
+static void
+fill_means_(struct sweep_fig_ *g, const struct sreader_ *r)
+{
+	struct plot_scatter *s = &g->s;
+	int rows = s->n_groups ? s->n_groups : 1, cols = g->xs.n;
+	if (cols == r->n || (s->color_label && !s->n_groups))
+		return;
+	g->line_x = xmalloc((size_t)cols * sizeof *g->line_x);
+	g->mean = xmalloc((size_t)rows * cols * sizeof *g->mean);
+	g->count = xmalloc((size_t)rows * cols * sizeof *g->count);
+	for (int c = 0; c < cols; c++)
+		g->line_x[c] = g->xs.numeric ? g->xs.num[c] : c;
+	for (int k = 0; k < rows * cols; k++)
+		g->mean[k] = 0, g->count[k] = 0;
+	for (int i = 0; i < r->n; i++) {
+		int k = g->points[i].group * cols + value_at_(&g->xs, r->runs[i].x);
+		g->mean[k] += r->runs[i].metric;
+		g->count[k]++;
+	}
+	int full = 1, best = 0;
+	for (int k = 0; k < rows * cols; k++) {
+		g->mean[k] = g->count[k] ? g->mean[k] / g->count[k] : NAN;
+		full = full && g->count[k];
+		best = g->mean[k] > g->mean[best] ? k : best;
+	}
+	s->n_line = cols, s->line_x = g->line_x, s->line_y = g->mean;
+	if (!full || rows < 2 || cols < 2 || cols > MAX_HEAT_COLS)
+		return;
+	g->heat = (struct plot_heatmap){.n_cols = cols, .n_rows = rows, .col_names = g->xs.v,
+					.row_names = g->cs.v, .mean = g->mean, .count = g->count,
+					.best = best};
+	s->heat = &g->heat;
+}
+
+/* The title names what is drawn; the subtitle, the best run (and its test_acc beside a
+ * val_acc, the number that may not be used to choose). */
+static void
+sweep_titles_(struct sweep_fig_ *g, const struct sweep_plot_spec *spec, const char *metric,
+	      const struct sreader_ *r)
+{
+	snprintf(g->title, sizeof g->title, "bptrain sweep: %s of %d runs by %s%s%s", metric,
+		 r->n, spec->x, spec->color ? ", coloured by " : "", spec->color ? spec->color : "");
+	const struct srun_ *best = &r->runs[g->s.best];
+	char test[64] = "";
+	if (strcmp(metric, "val_acc") == 0 && isfinite(best->test))
+		snprintf(test, sizeof test, " (test_acc %.4f)", best->test);
+	snprintf(g->subtitle, sizeof g->subtitle, "best run: %s: %s %.4f%s", best->brief, metric,
+		 best->metric, test);
+}
+
+static int
+draw_sweep_(const struct sreader_ *r, const char *metric)
+{
+	const struct sweep_plot_spec *spec = r->spec;
+	struct sweep_fig_ *g = xmalloc(sizeof *g);
+	memset(g, 0, sizeof *g);
+	int status = -1;
+	values_of_(&g->xs, r, 0);
+	values_of_(&g->cs, r, 1);
+	if (!g->xs.numeric && g->xs.n > MAX_CATEGORIES) {
+		warnf("%s: more than %d values of '%s', and not all numbers", spec->csv_path,
+		      MAX_CATEGORIES, spec->x);
+		goto done;
+	}
+	if (spec->color && g->cs.n > PLOT_MAX_GROUPS && !g->cs.numeric) {
+		warnf("%s: more than %d values of '%s' to colour by, and not all numbers",
+		      spec->csv_path, PLOT_MAX_GROUPS, spec->color);
+		goto done;
+	}
+	struct plot_scatter *s = &g->s;
+	*s = (struct plot_scatter){.xlabel = spec->x, .ylabel = metric, .best = -1,
+		.n_x_names = g->xs.numeric ? 0 : g->xs.n, .x_names = g->xs.numeric ? NULL : g->xs.v,
+		.color_label = spec->color,
+		.n_groups = spec->color && g->cs.n <= PLOT_MAX_GROUPS ? g->cs.n : 0,
+		.group_names = g->cs.v};
+	s->log_x = g->xs.numeric && g->xs.num[0] > 0 && g->xs.num[g->xs.n - 1] >= 20 * g->xs.num[0];
+	fill_points_(g, r);
+	fill_means_(g, r);
+	sweep_titles_(g, spec, metric, r);
+	s->title = g->title, s->subtitle = g->subtitle;
+	status = plot_write_scatter_svg(spec->svg_path, s);
+done:
+	free(g->xs.v), free(g->xs.num), free(g->cs.v), free(g->cs.num);
+	free(g->points), free(g->line_x), free(g->mean), free(g->count);
+	free(g);
+	return status;
+}
+
+int
+runs_plot_sweep(const struct sweep_plot_spec *spec)
+{
+	struct sreader_ r = {.spec = spec,
+			     .names = {"status", spec->x, spec->color, spec->metric, "val_acc",
+				       "test_acc", "exit", "record", "config", "seed"}};
+	int status = read_sweep_(&r);
+	const char *metric = status == 0 ? choose_metric_(&r) : NULL;
+	if (status == 0 && r.n == 0) {
+		warnf("%s: no run that ended ok%s%s", spec->csv_path, spec->metric ? " with a " : "",
+		      spec->metric ? spec->metric : "");
+		status = -1;
+	}
+	if (status == 0)
+		status = draw_sweep_(&r, metric);
+	free(r.runs);
+	return status;
+}

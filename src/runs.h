@@ -20,6 +20,26 @@ struct runs_plot_spec {
 
 #define RUNS_MAX_FACETS 36
 
+/* A sweep's result from its final records (the rows of scripts/sweep.sh's CSV, or bptrain's
+ * own --format csv output of several runs concatenated): `bptrain --plot-sweep runs.csv
+ * --x lr --color hidden --plot sweep.svg` draws a dot per run that ended ok, its metric
+ * against its lr, coloured by its hidden; the best run ringed; where x values repeat (a
+ * grid), a line through each colour's mean; and for a 2-D grid (every lr with every hidden)
+ * a heatmap of the cells' means. */
+struct sweep_plot_spec {
+	const char *csv_path;
+	const char *x;      /* the column along the x axis: numeric (log when it spans 20x), or
+			     * categories in the order they appear */
+	const char *color;  /* the column that colours the dots: up to PLOT_MAX_GROUPS values
+			     * named, or a scale for more numbers; NULL: one colour */
+	const char *metric; /* the y axis, or NULL: val_acc when every run has one, else
+			     * test_acc */
+	const char *svg_path;
+};
+
+/* Read the rows and draw them. Returns 0, or -1 with a one-line message naming the file. */
+int runs_plot_sweep(const struct sweep_plot_spec *spec);
+
 /* Read the records and draw them; every curve must have its points at the same x values.
  * Returns 0, or -1 with a one-line message naming the file. */
 int runs_plot(const struct runs_plot_spec *spec);

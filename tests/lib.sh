@@ -124,6 +124,29 @@ unguard() {
 	kill "$guard" 2>/dev/null
 }
 
+# Sweep CSVs (scripts/sweep.sh). rows FILE: the rows after the header.
+rows() { tail -n +2 "$1" | wc -l | tr -d ' '; }
+# csv_cut FILE NAME...: those columns of every row (a quoted field reads as q).
+csv_cut() {
+	f=$1
+	shift
+	awk -v names="$*" 'BEGIN { n = split(names, want, " ") } { gsub(/"([^"]|"")*"/, "q"); split($0, v, ",") }
+		NR == 1 { for (i in v) at[v[i]] = i; next }
+		{ s = ""; for (k = 1; k <= n; k++) s = s (k > 1 ? "," : "") v[at[want[k]]]; print s }' "$f"
+}
+# complete_rows FILE: every line has the header's number of fields, so no row is cut.
+complete_rows() {
+	awk '{ gsub(/"([^"]|"")*"/, "q") } NR == 1 { n = split($0, v, ",") }
+		split($0, v, ",") != n { bad = 1 } END { exit bad }' "$1"
+}
+# unique_runs FILE: no (config, seed) twice.
+unique_runs() { [ -z "$(csv_cut "$1" config seed | sort | uniq -d)" ]; }
+# untimed FILE: the rows without their timings, sorted, to compare two sweeps' results.
+untimed() {
+	csv_cut "$1" config exit error epoch iter loss train_acc val_acc val_loss test_acc test_loss status seed |
+		sort
+}
+
 report() {
 	echo "$1: $pass passed, $fail failed"
 	[ "$fail" -eq 0 ]

@@ -62,6 +62,10 @@ config_ok_(const struct config *cfg)
 		return 0;
 	if ((cfg->save_path && !cfg->save_path[0]) || (cfg->load_path && !cfg->load_path[0]))
 		return 0;
+	/* --plot-sweep: a file, an x column and an SVG; --x and --color only with it. */
+	if ((cfg->plot_sweep && (!cfg->plot_sweep[0] || !cfg->x_column || !cfg->plot_path)) ||
+	    ((cfg->x_column || cfg->color) && !cfg->plot_sweep))
+		return 0;
 	if (cfg->n_hidden < 1 || cfg->n_hidden > NET_MAX_LAYERS - 1)
 		return 0;
 	for (int l = 0; l < cfg->n_hidden; l++)
@@ -111,11 +115,12 @@ parse_once_(const uint8_t *data, size_t size, struct config *cfg, char **strings
 	}
 	/* The path fields point into argv, which differs between parses: compare copies of the
 	 * strings (one buffer, NUL-separated, "-" for NULL) and null the pointers. */
-	enum { N_NAMED = 12, N_PATHS = N_NAMED + MAX_ARGS };
+	enum { N_NAMED = 15, N_PATHS = N_NAMED + MAX_ARGS };
 	const char *paths[N_PATHS] = {cfg->data_dir, cfg->log_path, cfg->plot_path,
 				      cfg->plot_runs, cfg->group, cfg->plot_activations,
 				      cfg->dump_activations, cfg->save_path, cfg->load_path,
-				      cfg->misclassified_path, cfg->facet, cfg->metric};
+				      cfg->misclassified_path, cfg->facet, cfg->metric,
+				      cfg->plot_sweep, cfg->x_column, cfg->color};
 	/* --predict's images, then "-" for the unused places. */
 	for (int i = 0; i < MAX_ARGS; i++)
 		paths[N_NAMED + i] = result == FLAGS_RUN && i < cfg->n_predict
@@ -138,6 +143,7 @@ parse_once_(const uint8_t *data, size_t size, struct config *cfg, char **strings
 	cfg->save_path = cfg->load_path = cfg->misclassified_path = NULL;
 	cfg->facet = cfg->metric = NULL;
 	cfg->predict_files = NULL;
+	cfg->plot_sweep = cfg->x_column = cfg->color = NULL;
 	for (int i = 0; i < argc; i++)
 		free(owned[i]);
 	return result;
@@ -209,6 +215,7 @@ fuzz_seeds(void (*emit)(const char *name, const void *data, size_t size))
 	SEED("bad-plot", "--plot\0x.png");
 	SEED("activations", "--dump-activations\0a.csv\0--hidden\0" "100,100\0--init-std\0" "1");
 	SEED("plot-activations", "--plot-activations\0a.csv\0--group\0weights\0--plot\0b.svg");
+	SEED("plot-sweep", "--plot-sweep\0runs.csv\0--x\0lr\0--color\0hidden\0--plot\0s.svg");
 	SEED("switch-value", "--quiet=1");
 	SEED("models", "--load\0m.bpm\0--evaluate\0--misclassified\0x.svg\0--format\0csv");
 	SEED("predict", "a.pgm\0--load=m.bpm\0--predict\0-\0b.pgm\0--\0--lr");
