@@ -204,11 +204,12 @@ install: $(BIN)
 	cp docs/bptrain.1 $(DESTDIR)$(MANDIR)/bptrain.1
 	chmod 644 $(DESTDIR)$(MANDIR)/bptrain.1
 	cp scripts/fetch_mnist.sh $(DESTDIR)$(BINDIR)/bptrain-fetch-mnist
-	chmod 755 $(DESTDIR)$(BINDIR)/bptrain-fetch-mnist
+	cp scripts/sweep.sh $(DESTDIR)$(BINDIR)/bptrain-sweep
+	chmod 755 $(DESTDIR)$(BINDIR)/bptrain-fetch-mnist $(DESTDIR)$(BINDIR)/bptrain-sweep
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/$(BIN) $(DESTDIR)$(MANDIR)/bptrain.1 \
-		$(DESTDIR)$(BINDIR)/bptrain-fetch-mnist
+		$(DESTDIR)$(BINDIR)/bptrain-fetch-mnist $(DESTDIR)$(BINDIR)/bptrain-sweep
 
 clean:
 	rm -f $(BIN) $(OBJ) $(TESTS) $(FUZZ_TESTS) $(FAULT_BIN) $(BENCH_BIN)

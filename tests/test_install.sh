@@ -9,7 +9,8 @@ trap 'rm -rf "$tmp"' EXIT
 make -s install DESTDIR="$tmp/root" PREFIX=/usr >"$tmp/make.out" 2>&1
 check "make install exits 0 ($(tail -n 2 "$tmp/make.out"))" [ $? -eq 0 ]
 bin=$tmp/root/usr/bin
-for f in "$bin/bptrain" "$bin/bptrain-fetch-mnist" "$tmp/root/usr/share/man/man1/bptrain.1"; do
+for f in "$bin/bptrain" "$bin/bptrain-fetch-mnist" "$bin/bptrain-sweep" \
+	"$tmp/root/usr/share/man/man1/bptrain.1"; do
 	check "installed: ${f#"$tmp/root"}" [ -f "$f" ]
 done
 check "the binary and the script are executable" [ -x "$bin/bptrain" -a -x "$bin/bptrain-fetch-mnist" ]
@@ -35,6 +36,11 @@ check "bptrain-fetch-mnist refuses a bad source before fetching ($out)" \
 # Its built-in checksums are the checkout's.
 check "the built-in checksums are mnist/SHA256SUMS'" sh -c '
 	sed -n "/^ba8910/,/^ff7bcf/p" "$1" | cmp -s - mnist/SHA256SUMS' sh "$bin/bptrain-fetch-mnist"
+# The installed sweep runs the installed bptrain (found on PATH), on the XDG data.
+out=$(cd "$tmp/elsewhere" && PATH="$bin:$PATH" XDG_DATA_HOME="$tmp/xdg" "$bin/bptrain-sweep" \
+	--lr 0.1,0.5 --iters 3 --batch 10 --hidden 4 --val 10 --out "$tmp/elsewhere/s.csv" 2>&1)
+check "bptrain-sweep runs from anywhere ($(printf '%s\n' "$out" | tail -n 2 | tr '\n' ' '))" \
+	[ "$(grep -c ',ok,' "$tmp/elsewhere/s.csv" 2>/dev/null)" -eq 2 ]
 if command -v man >/dev/null; then
 	check "man renders the installed page" sh -c 'MANPAGER=cat man -l "$1" 2>/dev/null | grep -q "bptrain"' \
 		sh "$tmp/root/usr/share/man/man1/bptrain.1"
