@@ -43,7 +43,7 @@ static void
 test_eta_(void)
 {
 	struct progress p;
-	progress_init(&p, 1, 10, 5, 100, 6000);
+	progress_init(&p, 1, 10, 5, 100, 6000, 0);
 	p.first = 0.0;
 	p.done = 5;
 	p.eval_s = 3.0, p.n_evals = 1;
@@ -57,7 +57,7 @@ test_eta_(void)
 	CHECK_NEAR(v.eta_s, 2.0, 1e-9, "during the last evaluation");
 	CHECK(v.evaluating && v.epoch == 2, "evaluating epoch %d", v.epoch);
 	/* No evaluation measured yet: 6000 images at a third of a 100-sample step each. */
-	progress_init(&p, 1, 10, 5, 100, 6000);
+	progress_init(&p, 1, 10, 5, 100, 6000, 0);
 	p.first = 0.0, p.done = 2;
 	v = progress_view(&p, 2.0);
 	CHECK_NEAR(v.eta_s, 8 * 1.0 + 2 * 20.0, 1e-9, "estimated evaluations");
