@@ -980,7 +980,7 @@ parse_best_(struct reader_ *r, struct model *m)
 		return bad_(r, "the best epoch", t->best_epoch, "1 to 2^62");
 	/* Written so that NaN fails too. */
 	if (!(t->best_val_acc >= 0.0 && t->best_val_acc <= 1.0))
-		return fail_(r, MODEL_ERR_FIELD, "its val_acc is %g (must be 0 to 1)",
+		return fail_(r, MODEL_ERR_FIELD, "its val_acc is %.17g (must be 0 to 1)",
 			     t->best_val_acc);
 	if (!(isfinite(t->best_loss) && t->best_loss >= 0.0))
 		return fail_(r, MODEL_ERR_FIELD, "its loss is %g", t->best_loss);
