@@ -788,6 +788,13 @@ bad_option_(int opt, char **argv)
 static enum flags_result
 combine_model_(const struct config *cfg, const int given[])
 {
+	if (cfg->resume_path && (cfg->load_path || cfg->evaluate || cfg->predict ||
+				 cfg->gradcheck || cfg->dump_activations || cfg->plot_runs ||
+				 cfg->plot_activations)) {
+		warnf("--resume: trains on from the file; not with --load, --evaluate, --predict, "
+		      "--gradcheck, --dump-activations, --plot-runs or --plot-activations");
+		return FLAGS_USAGE;
+	}
 	const char *mode = cfg->evaluate ? "--evaluate" : cfg->predict ? "--predict" : NULL;
 	const char *error = NULL;
 	if (mode && !cfg->load_path)
@@ -805,13 +812,6 @@ combine_model_(const struct config *cfg, const int given[])
 	}
 	if (cfg->misclassified_path && !cfg->evaluate) {
 		warnf("--misclassified: only with --evaluate");
-		return FLAGS_USAGE;
-	}
-	if (cfg->resume_path && (cfg->load_path || cfg->evaluate || cfg->predict ||
-				 cfg->gradcheck || cfg->dump_activations || cfg->plot_runs ||
-				 cfg->plot_activations)) {
-		warnf("--resume: trains on from the file; not with --load, --evaluate, --predict, "
-		      "--gradcheck, --dump-activations, --plot-runs or --plot-activations");
 		return FLAGS_USAGE;
 	}
 	if ((cfg->gradcheck || cfg->plot_runs) && (cfg->load_path || cfg->save_path)) {

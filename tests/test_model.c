@@ -2,11 +2,13 @@
  *
  * A round trip keeps every bit of a trained net and of its training state, for every layer
  * kind and optimizer, and training goes on from the loaded state exactly as from the
- * original. Hostile files are refused, each with one line naming the file, and leave the
- * model empty: cut at every length, every byte flipped, a wrong magic, version or byte
- * order; and, with the checksum made to match so that the field checks are reached, every
- * kind of field out of range, absurd sizes, and sections missing, repeated, unknown or out
- * of place. */
+ * original; the resume sections (the seconds, the shuffled order, early stopping's best
+ * epoch and the net training reached) come back bit for bit too. Hostile files are refused,
+ * each with one line naming the file, and leave the model empty: cut at every length, every
+ * byte flipped, a wrong magic, version or byte order; and, with the checksum made to match
+ * so that the field checks are reached, every kind of field out of range, absurd sizes, and
+ * sections missing, repeated, unknown or out of place. --resume refuses the files it cannot
+ * go on from before it reads any data. */
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "checkpoint.h"
 #include "model.h"
 #include "train.h"
 
@@ -711,6 +714,71 @@ test_sections_(const uint8_t *good, size_t size)
 	free(buf);
 }
 
+/* checkpoint_resume on the model at path: its status, and whether it printed one line
+ * naming the file and saying want. */
+static int
+resume_refused_(const char *path, const char *want, int *one_line)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *real = stderr;
+	stderr = open_memstream(&text, &len);
+	char *argv[] = {"bptrain", "--resume", (char *)path, NULL};
+	struct config cfg;
+	int status = flags_parse(&cfg, 3, argv) == FLAGS_RUN ? 0 : -1;
+	struct resume res;
+	if (status == 0)
+		status = checkpoint_resume(&res, &cfg);
+	checkpoint_resume_free(&res);
+	fclose(stderr);
+	stderr = real;
+	*one_line = len > 0 && strchr(text, '\n') == text + len - 1 && strstr(text, path) &&
+		    strstr(text, want);
+	free(text);
+	return status;
+}
+
+/* What --resume refuses before it reads any data (exit 1, one line naming the file): a
+ * net without training state, a file without the resume sections (an older bptrain's),
+ * and a configuration that lacks a field or holds a value its flag refuses. */
+static void
+test_not_resumable_(void)
+{
+	struct run_ run;
+	run_init_(&run, &cases_[0]);
+	train_(&run.t, &run.optim, &run.rng, 3);
+	size_t order[N_IMAGES];
+	float *best = malloc(net_state_floats(&run.net) * sizeof *best);
+	float *last = malloc(net_state_floats(&run.net) * sizeof *last);
+	static const struct {
+		const char *name, *config, *want;
+		int state, resume;
+	} files[] = {
+		{"none.bpm", NULL, "no training state", 0, 0},
+		{"older.bpm", "lr=0.05\n", "no resume state", 1, 0},
+		{"short.bpm", "lr=0.05\n", "does not say hidden=", 1, 1},
+		{"bad.bpm", "lr=x\n", "lr=x is refused: --lr: 'x' is not a number", 1, 1},
+	};
+	for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+		struct model_train tr = {.end = MODEL_END_INTERRUPTED, .iters_done = 3,
+					 .rng = run.rng, .optim = &run.optim,
+					 .config = files[f].config};
+		if (files[f].resume)
+			resume_state_(&tr, &run, order, best, last);
+		char path[128];
+		path_(path, sizeof path, files[f].name);
+		if (model_save(path, &run.net, ROWS, COLS, files[f].state ? &tr : NULL) != 0)
+			abort();
+		int one_line, status = resume_refused_(path, files[f].want, &one_line);
+		CHECK(status == EXIT_RUNTIME && one_line, "--resume %s: status %d, want 1 and one "
+		      "line saying '%s'", files[f].name, status, files[f].want);
+		unlink(path);
+	}
+	free(best);
+	free(last);
+	run_free_(&run);
+}
+
 /* Files that are not files: refused by model_load without blocking. */
 static void
 test_not_files_(void)
@@ -757,6 +825,7 @@ main(void)
 	test_cut_and_flipped_(small, small_size);
 	free(small);
 	test_not_files_();
+	test_not_resumable_();
 	char path[128];
 	for (const char *name = "round.bpm", *names[] = {"net-only.bpm", "bytes.bpm", NULL},
 			*const *next = names; name; name = *next++) {
