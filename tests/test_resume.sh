@@ -34,36 +34,6 @@ summary() { tail -n 1 "$1" | sed 's/ train_s=[^ ]* total_s=[^ ]*//'; }
 # rows FILE FROM: the table's epoch rows after iteration FROM, without time_s and
 # samples_per_s.
 rows() { awk -v from="$2" '/^ +[0-9]+ +[0-9]+ / && $2 > from { NF -= 2; print }' "$1"; }
-# le64 FILE OFFSET: the little-endian u64 at OFFSET.
-le64() {
-	od -An -v -tu1 -j"$2" -N8 "$1" |
-		awk '{ for (i = NF; i >= 1; i--) v = v * 256 + $i } END { printf "%.0f\n", v }'
-}
-# section FILE TAG: the payload of the section tagged TAG ("NET ", "conf").
-section() {
-	size=$(wc -c <"$1")
-	off=16
-	while [ "$off" -lt "$size" ]; do
-		len=$(le64 "$1" $((off + 4)))
-		if [ "$(tail -c +$((off + 1)) "$1" | head -c 4)" = "$2" ]; then
-			tail -c +$((off + 13)) "$1" | head -c "$len"
-			return 0
-		fi
-		off=$((off + 12 + len))
-	done
-	return 1
-}
-# same_model A B: the same sections, byte for byte, in the same order; resm (whose
-# seconds differ) and SUM apart, and conf but for its resume= line (the file a run went on
-# from).
-same_model() {
-	for tag in "NET " PARM BNRS TRAN "RNG " OPTM shuf best last; do
-		section "$1" "$tag" >"$tmp/s1" || : >"$tmp/s1"
-		section "$2" "$tag" >"$tmp/s2" || : >"$tmp/s2"
-		cmp -s "$tmp/s1" "$tmp/s2" || return 1
-	done
-	[ "$(section "$1" conf | grep -v '^resume=')" = "$(section "$2" conf | grep -v '^resume=')" ]
-}
 # has_section FILE TAG, lacks_section FILE TAG
 has_section() { section "$1" "$2" >/dev/null; }
 lacks_section() { ! has_section "$@"; }
