@@ -63,10 +63,29 @@ test_eta_(void)
 	CHECK_NEAR(v.eta_s, 8 * 1.0 + 2 * 20.0, 1e-9, "estimated evaluations");
 }
 
+/* A run resumed after 6 of 20 steps (5 an epoch), 2 of its own steps in 2 s: the bar starts
+ * at 6, the rate and the time left count only this run's steps, and the evaluations left
+ * are the epochs from the second on (the first was the run before's). */
+static void
+test_resumed_(void)
+{
+	struct progress p;
+	progress_init(&p, 1, 20, 5, 100, 6000, 6);
+	struct progress_view v = progress_view(&p, 0.0);
+	CHECK(v.fraction == 0.3 && v.epoch == 2 && v.epochs == 4 && v.samples_per_s == 0,
+	      "resumed at 6: %g done, epoch %d of %d, no rate yet", v.fraction, v.epoch, v.epochs);
+	p.first = 10.0, p.done = 8;
+	v = progress_view(&p, 12.0);
+	CHECK_NEAR(v.samples_per_s, 100.0, 1e-9, "the rate of this run's 2 steps in 2 s");
+	CHECK_NEAR(v.elapsed_s, 2.0, 1e-9, "the time since the resume");
+	CHECK_NEAR(v.eta_s, 12 * 1.0 + 3 * 20.0, 1e-9, "12 steps and 3 evaluations left");
+}
+
 int
 main(void)
 {
 	test_widths_();
 	test_eta_();
+	test_resumed_();
 	return check_report("test_progress");
 }
