@@ -240,6 +240,9 @@ adopt_config_(struct resume *res, struct config *cfg)
 		*end = *eq = '\0';
 		int i = field_index_(line);
 		char why[256];
+		/* A resumed run started where its saved run did: its provenance goes on. */
+		if (strcmp(line, "load") == 0)
+			cfg->resumed_load = eq + 1;
 		if (i < 0)
 			continue;
 		if (flags_set_field(cfg, line, eq + 1, why, sizeof why) < 0) {
@@ -511,7 +514,8 @@ config_text_(const struct config *cfg)
 	for (int i = -2; i < flags_n_fields(); i++) {
 		char buf[64];
 		const char *name = i == -2 ? "load" : i == -1 ? "resume" : flags_field_name(i);
-		const char *value = i == -2 ? cfg->load_path : i == -1 ? cfg->resume_path
+		const char *load = cfg->load_path ? cfg->load_path : cfg->resumed_load;
+		const char *value = i == -2 ? load : i == -1 ? cfg->resume_path
 				     : flags_field_value(cfg, i, buf, sizeof buf, NULL);
 		if (!value)
 			continue;

@@ -65,6 +65,8 @@ struct config {
 	const char *save_path;   /* --save: the model goes here after training, or NULL */
 	const char *load_path;   /* --load: the net comes from here instead of init, or NULL */
 	const char *resume_path; /* --resume: go on with the run saved here, or NULL */
+	const char *resumed_load; /* --resume: the model the saved run had started from (its
+				   * configuration's load=), or NULL; not a flag */
 	int evaluate;            /* --evaluate: with --load, evaluate instead of training */
 	const char *misclassified_path; /* --evaluate: an SVG of the digits it got wrong */
 	int predict;             /* --predict: with --load, classify the images below */

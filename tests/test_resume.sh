@@ -6,8 +6,10 @@
 # resumed): for SGD, Adam (across --threads 1 and 2), a shuffled run with dropout, batch
 # normalization, weight decay and a step schedule, --epochs as the total, and early
 # stopping with augmentation, stopped after the resume or before it, whose best evaluation
-# was a partial epoch's. A run interrupted by SIGINT (cosine schedule with warmup), resumed
-# without --iters, ends as the run that was never interrupted. Then the refusals: flags
+# was a partial epoch's; batches larger than the evaluation's chunks. A run interrupted by
+# SIGINT (cosine schedule with warmup), resumed without --iters, ends as the run that was
+# never interrupted; a run resumed twice, saving over its own file, and a fine-tuning run
+# (--load) resumed, as their runs in one go. Then the refusals: flags
 # that contradict the file, targets already reached, a cosine schedule stretched, an
 # early-stopped run, the wrong data, and --resume with the modes it excludes.
 . tests/lib.sh
@@ -139,6 +141,20 @@ check "--save over the --resume file ($err)" [ "$status" -eq 0 ]
 run_bptrain --resume "$tmp/own.bpm" --iters 600 --save "$tmp/own.bpm" -q
 check "resumed at 250 and at 400, saved over itself: the model of one run of 600" \
 	same_model "$tmp/a600.bpm" "$tmp/own.bpm"
+
+# A fine-tuning run (--load) resumed: the same model as the fine-tuning run in one go, its
+# load= provenance kept.
+run_bptrain $d --iters 100 --save "$tmp/m.bpm" -q
+tune="--load $tmp/m.bpm --lr 0.05 --optimizer rmsprop --seed 3"
+run_bptrain $d $tune --iters 600 --save "$tmp/t600.bpm" -q
+printf '%s\n' "$out" >"$tmp/t600.out"
+run_bptrain $d $tune --iters 250 --save "$tmp/t250.bpm" -q
+run_bptrain --resume "$tmp/t250.bpm" --iters 600 --save "$tmp/t600r.bpm" -q
+printf '%s\n' "$out" >"$tmp/t600r.out"
+check "a fine-tuning run resumed: the same summary ($err)" \
+	[ "$(summary "$tmp/t600.out")" = "$(summary "$tmp/t600r.out")" ]
+check "a fine-tuning run resumed: the same model, load= kept" \
+	same_model "$tmp/t600.bpm" "$tmp/t600r.bpm"
 
 # Refusals. The file: SGD, 250 of 250 iterations done.
 b=$tmp/b250.bpm
