@@ -28,7 +28,7 @@ OBJ = $(LIB_OBJ) src/main.o
 BIN = bptrain
 
 TESTS = tests/test_idx tests/test_pool tests/test_matmul tests/test_layers tests/test_net tests/test_fast \
-	tests/test_optim tests/test_batches tests/test_progress \
+	tests/test_optim tests/test_batches tests/test_progress tests/test_augment \
 	tests/test_gradcheck tests/test_flags tests/test_model
 TEST_HDR = tests/check.h
 # Fuzz harnesses, each also built with tests/fuzz/replay.c as a test over its seeds and
@@ -37,8 +37,8 @@ FUZZERS = idx flags model
 FUZZ_TESTS = $(FUZZERS:%=tests/test_fuzz_%)
 SH_TESTS = tests/test_cli.sh tests/test_baddata.sh tests/test_stop.sh tests/test_output.sh \
 	tests/test_sweep.sh tests/test_chapter6.sh tests/test_epochs.sh tests/test_activations.sh \
-	tests/test_hardening.sh tests/test_limits.sh tests/test_man.sh tests/test_model_cli.sh \
-	tests/test_resume.sh
+	tests/test_hardening.sh tests/test_limits.sh tests/test_man.sh tests/test_install.sh \
+	tests/test_model_cli.sh tests/test_resume.sh
 # The fault-injection build for tests/test_gradcheck_cli.sh: the product objects, with the
 # training code's calls to the layer backward functions and the sparse weight gradient
 # redirected by the linker (--wrap, GNU ld and lld) to the deliberately wrong versions in
@@ -197,9 +197,12 @@ install: $(BIN)
 	chmod 755 $(DESTDIR)$(BINDIR)/$(BIN)
 	cp docs/bptrain.1 $(DESTDIR)$(MANDIR)/bptrain.1
 	chmod 644 $(DESTDIR)$(MANDIR)/bptrain.1
+	cp scripts/fetch_mnist.sh $(DESTDIR)$(BINDIR)/bptrain-fetch-mnist
+	chmod 755 $(DESTDIR)$(BINDIR)/bptrain-fetch-mnist
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/$(BIN) $(DESTDIR)$(MANDIR)/bptrain.1
+	rm -f $(DESTDIR)$(BINDIR)/$(BIN) $(DESTDIR)$(MANDIR)/bptrain.1 \
+		$(DESTDIR)$(BINDIR)/bptrain-fetch-mnist
 
 clean:
 	rm -f $(BIN) $(OBJ) $(TESTS) $(FUZZ_TESTS) $(FAULT_BIN) $(BENCH_BIN)

@@ -120,8 +120,22 @@ while [ "$i" -lt "$runs_ch6" ]; do
 	timed ch6_decay ./bptrain --data "$data" --weight-decay 0.0001
 	timed ch6_dropout ./bptrain --data "$data" --dropout 0.2
 	timed ch6_batchnorm ./bptrain --data "$data" --batchnorm
+	timed ch6_augment ./bptrain --data "$data" --augment
 	i=$((i + 1))
 done
+
+# A busy core: another process that never sleeps (a shell loop, as a browser tab or a second
+# sweep would be) while bptrain runs with its default threads, and with --threads 1.
+echo "bench: with one core busy ($runs_ch6 runs each, interleaved)" >&2
+sh -c 'while :; do :; done' &
+busy=$!
+i=0
+while [ "$i" -lt "$runs_ch6" ]; do
+	timed busy_default ./bptrain --data "$data"
+	timed busy_1t ./bptrain --data "$data" --threads 1
+	i=$((i + 1))
+done
+kill "$busy"
 
 row() { # row LABEL NAME BASELINE_NAME
 	s=$(median "$2" 2)
@@ -198,20 +212,30 @@ HEADER
 	echo
 	echo "| run | runs | wall s | peak RSS | test acc | time over SGD |"
 	echo "|---|---:|---:|---:|---:|---:|"
-	for name in sgd momentum adam decay dropout batchnorm; do
+	for name in sgd momentum adam decay dropout batchnorm augment; do
 		case $name in
 		sgd) label="SGD (the default)" ;;
 		momentum) label="--optimizer momentum --lr 0.05" ;;
 		adam) label="--optimizer adam --lr 0.001" ;;
 		decay) label="--weight-decay 0.0001" ;;
 		dropout) label="--dropout 0.2" ;;
-		batchnorm) label="--batchnorm (reference path, 1 thread)" ;;
+		batchnorm) label="--batchnorm" ;;
+		augment) label="--augment" ;;
 		esac
 		s=$(median ch6_$name 2)
 		printf '| %s | %s | %s | %s MiB | %s | %s |\n' "$label" "$(count ch6_$name)" "$s" \
 			"$(mib "$(median ch6_$name 3)")" "$(median ch6_$name 4)" \
 			"$(ratio "$s" "$(median ch6_sgd 2)")"
 	done
+	echo
+	echo "With one core busy (another process that never sleeps, for the whole loop): the"
+	echo "default thread count against --threads 1, interleaved; the last column is the"
+	echo "default's time over --threads 1's (the thread pool must not make it much above 1)."
+	echo
+	echo "| run | runs | wall s | peak RSS | test acc | time over --threads 1 |"
+	echo "|---|---:|---:|---:|---:|---:|"
+	row "bptrain, default threads, one core busy" busy_default busy_1t
+	row "bptrain --threads 1, one core busy" busy_1t busy_1t
 	cat <<'NOTES'
 
 Runs of the different programs alternate (bptrain, bptrain --threads 1, the baseline build

@@ -24,9 +24,11 @@ usage() {
 Usage: scripts/fetch_mnist.sh [--dir DIR | DIR]
 
 Download the MNIST data set (four uncompressed IDX files) into DIR,
-default: mnist/ at the repository root. Every file is checked against
-mnist/SHA256SUMS; files already present and correct are not fetched again,
-files with a wrong checksum are reported and replaced.
+default: mnist/ at the repository root, or, installed as bptrain-fetch-mnist,
+$XDG_DATA_HOME/bptrain/mnist (~/.local/share/bptrain/mnist), where bptrain
+looks when there is no ./mnist. Every file is checked against its SHA-256;
+files already present and correct are not fetched again, files with a wrong
+checksum are reported and replaced.
 
 Options:
   -d, --dir DIR   target directory (same as giving DIR as the only argument)
@@ -44,6 +46,24 @@ EOF
 script_dir=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd -P)
 repo_root=$(CDPATH='' cd -- "$script_dir/.." && pwd -P)
 sums_file="$repo_root/mnist/SHA256SUMS"
+# Installed (make install: bptrain-fetch-mnist) there is no checkout: the sums are these, and
+# the data goes where bptrain looks when there is no ./mnist.
+sums_tmp=""
+xdg_dir="${XDG_DATA_HOME:-${HOME:-/tmp}/.local/share}/bptrain/mnist"
+if [ ! -r "$sums_file" ]; then
+    sums_file=$(mktemp)
+    sums_tmp=$sums_file
+    trap 'rm -f "$sums_tmp"' EXIT
+    cat >"$sums_file" <<'SUMS'
+ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db  train-images-idx3-ubyte
+65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5  train-labels-idx1-ubyte
+0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7  t10k-images-idx3-ubyte
+ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2  t10k-labels-idx1-ubyte
+SUMS
+    default_target=$xdg_dir
+else
+    default_target="$repo_root/mnist"
+fi
 
 # ---- arguments ---------------------------------------------------------------
 target=""
@@ -67,7 +87,7 @@ if [ $# -gt 0 ]; then
     fi
     target=$1
 fi
-[ -n "$target" ] || target="$repo_root/mnist"
+[ -n "$target" ] || target=$default_target
 
 source_sel=${BPTRAIN_MNIST_SOURCE:-auto}
 case $source_sel in
@@ -124,7 +144,10 @@ fi
 # ---- scratch space inside the target dir (same filesystem for mv) -----------
 tmp=""
 # shellcheck disable=SC2317  # invoked via trap
-cleanup() { if [ -n "$tmp" ]; then rm -rf -- "$tmp"; fi; }
+cleanup() {
+    if [ -n "$tmp" ]; then rm -rf -- "$tmp"; fi
+    if [ -n "$sums_tmp" ]; then rm -f -- "$sums_tmp"; fi
+}
 trap cleanup EXIT
 trap 'say "interrupted"; exit 130' INT
 trap 'say "terminated"; exit 143' TERM

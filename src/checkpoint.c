@@ -62,18 +62,21 @@ struct role_ {
 	const char *what; /* "the --load model", "a data file" */
 };
 
-/* The directory --save writes into must exist and be writable: found out now, not after
- * an hour of training. */
+/* The directory an output file is written into (under a temporary name, then renamed) must
+ * exist and be writable: found out now, not after an hour of training. A device or FIFO that
+ * exists (/dev/stdout) is written directly, so its directory does not matter. */
 static int
-check_save_dir_(const char *path)
+check_dir_(const char *flag, const char *path)
 {
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return 0;
 	const char *slash = strrchr(path, '/');
 	char dir[PATH_MAX];
 	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash == path ? 1 : slash - path) : 1,
 		 slash ? path : ".");
-	struct stat st;
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || access(dir, W_OK | X_OK) != 0) {
-		warnf("--save: cannot write %s into %s:", path, dir);
+		warnf("%s: cannot write %s into %s:", flag, path, dir);
 		return -1;
 	}
 	return 0;
@@ -113,7 +116,10 @@ checkpoint_check_paths(const struct config *cfg)
 			return EXIT_USAGE;
 		}
 	}
-	return cfg->save_path && check_save_dir_(cfg->save_path) != 0 ? EXIT_RUNTIME : EXIT_OK;
+	for (int o = 0; o < n_out; o++)
+		if (outputs[o].path && check_dir_(outputs[o].flag, outputs[o].path) != 0)
+			return EXIT_RUNTIME;
+	return EXIT_OK;
 }
 
 /* "50" or "100,64,32": the hidden sizes of dims[1 .. n_affine-1]. */

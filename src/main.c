@@ -3,6 +3,7 @@
  * main parses the flags, loads the data, builds the net, trains, prints the report, and is
  * the only place that decides the exit status: 0 ok, 1 runtime failure, 2 bad usage,
  * 128 + the signal number when SIGINT or SIGTERM stopped training. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,24 @@ catch_stop_signals_(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+/* The data directory: --data or $BPTRAIN_DATA if given; else ./mnist, or, when there is none
+ * (bptrain installed, run from anywhere), where bptrain-fetch-mnist puts the data:
+ * $XDG_DATA_HOME/bptrain/mnist, ~/.local/share/bptrain/mnist by default. */
+static const char *
+data_dir_(const struct config *cfg, char *buf, size_t size)
+{
+	const char *env = getenv("BPTRAIN_DATA");
+	struct stat st;
+	if (flags_given(cfg, "data") || (env && *env) || stat(cfg->data_dir, &st) == 0)
+		return cfg->data_dir;
+	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+	int n = xdg && *xdg ? snprintf(buf, size, "%s/bptrain/mnist", xdg)
+		: home && *home ? snprintf(buf, size, "%s/.local/share/bptrain/mnist", home) : -1;
+	if (n < 0 || (size_t)n >= size || stat(buf, &st) != 0)
+		return cfg->data_dir;
+	return buf;
+}
+
 /* Load "<dir>/<prefix>-images-idx3-ubyte" and its labels. */
 static int
 load_set_(struct dataset *ds, const char *dir, const char *prefix)
@@ -76,8 +95,8 @@ load_data_(struct dataset *train, struct dataset *test, const char *dir)
 		return -1;
 	}
 	if (stat(dir, &st) != 0) {
-		warnf("data directory '%s' not found: run scripts/fetch_mnist.sh (or make data), "
-		      "or pass --data DIR", dir);
+		warnf("data directory '%s' not found: run scripts/fetch_mnist.sh (or make data, or "
+		      "bptrain-fetch-mnist once installed), or pass --data DIR", dir);
 		return -1;
 	}
 	if (load_set_(train, dir, "train") != 0)
@@ -243,7 +262,17 @@ dump_activations_(const struct config *cfg, const struct dataset *train, const i
 static int
 close_stdout_(void)
 {
-	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
+	int failed = fflush(stdout) != 0;
+	if (!failed && ferror(stdout)) {
+		/* An earlier write failed, and errno has long moved on: one more write says why
+		 * (a reader gone, a full disk), since the cause is still there. */
+		clearerr(stdout);
+		failed = fputc('\n', stdout) == EOF || fflush(stdout) != 0;
+		if (!failed)
+			errno = EIO;
+		failed = 1;
+	}
+	if (failed || fclose(stdout) != 0) {
 		warnf("error writing standard output:");
 		return EXIT_RUNTIME;
 	}
@@ -420,6 +449,9 @@ without_data_(const struct config *cfg, struct model *model)
 static int
 with_data_(struct config *cfg, struct model *model, struct resume *res, double start)
 {
+	/* After --resume has set cfg->data_dir from its file: that directory when it exists. */
+	char xdg[4096];
+	cfg->data_dir = data_dir_(cfg, xdg, sizeof xdg);
 	struct dataset train, test, val;
 	if (load_data_(&train, &test, cfg->data_dir) != 0)
 		return EXIT_RUNTIME;
@@ -455,6 +487,9 @@ int
 main(int argc, char **argv)
 {
 	double start = now_sec();
+	/* A reader that goes away (| head) must not kill the run before its log, plot and model
+	 * are written: the write error is reported at the end instead (close_stdout_). */
+	signal(SIGPIPE, SIG_IGN);
 	struct config cfg;
 	switch (flags_parse(&cfg, argc, argv)) {
 	case FLAGS_EXIT:

@@ -179,6 +179,25 @@ check "early stop: --threads 1 and 2 stop at the same epoch with the same number
 	a=$("$1" $2 --threads 1 -q | cut -d" " -f1-8); b=$("$1" $2 --threads 2 -q | cut -d" " -f1-8)
 	[ "$a" = "$b" ]' sh "$BPTRAIN" "$d --train-size 1000 --val 1000 --epochs 60 --early-stop 3 --lr 0.5 --sampling shuffle"
 
+# --augment: training sees distorted images, evaluation the originals. With weights that
+# cannot move, train_acc and test_acc are those of the same net on the same images, with or
+# without --augment, while the training loss (of the distorted images) differs.
+frozen_aug="$d --train-size 600 --lr 1e-30 --init-std 1 --iters 12"
+run_bptrain $frozen_aug -q
+plain=$out
+run_bptrain $frozen_aug --augment -q
+check "--augment exits 0 ($err)" [ "$status" -eq 0 ]
+check "--augment: evaluation is of the original images (same train_acc, test_acc)" \
+	[ "$(value train_acc "$out") $(value test_acc "$out")" = "$(value train_acc "$plain") $(value test_acc "$plain")" ]
+check "--augment: training is on distorted ones (another loss)" \
+	[ "$(value loss "$out")" != "$(value loss "$plain")" ]
+check "--augment: the summary says augment=1" [ "$(value augment "$out")" = 1 ]
+check "--augment: the same bits on 1 and 2 threads" sh -c '
+	a=$("$1" $2 --threads 1 -q | cut -d" " -f1-5); b=$("$1" $2 --threads 2 -q | cut -d" " -f1-5)
+	[ "$a" = "$b" ]' sh "$BPTRAIN" "$d --train-size 1000 --iters 30 --augment --dropout 0.1"
+run_bptrain $d --train-size 1000 --iters 10 --augment
+check "--augment: the training line says so" sh -c 'printf "%s\n" "$1" | grep -q ", augmented"' sh "$out"
+
 # Flag errors: usage (exit 2) ...
 expect_usage_error --epochs $d --epochs 2 --iters 100
 expect_usage_error --early-stop $d --early-stop 3

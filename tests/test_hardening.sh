@@ -131,6 +131,46 @@ run_bptrain $tiny --iters 5 -q
 out_full=$( "$BPTRAIN" $tiny --iters 5 -q 2>&1 >/dev/full)
 check "stdout on /dev/full: the real errno ($out_full)" one_line_naming "$out_full" "No space left on device"
 
+# Output files. A symlink to a regular file: the file is replaced, the link stays a link.
+mkdir "$tmp/files"
+: >"$tmp/files/target.csv"
+ln -s target.csv "$tmp/files/link.csv"
+run_bptrain $tiny --iters 5 --log "$tmp/files/link.csv" -q
+check "--log through a symlink: the link is still a link" [ -L "$tmp/files/link.csv" ]
+check "... and its target got the records" grep -q '^final,' "$tmp/files/target.csv"
+# --log /dev/stdout with stdout redirected to a file: the records and the summary share it,
+# none written over another (opening the file again, or renaming over it, lost some).
+# (Through a link of our own to /proc/self/fd/1, as /dev/stdout is: a bptrain that replaced
+# the link would break the machine's /dev/stdout, as the old one did when run as root.)
+ln -s /proc/self/fd/1 "$tmp/files/stdout"
+"$BPTRAIN" $tiny --iters 5 --log "$tmp/files/stdout" -q >"$tmp/files/both.csv" 2>/dev/null
+check "... the link to stdout is still a link" [ -L "$tmp/files/stdout" ]
+check "--log /dev/stdout into a file: the CSV header is kept" \
+	sh -c 'head -n 1 "$1" | grep -q "^record,epoch"' sh "$tmp/files/both.csv"
+check "... with the final record and the summary line" \
+	sh -c 'grep -q "^final," "$1" && grep -q "^train_acc=" "$1"' sh "$tmp/files/both.csv"
+# Temporary files of dead processes are cleaned up by the next run in that directory; a live
+# process's are not. A name near NAME_MAX still works (the temporary name is bounded).
+: >"$tmp/files/old.csv.bptrain-999999999-0000abcd.tmp"
+: >"$tmp/files/live.csv.bptrain-$$-0000abcd.tmp"
+run_bptrain $tiny --iters 5 --log "$tmp/files/r.csv" -q
+check "a dead process's temporary file is removed" [ ! -e "$tmp/files/old.csv.bptrain-999999999-0000abcd.tmp" ]
+check "a live process's is kept" [ -e "$tmp/files/live.csv.bptrain-$$-0000abcd.tmp" ]
+long=$(printf 'n%.0s' $(seq 1 250)).csv
+run_bptrain $tiny --iters 5 --log "$tmp/files/$long" -q
+check "a 254-byte --log name works ($err)" [ "$status" -eq 0 -a -s "$tmp/files/$long" ]
+# A reader that goes away: no SIGPIPE death; the log and plot are still written, exit 1.
+rm -f "$tmp/files/p.csv" "$tmp/files/p.svg"
+"$BPTRAIN" --data "$data" --iters 1200 --log "$tmp/files/p.csv" --plot "$tmp/files/p.svg" \
+	2>"$tmp/files/p.err" | head -n 1 >/dev/null
+check "stdout closed early: the log is complete" grep -q '^final,' "$tmp/files/p.csv"
+check "... the plot too" grep -q '</svg>' "$tmp/files/p.svg"
+check "... and the error is named ($(cat "$tmp/files/p.err"))" grep -q "Broken pipe" "$tmp/files/p.err"
+# Every output's directory is checked before training, not after it.
+run_bptrain $tiny --iters 100000 --plot "$tmp/nowhere/x.svg" -q
+check "--plot into a missing directory: exit 1 at once, no summary ($out)" \
+	sh -c '[ "$1" -eq 1 ] && [ -z "$2" ]' sh "$status" "$out"
+
 # An abbreviation of several flags is called ambiguous, with the flags it could be.
 expect_usage_error "ambiguous" --l 0.1
 run_within 10 --l 0.1

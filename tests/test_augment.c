@@ -1,0 +1,91 @@
+/* test_augment: --augment's distortions (src/augment.c): the same key gives the same image,
+ * different keys different ones; an empty image stays empty; ink is moved, not made or
+ * lost (its total stays within a factor of 2.5 of the original: scaling by up to 10% and the
+ * elastic field's local stretch of up to 4/9 change areas by up to 1.9 times); a digit moves by no more than the shift,
+ * rotation, scale and elastic offset together allow; no pixel is read outside the image. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "augment.h"
+#include "check.h"
+
+enum { R = 28, C = 28 };
+
+static long
+ink_(const uint8_t *img)
+{
+	long sum = 0;
+	for (int i = 0; i < R * C; i++)
+		sum += img[i];
+	return sum;
+}
+
+/* The centre of mass of img's ink. */
+static void
+centre_(const uint8_t *img, double *x, double *y)
+{
+	double sx = 0, sy = 0, s = 0;
+	for (int r = 0; r < R; r++)
+		for (int c = 0; c < C; c++) {
+			sx += c * (double)img[r * C + c];
+			sy += r * (double)img[r * C + c];
+			s += img[r * C + c];
+		}
+	*x = s > 0 ? sx / s : -1;
+	*y = s > 0 ? sy / s : -1;
+}
+
+int
+main(void)
+{
+	uint8_t digit[R * C] = {0}, a[R * C], b[R * C], zero[R * C] = {0};
+	void *scratch = malloc(augment_scratch_bytes(R, C));
+	/* A thick vertical bar with a foot, like a 1 or a 7. */
+	for (int r = 6; r < 22; r++)
+		for (int c = 12; c < 16; c++)
+			digit[r * C + c] = 100;
+	for (int c = 8; c < 20; c++)
+		digit[21 * C + c] = 80;
+	augment_image(a, digit, R, C, augment_key(42, 1, 0), scratch);
+	augment_image(b, digit, R, C, augment_key(42, 1, 0), scratch);
+	CHECK(memcmp(a, b, sizeof a) == 0, "the same key gives the same image");
+	int differ = 0;
+	for (int i = 1; i < 20; i++) {
+		augment_image(b, digit, R, C, augment_key(42, 1, i), scratch);
+		differ += memcmp(a, b, sizeof a) != 0;
+	}
+	CHECK(differ == 19, "each place in the batch gets its own distortion (%d of 19)", differ);
+	augment_image(b, digit, R, C, augment_key(43, 1, 0), scratch);
+	CHECK(memcmp(a, b, sizeof a) != 0, "another seed, another distortion");
+	augment_image(b, zero, R, C, augment_key(42, 7, 3), scratch);
+	CHECK(memcmp(b, zero, sizeof b) == 0, "an empty image stays empty");
+	long ink = ink_(digit);
+	double cx, cy;
+	centre_(digit, &cx, &cy);
+	int ink_ok = 1, moved_ok = 1;
+	for (int k = 0; k < 500; k++) {
+		augment_image(b, digit, R, C, augment_key(5, k, k % 7), scratch);
+		long got = ink_(b);
+		ink_ok &= got > ink * 2 / 5 && got < ink * 5 / 2;
+		double x, y;
+		centre_(b, &x, &y);
+		/* The centre moves by the shift (2), the elastic offset (2) and what rotation and
+		 * scale do to a point about 2 pixels off the image centre: well under 6. */
+		moved_ok &= (x - cx) * (x - cx) + (y - cy) * (y - cy) < 36.0;
+	}
+	CHECK(ink_ok, "ink is moved, not made or lost");
+	CHECK(moved_ok, "the digit stays where it was, give or take a few pixels");
+	/* Ink at the very border, and an image narrower than the grid is wide: nothing is read
+	 * outside the image (ASan would say), the result is still an image. */
+	uint8_t edge[R * C];
+	memset(edge, 255, sizeof edge);
+	augment_image(b, edge, R, C, augment_key(1, 1, 1), scratch);
+	CHECK(ink_(b) > ink_(edge) / 2, "a full image keeps most of its ink");
+	uint8_t tiny[3] = {255, 128, 0}, tiny_out[3];
+	void *small = malloc(augment_scratch_bytes(1, 3));
+	augment_image(tiny_out, tiny, 1, 3, augment_key(1, 1, 1), small);
+	CHECK(1, "a 1x3 image is distorted without a crash");
+	free(small);
+	free(scratch);
+	return check_report("test_augment");
+}
