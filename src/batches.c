@@ -31,6 +31,13 @@ batches_free(struct batches *b)
 	memset(b, 0, sizeof *b);
 }
 
+void
+batches_restore(struct batches *b, const size_t *order, size_t next)
+{
+	memcpy(b->order, order, b->count * sizeof *b->order);
+	b->next = next;
+}
+
 /* Fisher-Yates on the previous epoch's order: a fresh uniform permutation either way, and
  * the walk starts from a known state for any seed. */
 static void

@@ -28,6 +28,11 @@ int batches_per_epoch(size_t count, int batch);
 void batches_init(struct batches *b, enum sampling sampling, size_t count, int batch);
 void batches_free(struct batches *b);
 
+/* SAMPLING_SHUFFLE: go on from an epoch's saved order (b->count rows, a permutation) at
+ * position next (b->count: the epoch is used up, and the next step shuffles anew), as a run
+ * that was saved there would have gone on. */
+void batches_restore(struct batches *b, const size_t *order, size_t next);
+
 /* The next step's rows into rows[0 .. batch), drawn from rng; returns how many there are:
  * batch, except for the last step of a shuffled epoch, which takes what is left. */
 int batches_next(struct batches *b, struct rng *rng, size_t *rows);

@@ -3,6 +3,7 @@
 #include "checkpoint.h"
 
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,18 +92,24 @@ checkpoint_check_paths(const struct config *cfg)
 		{"--misclassified", cfg->misclassified_path, "the --misclassified SVG"},
 	};
 	char data[N_DATA_FILES][PATH_MAX];
-	struct role_ inputs[1 + N_DATA_FILES] = {{"--load", cfg->load_path, "the --load model"}};
+	struct role_ inputs[2 + N_DATA_FILES] = {{"--load", cfg->load_path, "the --load model"},
+						 {"--resume", cfg->resume_path, "the --resume model"}};
 	for (int i = 0; i < N_DATA_FILES; i++) {
 		snprintf(data[i], sizeof data[i], "%s/%s", cfg->data_dir, data_files_[i]);
-		inputs[1 + i] = (struct role_){"--data", data[i], "a data file"};
+		inputs[2 + i] = (struct role_){"--data", data[i], "a data file"};
 	}
 	int n_out = (int)(sizeof outputs / sizeof outputs[0]);
 	for (int o = 0; o < n_out; o++) {
 		if (!outputs[o].path)
 			continue;
-		for (int p = 0; p < n_out + 1 + N_DATA_FILES; p++) {
+		for (int p = 0; p < n_out + 2 + N_DATA_FILES; p++) {
 			const struct role_ *other = p < n_out ? &outputs[p] : &inputs[p - n_out];
-			if (p == o || !other->path || !same_file_(outputs[o].path, other->path))
+			/* A resumed run may save over the file it went on from: it was read whole
+			 * before training, and --save replaces a file only once its new one is
+			 * complete, so a run that fails leaves it as it was. */
+			int save_over_resume = o == 0 && other == &inputs[1];
+			if (p == o || !other->path || save_over_resume ||
+			    !same_file_(outputs[o].path, other->path))
 				continue;
 			warnf("%s: '%s' is %s: choose another name", outputs[o].flag,
 			      outputs[o].path, other->what);
@@ -199,22 +206,299 @@ checkpoint_load(struct model *m, struct config *cfg)
 	return EXIT_OK;
 }
 
+/* ---- --resume ---- */
+
+/* The index of the configuration field called name, or -1. */
+static int
+field_index_(const char *name)
+{
+	for (int i = 0; i < flags_n_fields(); i++)
+		if (strcmp(flags_field_name(i), name) == 0)
+			return i;
+	return -1;
+}
+
+/* The fields a resumed run may change: how far it goes (the total), and where the images
+ * are (their shape is checked). Every other field shaped training. */
+static int
+free_field_(const char *name)
+{
+	return strcmp(name, "max_iters") == 0 || strcmp(name, "epochs") == 0 ||
+	       strcmp(name, "data") == 0;
+}
+
+/* The file's configuration lines into cfg, each as its flag would set it; res->lines keeps
+ * them, split into strings (cfg->data_dir may point there). Every field must be there: a
+ * file without one cannot say how its run was trained. Lines that are no field (bptrain=,
+ * load=, resume=) are provenance. Returns 0, or -1 after a message naming the file. */
+static int
+adopt_config_(struct resume *res, struct config *cfg)
+{
+	const char *file = cfg->resume_path;
+	size_t len = strlen(res->model.config);
+	res->lines = xmalloc(len + 1);
+	memcpy(res->lines, res->model.config, len + 1);
+	uint64_t seen = 0;
+	/* The loader checked the shape: lines that end, each a name, '=' and a value. */
+	for (char *line = res->lines, *end; *line; line = end + 1) {
+		end = strchr(line, '\n');
+		char *eq = strchr(line, '=');
+		*end = *eq = '\0';
+		int i = field_index_(line);
+		char why[256];
+		/* A resumed run started where its saved run did: its provenance goes on. */
+		if (strcmp(line, "load") == 0)
+			cfg->resumed_load = eq + 1;
+		if (i < 0)
+			continue;
+		if (flags_set_field(cfg, line, eq + 1, why, sizeof why) < 0) {
+			warnf("%s: its configuration's %s=%s is refused: %s", file, line, eq + 1, why);
+			return -1;
+		}
+		seen |= (uint64_t)1 << i;
+	}
+	for (int i = 0; i < flags_n_fields(); i++)
+		if (!(seen >> i & 1)) {
+			warnf("%s: its configuration does not say %s= (saved by an older bptrain?)",
+			      file, flags_field_name(i));
+			return -1;
+		}
+	return 0;
+}
+
+/* Each flag the command line gave (in given) that shaped training says what the file says. */
+static int
+check_given_(const struct config *given, const struct config *cfg)
+{
+	for (int i = 0; i < flags_n_fields(); i++) {
+		const char *name = flags_field_name(i), *flag = flags_field_flag(i);
+		char want[64], have[64];
+		const char *a = flags_field_value(given, i, want, sizeof want, NULL);
+		const char *b = flags_field_value(cfg, i, have, sizeof have, NULL);
+		if (free_field_(name) || !flags_given(given, flag) ||
+		    strcmp(a ? a : "", b ? b : "") == 0)
+			continue;
+		warnf("--%s %s: %s was trained with %s=%s, and a resumed run keeps its "
+		      "configuration", flag, a ? a : "", cfg->resume_path, name, b ? b : "");
+		return -1;
+	}
+	return 0;
+}
+
+/* The configuration says what the net and the optimizer in the file are: a file whose
+ * sections disagree was not written by a run. */
+static int
+check_agrees_(const struct config *cfg, const struct model *m)
+{
+	const struct net *net = &m->net;
+	const struct optim_config *o = &m->optim.cfg;
+	const struct layer *dropout = find_kind_(net, LAYER_DROPOUT);
+	int hidden = cfg->n_hidden == net->n_affine - 1 &&
+		     memcmp(cfg->hidden, net->dims + 1, sizeof *cfg->hidden * cfg->n_hidden) == 0;
+	const char *bad = !hidden ? "hidden"
+		: cfg->activation != net->activation ? "activation"
+		: cfg->batchnorm != (find_kind_(net, LAYER_BATCHNORM) != NULL) ? "batchnorm"
+		: cfg->dropout != (dropout ? dropout->rate : 0.0f) ? "dropout"
+		: cfg->weight_decay != net->weight_decay ? "weight_decay"
+		: cfg->seed != net->seed ? "seed"
+		: cfg->optimizer != o->kind ? "optimizer"
+		: cfg->momentum != o->momentum ? "momentum"
+		: cfg->alpha != o->alpha ? "alpha"
+		: cfg->beta1 != o->beta1 ? "beta1"
+		: cfg->beta2 != o->beta2 ? "beta2"
+		: cfg->eps != o->eps ? "eps" : NULL;
+	if (!bad)
+		return 0;
+	warnf("%s: its configuration's %s disagrees with its net or optimizer", cfg->resume_path,
+	      bad);
+	return -1;
+}
+
+/* The net built again for passes of max_batch rows (a --batch larger than the evaluation's
+ * chunks), with its state, counters and options. */
+static void
+regrow_net_(struct net *net, int max_batch)
+{
+	const struct layer *dropout = find_kind_(net, LAYER_DROPOUT);
+	struct net_options opt = {.init = INIT_STD, .weight_decay = net->weight_decay,
+				  .dropout = dropout ? dropout->rate : 0.0f,
+				  .batchnorm = find_kind_(net, LAYER_BATCHNORM) != NULL,
+				  .seed = net->seed};
+	struct rng scratch; /* the weights it draws are all replaced */
+	rng_seed(&scratch, 0);
+	struct net bigger;
+	if (net_init(&bigger, net->dims, net->n_affine, net->activation, max_batch, &opt,
+		     &scratch) != 0)
+		abort(); /* the same sizes built the net before */
+	float *state = xmalloc(net_state_floats(net) * sizeof *state);
+	net_state_save(net, state);
+	net_state_load(&bigger, state);
+	free(state);
+	bigger.step = net->step;
+	net_free(net);
+	*net = bigger;
+}
+
+int
+checkpoint_resume(struct resume *res, struct config *cfg)
+{
+	memset(res, 0, sizeof *res);
+	struct model *m = &res->model;
+	const char *file = cfg->resume_path;
+	if (model_load(m, file, EVAL_CHUNK) != MODEL_OK)
+		return EXIT_RUNTIME;
+	const char *missing = !m->has_train ? "it holds a net but no training state"
+		: !m->train.has_resume || !m->config ? "it has no resume state (sections resm "
+						       "and conf: saved by an older bptrain?)"
+		: NULL;
+	if (missing) {
+		warnf("%s: cannot be resumed: %s; --load trains its net on as a new run", file,
+		      missing);
+		return EXIT_RUNTIME;
+	}
+	struct config given = *cfg;
+	if (adopt_config_(res, cfg) != 0 || check_agrees_(cfg, m) != 0)
+		return EXIT_RUNTIME;
+	res->iters = cfg->iters;
+	if (check_given_(&given, cfg) != 0)
+		return EXIT_USAGE;
+	if (flags_given(&given, "iters"))
+		cfg->iters = given.iters, cfg->epochs = 0;
+	if (flags_given(&given, "epochs"))
+		cfg->epochs = given.epochs;
+	if (flags_given(&given, "data"))
+		cfg->data_dir = given.data_dir;
+	if (cfg->batch > m->net.max_batch)
+		regrow_net_(&m->net, cfg->batch);
+	return EXIT_OK;
+}
+
+/* Refuse to resume file, saying why; returns -1. */
+static int
+not_resumable_(const char *file, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int
+not_resumable_(const char *file, const char *fmt, ...)
+{
+	char why[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	warnf("%s: cannot be resumed: %s", file, why);
+	return -1;
+}
+
+/* The saved state fits the data and the configuration: a file that does not was not
+ * written by a run on them. */
+static int
+check_state_(const struct config *cfg, const struct model_train *t, const struct dataset *train)
+{
+	const char *file = cfg->resume_path;
+	unsigned long long done = t->iters_done, per = (unsigned long long)batches_per_epoch(
+		train->count, cfg->batch);
+	if (train->count != t->train_images)
+		return not_resumable_(file, "its run trained on %llu images, but %s gives %zu "
+				      "(--train-size %d, --val %d)", (unsigned long long)
+				      t->train_images, cfg->data_dir, train->count,
+				      cfg->train_size, cfg->val);
+	if (t->epoch_steps != done % per)
+		return not_resumable_(file, "its unfinished epoch has %llu steps, but %llu "
+				      "iterations of %llu an epoch leave %llu",
+				      (unsigned long long)t->epoch_steps, done, per, done % per);
+	if ((cfg->sampling == SAMPLING_SHUFFLE) != (t->order != NULL))
+		return not_resumable_(file, "its run %s, but it %s a shuffled order (section "
+				      "shuf)", sampling_name(cfg->sampling),
+				      t->order ? "has" : "has no");
+	if ((cfg->early_stop > 0 && done >= per) != (t->best_epoch > 0))
+		return not_resumable_(file, "early_stop=%d after %llu epochs, but it %s a best "
+				      "epoch (section best)", cfg->early_stop, done / per,
+				      t->best_epoch ? "has" : "has no");
+	if (t->best_epoch > done / per)
+		return not_resumable_(file, "its best epoch, %llu, is past the %llu done",
+				      (unsigned long long)t->best_epoch, done / per);
+	if (t->stopped) {
+		warnf("%s: early stopping ended its run after iteration %llu (--early-stop %d): "
+		      "there is nothing to resume", file, done, cfg->early_stop);
+		return -1;
+	}
+	return 0;
+}
+
+/* The iterations asked for go past the ones done, and a cosine schedule ends where its run
+ * planned it: it was shaped by the run's length from the first step. */
+static int
+check_target_(const struct config *cfg, const struct resume *res)
+{
+	const char *file = cfg->resume_path;
+	const char *flag = cfg->epochs > 0 ? "--epochs" : "--iters";
+	int value = cfg->epochs > 0 ? cfg->epochs : cfg->iters;
+	unsigned long long done = res->model.train.iters_done;
+	if (cfg->schedule == SCHEDULE_COSINE && cfg->iters != res->iters) {
+		warnf("%s %d: %s's cosine schedule is planned over its %d iterations, and a resumed "
+		      "run keeps it (%d iterations asked for)", flag, value, file, res->iters,
+		      cfg->iters);
+		return -1;
+	}
+	if ((unsigned long long)cfg->iters > done)
+		return 0;
+	if (!flags_given(cfg, "iters") && !flags_given(cfg, "epochs"))
+		warnf("--iters: %s's run is complete (%llu of %d iterations); give a larger "
+		      "--iters or --epochs to go on", file, done, cfg->iters);
+	else
+		warnf("%s %d: %s's run has done %llu iterations already (%d asked for: the "
+		      "total, not more)", flag, value, file, done, cfg->iters);
+	return -1;
+}
+
+int
+checkpoint_check_resume(const struct config *cfg, const struct resume *res,
+			const struct dataset *train, const struct dataset *test)
+{
+	if (checkpoint_check_data(cfg, &res->model, train, test) != 0 ||
+	    check_state_(cfg, &res->model.train, train) != 0)
+		return EXIT_RUNTIME;
+	return check_target_(cfg, res) != 0 ? EXIT_USAGE : EXIT_OK;
+}
+
+void
+checkpoint_resume_state(const struct resume *res, struct train_state *s)
+{
+	const struct model *m = &res->model;
+	const struct model_train *t = &m->train;
+	*s = (struct train_state){.iters_done = (int)t->iters_done,
+		.epoch_steps = (int)t->epoch_steps, .epoch_loss = t->epoch_loss,
+		.train_s = t->train_s, .order = m->order, .count = (size_t)t->train_images,
+		.next = (size_t)t->next, .best_epoch = (int)t->best_epoch,
+		.best_val_acc = t->best_val_acc, .best_loss = t->best_loss, .best = m->best,
+		.stopped = t->stopped, .last = m->last};
+}
+
+void
+checkpoint_resume_free(struct resume *res)
+{
+	model_free(&res->model);
+	free(res->lines);
+	memset(res, 0, sizeof *res);
+}
+
 int
 checkpoint_check_data(const struct config *cfg, const struct model *m,
 		      const struct dataset *train, const struct dataset *test)
 {
 	const char *dir = cfg->data_dir;
+	const char *file = cfg->load_path ? cfg->load_path : cfg->resume_path;
 	if (train->rows != m->rows || train->cols != m->cols) {
-		warnf("%s: a net for %dx%d images, but %s/%s has %dx%d", cfg->load_path, m->rows,
-		      m->cols, dir, data_files_[0], train->rows, train->cols);
+		warnf("%s: a net for %dx%d images, but %s/%s has %dx%d", file, m->rows, m->cols,
+		      dir, data_files_[0], train->rows, train->cols);
 		return -1;
 	}
 	int classes = m->net.dims[m->net.n_affine];
 	const struct dataset *sets[2] = {train, test};
 	for (int s = 0; s < 2; s++)
 		if (sets[s]->classes > classes) {
-			warnf("%s: a net for %d classes, but %s/%s has labels up to %d",
-			      cfg->load_path, classes, dir, data_files_[2 * s + 1],
+			warnf("%s: a net for %d classes, but %s/%s has labels up to %d", file,
+			      classes, dir, data_files_[2 * s + 1],
 			      sets[s]->classes - 1);
 			return -1;
 		}
@@ -233,10 +517,11 @@ config_text_(const struct config *cfg)
 	if (!f)
 		dief(EXIT_RUNTIME, "out of memory writing the model's configuration");
 	fprintf(f, "bptrain=%s\n", BPTRAIN_VERSION);
-	for (int i = -1; i < flags_n_fields(); i++) {
+	for (int i = -2; i < flags_n_fields(); i++) {
 		char buf[64];
-		const char *name = i < 0 ? "load" : flags_field_name(i);
-		const char *value = i < 0 ? cfg->load_path
+		const char *name = i == -2 ? "load" : i == -1 ? "resume" : flags_field_name(i);
+		const char *load = cfg->load_path ? cfg->load_path : cfg->resumed_load;
+		const char *value = i == -2 ? load : i == -1 ? cfg->resume_path
 				     : flags_field_value(cfg, i, buf, sizeof buf, NULL);
 		if (!value)
 			continue;
@@ -260,11 +545,16 @@ checkpoint_save(const struct config *cfg, const struct net *net, const struct da
 		return -1;
 	}
 	char *config = config_text_(cfg);
+	const struct train_state *st = &result->state;
 	struct model_train tr = {
 		.end = status == TRAIN_INTERRUPTED ? MODEL_END_INTERRUPTED : MODEL_END_DONE,
 		.iters_done = (uint64_t)result->iters_done,
-		.epoch_steps = (uint64_t)result->epoch_steps, .epoch_loss = result->epoch_loss,
+		.epoch_steps = (uint64_t)st->epoch_steps, .epoch_loss = st->epoch_loss,
 		.rng = *rng, .optim = optim, .config = config,
+		.has_resume = 1, .train_s = st->train_s, .train_images = st->count,
+		.order = st->order, .next = st->next, .best_epoch = (uint64_t)st->best_epoch,
+		.best_val_acc = st->best_val_acc, .best_loss = st->best_loss,
+		.stopped = st->stopped, .best = st->best, .last = st->last,
 	};
 	int rc = model_save(cfg->save_path, net, train->rows, train->cols, &tr);
 	free(config);

@@ -13,6 +13,7 @@
 #include <float.h>
 #include <getopt.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -274,6 +275,12 @@ static const struct flag flags_[] = {
 	 .help = "take the net from the model FILE instead of initialising one, and train it "
 		 "further with the training flags given; --hidden, --activation, --batchnorm and "
 		 "--dropout, if given, must match the file"},
+	{.name = "resume", .kind = FLAG_PATH, .offset = AT_(const char *, resume_path),
+	 .metavar = "FILE", .noun = "file",
+	 .help = "go on with the run saved in the model FILE from the step where it stopped, "
+		 "until --iters N or --epochs N in all (default: the run's own), with the same "
+		 "results as had it never stopped; the flags that shaped training come from FILE "
+		 "and, if given, must agree with it"},
 	{.name = "evaluate", .kind = FLAG_SWITCH, .offset = AT_(int, evaluate), .raise_to = 1,
 	 .help = "with --load: no training; the accuracy on the training and test sets and "
 		 "the test set's confusion matrix"},
@@ -322,41 +329,59 @@ takes_value_(const struct flag *fl)
 	abort();
 }
 
+/* Why a value was refused, without the "bptrain: " prefix: the command line prints it as it
+ * is; a model's configuration prints it after the file's name. */
+struct why_ {
+	char text[256];
+};
+
+static int
+refuse_(struct why_ *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Fill why; returns -1, for the parsers' "return refuse_(...)". */
+static int
+refuse_(struct why_ *why, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why->text, sizeof why->text, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
 /* Parse a whole decimal integer in [min, max]; the error names the flag. */
 static int
-parse_long_(const char *flag, const char *text, long long min, long long max, long long *out)
+parse_long_(const char *flag, const char *text, long long min, long long max, long long *out,
+	    struct why_ *why)
 {
 	char *end;
 	errno = 0;
 	long long value = strtoll(text, &end, 10);
 	/* strto* skip leading blanks; a flag value with blanks is a quoting mistake. */
-	if (end == text || *end != '\0' || isspace((unsigned char)text[0])) {
-		warnf("--%s: '%s' is not an integer", flag, text);
-		return -1;
-	}
-	if (errno == ERANGE || value < min || value > max) {
-		warnf("--%s: %s is out of range (%lld to %lld)", flag, text, min, max);
-		return -1;
-	}
+	if (end == text || *end != '\0' || isspace((unsigned char)text[0]))
+		return refuse_(why, "--%s: '%s' is not an integer", flag, text);
+	if (errno == ERANGE || value < min || value > max)
+		return refuse_(why, "--%s: %s is out of range (%lld to %lld)", flag, text, min, max);
 	*out = value;
 	return 0;
 }
 
 static int
-parse_int_(const char *flag, const char *text, double min, double max, int *out)
+parse_int_(const char *flag, const char *text, double min, double max, int *out,
+	   struct why_ *why)
 {
 	long long value;
-	if (parse_long_(flag, text, (long long)min, (long long)max, &value) != 0)
+	if (parse_long_(flag, text, (long long)min, (long long)max, &value, why) != 0)
 		return -1;
 	*out = (int)value;
 	return 0;
 }
 
 static int
-parse_seed_(const char *flag, const char *text, uint64_t *out)
+parse_seed_(const char *flag, const char *text, uint64_t *out, struct why_ *why)
 {
 	long long value;
-	if (parse_long_(flag, text, 0, MAX_SEED, &value) != 0)
+	if (parse_long_(flag, text, 0, MAX_SEED, &value, why) != 0)
 		return -1;
 	*out = (uint64_t)value;
 	return 0;
@@ -365,39 +390,31 @@ parse_seed_(const char *flag, const char *text, uint64_t *out)
 /* Parse a finite number; min_open selects > min instead of >= min. */
 static int
 parse_float_(const char *flag, const char *text, double min, int min_open, double max,
-	     float *out)
+	     float *out, struct why_ *why)
 {
 	char *end;
 	errno = 0;
 	double value = strtod(text, &end);
-	if (end == text || *end != '\0' || isspace((unsigned char)text[0])) {
-		warnf("--%s: '%s' is not a number", flag, text);
-		return -1;
-	}
-	if (!isfinite(value) || errno == ERANGE) {
-		warnf("--%s: '%s' is not a finite number", flag, text);
-		return -1;
-	}
-	if (value < min || (min_open && value == min) || value > max) {
-		warnf("--%s: %s is out of range (%s %.9g to %.9g)", flag, text,
-		      min_open ? "above" : "from", min, max);
-		return -1;
-	}
+	if (end == text || *end != '\0' || isspace((unsigned char)text[0]))
+		return refuse_(why, "--%s: '%s' is not a number", flag, text);
+	if (!isfinite(value) || errno == ERANGE)
+		return refuse_(why, "--%s: '%s' is not a finite number", flag, text);
+	if (value < min || (min_open && value == min) || value > max)
+		return refuse_(why, "--%s: %s is out of range (%s %.9g to %.9g)", flag, text,
+			       min_open ? "above" : "from", min, max);
 	/* The value is used as a float: 1e-50 would silently become 0 (and 1e-40 a slow
 	 * subnormal), so a non-zero value must stay a normal float. Found by fuzzing. */
 	float f = (float)value;
-	if (value != 0.0 && !isnormal(f)) {
-		warnf("--%s: %s is too small to use (the smallest is %g)", flag, text,
-		      (double)FLT_MIN);
-		return -1;
-	}
+	if (value != 0.0 && !isnormal(f))
+		return refuse_(why, "--%s: %s is too small to use (the smallest is %g)", flag,
+			       text, (double)FLT_MIN);
 	*out = f;
 	return 0;
 }
 
 /* A whole list replaces the previous one: --hidden 3,3 --hidden 7 is one hidden layer. */
 static int
-parse_list_(const struct flag *fl, const char *text, struct config *cfg)
+parse_list_(const struct flag *fl, const char *text, struct config *cfg, struct why_ *why)
 {
 	int *items = (int *)((char *)cfg + fl->offset);
 	int count = 0;
@@ -406,18 +423,15 @@ parse_list_(const struct flag *fl, const char *text, struct config *cfg)
 		const char *comma = strchr(p, ',');
 		size_t len = comma ? (size_t)(comma - p) : strlen(p);
 		char item[32];
-		if (len == 0 || len >= sizeof item) {
-			warnf("--%s: '%s' is not a comma-separated list of %s", fl->name, text,
-			      fl->noun);
-			return -1;
-		}
-		if (count == fl->max_count) {
-			warnf("--%s: at most %d %s", fl->name, fl->max_count, fl->count_noun);
-			return -1;
-		}
+		if (len == 0 || len >= sizeof item)
+			return refuse_(why, "--%s: '%s' is not a comma-separated list of %s",
+				       fl->name, text, fl->noun);
+		if (count == fl->max_count)
+			return refuse_(why, "--%s: at most %d %s", fl->name, fl->max_count,
+				       fl->count_noun);
 		memcpy(item, p, len);
 		item[len] = '\0';
-		if (parse_int_(fl->name, item, fl->min, fl->max, &items[count]) != 0)
+		if (parse_int_(fl->name, item, fl->min, fl->max, &items[count], why) != 0)
 			return -1;
 		count++;
 		if (!comma)
@@ -441,7 +455,7 @@ choice_list_(const struct flag *fl, char *buf, size_t size)
 }
 
 static int
-parse_choice_(const struct flag *fl, const char *text, int *out)
+parse_choice_(const struct flag *fl, const char *text, int *out, struct why_ *why)
 {
 	for (const struct flag_choice *c = fl->choices; c->name; c++)
 		if (strcmp(text, c->name) == 0) {
@@ -450,65 +464,81 @@ parse_choice_(const struct flag *fl, const char *text, int *out)
 		}
 	char names[128];
 	choice_list_(fl, names, sizeof names);
-	warnf("--%s: '%s' is not %s", fl->name, text, names);
-	return -1;
+	return refuse_(why, "--%s: '%s' is not %s", fl->name, text, names);
 }
 
 /* A file or directory name: not empty and, if the row has a suffix, ending in it (so --plot
  * x.png is caught here rather than producing an SVG named .png). */
 static int
-parse_path_(const struct flag *fl, const char *text, const char **out)
+parse_path_(const struct flag *fl, const char *text, const char **out, struct why_ *why)
 {
 	size_t len = strlen(text), slen = fl->suffix ? strlen(fl->suffix) : 0;
-	if (len == 0) {
-		warnf("--%s: the %s name is empty", fl->name, fl->noun);
-		return -1;
-	}
-	if (fl->suffix && (len <= slen || strcmp(text + len - slen, fl->suffix) != 0)) {
-		warnf("--%s: '%s' does not end in %s", fl->name, text, fl->suffix);
-		return -1;
-	}
+	if (len == 0)
+		return refuse_(why, "--%s: the %s name is empty", fl->name, fl->noun);
+	if (fl->suffix && (len <= slen || strcmp(text + len - slen, fl->suffix) != 0))
+		return refuse_(why, "--%s: '%s' does not end in %s", fl->name, text, fl->suffix);
 	*out = text;
 	return 0;
+}
+
+/* fl's value arg into cfg; -1 with the reason in why. A switch's arg is NULL on the command
+ * line (it raises the int to raise_to), or its recorded value, 0 to raise_to, from a
+ * model's configuration. */
+static int
+set_value_(const struct flag *fl, struct config *cfg, const char *arg, struct why_ *why)
+{
+	void *at = (char *)cfg + fl->offset;
+	switch (fl->kind) {
+	case FLAG_INT:
+		return parse_int_(fl->name, arg, fl->min, fl->max, at, why);
+	case FLAG_SEED:
+		return parse_seed_(fl->name, arg, at, why);
+	case FLAG_FLOAT:
+		return parse_float_(fl->name, arg, fl->min, fl->min_open, fl->max, at, why);
+	case FLAG_LIST:
+		return parse_list_(fl, arg, cfg, why);
+	case FLAG_CHOICE:
+		return parse_choice_(fl, arg, at, why);
+	case FLAG_PATH:
+		return parse_path_(fl, arg, at, why);
+	case FLAG_SWITCH:
+		if (arg)
+			return parse_int_(fl->name, arg, 0, fl->raise_to, at, why);
+		if (*(int *)at < fl->raise_to)
+			*(int *)at = fl->raise_to;
+		return 0;
+	case FLAG_HELP:
+	case FLAG_VERSION:
+		break;
+	}
+	abort(); /* they have no value: apply_ handles them */
 }
 
 /* Apply one flag, with its value arg (NULL for a flag that takes none), to cfg. */
 static enum flags_result
 apply_(const struct flag *fl, struct config *cfg, const char *arg)
 {
-	void *at = (char *)cfg + fl->offset;
-	int bad = 0;
 	switch (fl->kind) {
-	case FLAG_INT:
-		bad = parse_int_(fl->name, arg, fl->min, fl->max, at);
-		break;
-	case FLAG_SEED:
-		bad = parse_seed_(fl->name, arg, at);
-		break;
-	case FLAG_FLOAT:
-		bad = parse_float_(fl->name, arg, fl->min, fl->min_open, fl->max, at);
-		break;
-	case FLAG_LIST:
-		bad = parse_list_(fl, arg, cfg);
-		break;
-	case FLAG_CHOICE:
-		bad = parse_choice_(fl, arg, at);
-		break;
-	case FLAG_PATH:
-		bad = parse_path_(fl, arg, at);
-		break;
-	case FLAG_SWITCH:
-		if (*(int *)at < fl->raise_to)
-			*(int *)at = fl->raise_to;
-		break;
 	case FLAG_HELP:
 		flags_usage(stdout);
 		return FLAGS_EXIT;
 	case FLAG_VERSION:
 		printf("bptrain %s\n", BPTRAIN_VERSION);
 		return FLAGS_EXIT;
+	case FLAG_INT:
+	case FLAG_SEED:
+	case FLAG_FLOAT:
+	case FLAG_LIST:
+	case FLAG_CHOICE:
+	case FLAG_PATH:
+	case FLAG_SWITCH:
+		break;
 	}
-	return bad ? FLAGS_USAGE : FLAGS_RUN;
+	struct why_ why;
+	if (set_value_(fl, cfg, arg, &why) == 0)
+		return FLAGS_RUN;
+	warnf("%s", why.text);
+	return FLAGS_USAGE;
 }
 
 /* Every flag's default into cfg, through the same parsing as a given value; use_env lets
@@ -770,6 +800,13 @@ bad_option_(int opt, char **argv)
 static enum flags_result
 combine_model_(const struct config *cfg, const int given[])
 {
+	if (cfg->resume_path && (cfg->load_path || cfg->evaluate || cfg->predict ||
+				 cfg->gradcheck || cfg->dump_activations || cfg->plot_runs ||
+				 cfg->plot_activations)) {
+		warnf("--resume: trains on from the file; not with --load, --evaluate, --predict, "
+		      "--gradcheck, --dump-activations, --plot-runs or --plot-activations");
+		return FLAGS_USAGE;
+	}
 	const char *mode = cfg->evaluate ? "--evaluate" : cfg->predict ? "--predict" : NULL;
 	const char *error = NULL;
 	if (mode && !cfg->load_path)
@@ -872,13 +909,15 @@ combine_(struct config *cfg, const int given[])
 		warnf("--epochs: says how long to train instead of --iters; give one of them");
 		return FLAGS_USAGE;
 	}
+	/* A resumed run's schedule and validation set come from its file, which is checked
+	 * against these flags (checkpoint_resume). */
 	if ((given[row_named_("lr-step")] || given[row_named_("lr-gamma")]) &&
-	    cfg->schedule != SCHEDULE_STEP) {
+	    cfg->schedule != SCHEDULE_STEP && !cfg->resume_path) {
 		warnf("--%s: only means something with --schedule step",
 		      given[row_named_("lr-step")] ? "lr-step" : "lr-gamma");
 		return FLAGS_USAGE;
 	}
-	if (cfg->early_stop && !cfg->val) {
+	if (cfg->early_stop && !cfg->val && !cfg->resume_path) {
 		warnf("--early-stop: needs a validation set (--val N) to watch");
 		return FLAGS_USAGE;
 	}
@@ -958,6 +997,28 @@ field_row_(int i)
 		if (flags_[r].record && i-- == 0)
 			return &flags_[r];
 	abort(); /* i is past flags_n_fields() */
+}
+
+const char *
+flags_field_flag(int i)
+{
+	return field_row_(i)->name;
+}
+
+int
+flags_set_field(struct config *cfg, const char *name, const char *value, char *why,
+		size_t size)
+{
+	for (int r = 0; r < N_FLAGS; r++) {
+		if (!flags_[r].record || strcmp(flags_[r].record, name) != 0)
+			continue;
+		struct why_ reason;
+		if (set_value_(&flags_[r], cfg, value, &reason) == 0)
+			return 1;
+		snprintf(why, size, "%s", reason.text);
+		return -1;
+	}
+	return 0;
 }
 
 int

@@ -68,6 +68,9 @@ struct config {
 	/* Models (docs/model-format.md). */
 	const char *save_path;   /* --save: the model goes here after training, or NULL */
 	const char *load_path;   /* --load: the net comes from here instead of init, or NULL */
+	const char *resume_path; /* --resume: go on with the run saved here, or NULL */
+	const char *resumed_load; /* --resume: the model the saved run had started from (its
+				   * configuration's load=), or NULL; not a flag */
 	int evaluate;            /* --evaluate: with --load, evaluate instead of training */
 	const char *misclassified_path; /* --evaluate: an SVG of the digits it got wrong */
 	int predict;             /* --predict: with --load, classify the images below */
@@ -105,5 +108,15 @@ const char *flags_field_name(int i);
  * (a list, a name, a path: JSON quotes it) rather than a number. */
 const char *flags_field_value(const struct config *cfg, int i, char *buf, size_t size,
 			      int *is_string);
+
+/* The long name of field i's flag: "lr-step" for the field lr_step. */
+const char *flags_field_flag(int i);
+
+/* Set the field called name (a record name: "lr", "max_iters") to value, its text as the
+ * records write it, parsed as its flag's value is (a switch takes 0 or 1). Returns 1; 0
+ * when no field has that name; -1 when the value is one its flag refuses, and why (size
+ * bytes) says so as the command line would ("--lr: 'x' is not a number"). */
+int flags_set_field(struct config *cfg, const char *name, const char *value, char *why,
+		    size_t size);
 
 #endif

@@ -294,29 +294,26 @@ warn_if_chance_(const struct net *net, const struct train_result *r, enum train_
 	      "another --lr, or more iterations)", r->train.acc, classes);
 }
 
-/* The training loop and its final record; returns the exit status. */
+/* The training loop and its final record; returns the exit status. resume: the saved run
+ * it goes on from (the net, optim and rng as that run left them), or NULL. */
 static int
 run_(const struct config *cfg, struct trainer *t, const struct train_data *data,
-     struct rng *rng, struct report *rep)
+     struct rng *rng, struct report *rep, struct optim *optim,
+     const struct train_state *resume)
 {
-	struct optim_config oc = {.kind = cfg->optimizer, .lr = cfg->lr, .momentum = cfg->momentum,
-				  .alpha = cfg->alpha, .beta1 = cfg->beta1, .beta2 = cfg->beta2,
-				  .eps = cfg->eps};
-	struct optim optim;
-	optim_init(&optim, &oc, t->net->n_params);
 	struct schedule schedule = {.kind = cfg->schedule, .lr = cfg->lr,
 		.step_epochs = cfg->lr_step, .gamma = cfg->lr_gamma, .warmup_epochs = cfg->warmup,
 		.epoch_iters = batches_per_epoch(data->train->count, cfg->batch),
 		.iters = cfg->iters};
 	struct train_options opt = {.iters = cfg->iters, .batch = cfg->batch,
 		.sampling = cfg->sampling, .schedule = schedule, .early_stop = cfg->early_stop,
-		.augment = cfg->augment, .seed = cfg->seed,
-		.optim = &optim, .log_every = cfg->log_every, .stop = &stop_signal_};
+		.augment = cfg->augment, .seed = cfg->seed, .optim = optim,
+		.log_every = cfg->log_every, .stop = &stop_signal_, .resume = resume};
 	struct train_result result;
 	/* Only now: before this, being killed outright loses nothing worth reporting. */
 	catch_stop_signals_();
 	enum train_status trained = train_run(t, data, &opt, rng, rep, &result);
-	int unsaved = cfg->save_path && checkpoint_save(cfg, t->net, data->train, &optim, rng,
+	int unsaved = cfg->save_path && checkpoint_save(cfg, t->net, data->train, optim, rng,
 							&result, trained) != 0;
 	static const char *const status_names[] = {
 		[TRAIN_OK] = "ok", [TRAIN_DIVERGED] = "diverged", [TRAIN_INTERRUPTED] = "interrupted",
@@ -335,7 +332,7 @@ run_(const struct config *cfg, struct trainer *t, const struct train_data *data,
 		.status = status_names[trained]};
 	if ((report_finish(rep, &fin) != 0 || unsaved) && status == EXIT_OK)
 		status = EXIT_RUNTIME;
-	optim_free(&optim);
+	train_state_free(&result.state);
 	return status;
 }
 
@@ -351,10 +348,49 @@ eval_rows_(const struct config *cfg, const struct train_data *data)
 	return cfg->batch > chunk ? cfg->batch : chunk;
 }
 
-/* Train with cfg (the net from model if not NULL), report, and return the exit status. */
+/* What a run starts from: a new net, optimizer and generator, or a model's. */
+struct origin_ {
+	struct net net;
+	struct optim optim;
+	struct rng rng;
+	struct train_state state;        /* --resume: where the saved run stopped */
+	const struct train_state *resume; /* &state with --resume, else NULL */
+};
+
+/* The net from model (--load) or from res's model (--resume, with its optimizer, generator
+ * and state), else a new one; returns 0, or -1 after a message. */
+static int
+origin_(struct origin_ *o, const struct config *cfg, const struct train_data *data,
+	const int *dims, struct model *model, struct resume *res)
+{
+	memset(o, 0, sizeof *o);
+	rng_seed(&o->rng, cfg->seed);
+	struct net_options opts = net_options_(cfg);
+	if (res) {
+		model_take_net(&res->model, &o->net);
+		model_take_optim(&res->model, &o->optim);
+		o->rng = res->model.train.rng;
+		checkpoint_resume_state(res, &o->state);
+		o->resume = &o->state;
+		return 0;
+	}
+	if (model)
+		model_take_net(model, &o->net);
+	else if (net_init(&o->net, dims, cfg->n_hidden + 1, cfg->activation, eval_rows_(cfg, data),
+			  &opts, &o->rng) != 0)
+		return -1;
+	struct optim_config oc = {.kind = cfg->optimizer, .lr = cfg->lr, .momentum = cfg->momentum,
+				  .alpha = cfg->alpha, .beta1 = cfg->beta1, .beta2 = cfg->beta2,
+				  .eps = cfg->eps};
+	optim_init(&o->optim, &oc, o->net.n_params);
+	return 0;
+}
+
+/* Train with cfg (the net from model or res if not NULL), report, and return the exit
+ * status. */
 static int
 train_(const struct config *cfg, const struct train_data *data, const int *dims, double start,
-       struct model *model)
+       struct model *model, struct resume *res)
 {
 	/* A batch drawn with replacement could be larger, but it is always a mistake. */
 	if ((size_t)cfg->batch > data->train->count) {
@@ -362,35 +398,30 @@ train_(const struct config *cfg, const struct train_data *data, const int *dims,
 		      data->train->count);
 		return EXIT_RUNTIME;
 	}
-	struct rng rng;
-	rng_seed(&rng, cfg->seed);
 	/* One pool for the whole run, created before the net so a failure leaves nothing to
 	 * undo. */
 	struct pool *pool = pool_create(cfg->threads, trainer_scratch_bytes(dims[0]));
 	if (!pool)
 		return EXIT_RUNTIME;
-	struct net net;
-	int max_batch = eval_rows_(cfg, data);
-	struct net_options opts = net_options_(cfg);
-	if (model) {
-		model_take_net(model, &net);
-	} else if (net_init(&net, dims, cfg->n_hidden + 1, cfg->activation, max_batch, &opts,
-			    &rng) != 0) {
+	struct origin_ o;
+	if (origin_(&o, cfg, data, dims, model, res) != 0) {
 		pool_free(pool);
 		return EXIT_RUNTIME;
 	}
 	struct trainer t;
-	trainer_init(&t, &net, pool);
+	trainer_init(&t, &o.net, pool);
 	/* The log opens only now, so a run that never starts leaves no empty log behind. */
 	struct report rep;
 	int status = EXIT_RUNTIME;
 	if (report_open(&rep, cfg, start) == 0) {
 		int epoch_iters = batches_per_epoch(data->train->count, cfg->batch);
-		report_begin(&rep, &net, data->train, data->val, data->test, epoch_iters);
-		status = run_(cfg, &t, data, &rng, &rep);
+		report_begin(&rep, &o.net, data->train, data->val, data->test, epoch_iters,
+			     o.resume ? o.resume->iters_done : 0);
+		status = run_(cfg, &t, data, &o.rng, &rep, &o.optim, o.resume);
 	}
 	trainer_free(&t);
-	net_free(&net);
+	optim_free(&o.optim);
+	net_free(&o.net);
 	pool_free(pool);
 	return status;
 }
@@ -421,6 +452,45 @@ without_data_(const struct config *cfg, struct model *model)
 	return status != EXIT_OK ? status : close_status;
 }
 
+/* Everything after the flags and the models: the data, then training, --evaluate,
+ * --gradcheck or --dump-activations. */
+static int
+with_data_(struct config *cfg, struct model *model, struct resume *res, double start)
+{
+	/* After --resume has set cfg->data_dir from its file: that directory when it exists. */
+	char xdg[4096];
+	cfg->data_dir = data_dir_(cfg, xdg, sizeof xdg);
+	struct dataset train, test, val;
+	if (load_data_(&train, &test, cfg->data_dir) != 0)
+		return EXIT_RUNTIME;
+	if (split_(cfg, &train, &val) != 0) {
+		dataset_free(&train);
+		dataset_free(&test);
+		return EXIT_RUNTIME;
+	}
+	int dims[NET_MAX_AFFINE + 1];
+	dims[0] = train.input_size;
+	for (int l = 0; l < cfg->n_hidden; l++)
+		dims[l + 1] = cfg->hidden[l];
+	dims[cfg->n_hidden + 1] = train.classes;
+	struct train_data data = {.train = &train, .val = &val, .test = &test};
+	int status = EXIT_OK;
+	if (cfg->load_path && checkpoint_check_data(cfg, model, &train, &test) != 0)
+		status = EXIT_RUNTIME;
+	if (status == EXIT_OK && cfg->resume_path)
+		status = checkpoint_check_resume(cfg, res, &train, &test);
+	if (status == EXIT_OK && cfg->evaluate)
+		status = evaluate_run(cfg, model, &train, &test, start);
+	else if (status == EXIT_OK)
+		status = cfg->gradcheck ? gradcheck_(cfg, &train, dims, start)
+			 : cfg->dump_activations ? dump_activations_(cfg, &train, dims)
+			 : train_(cfg, &data, dims, start, cfg->load_path ? model : NULL,
+				  cfg->resume_path ? res : NULL);
+	dataset_free(&train);
+	dataset_free(&test);
+	return status;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -437,45 +507,23 @@ main(int argc, char **argv)
 	case FLAGS_RUN:
 		break;
 	}
-	int status = checkpoint_check_paths(&cfg);
+	/* --resume reads its file first: it says where the data are. */
+	struct resume res = {0};
+	int status = cfg.resume_path ? checkpoint_resume(&res, &cfg) : EXIT_OK;
+	if (status == EXIT_OK)
+		status = checkpoint_check_paths(&cfg);
 	struct model model = {0};
 	if (status == EXIT_OK && cfg.load_path)
 		status = checkpoint_load(&model, &cfg);
-	if (status != EXIT_OK)
+	if (status != EXIT_OK) {
+		checkpoint_resume_free(&res);
 		return status;
+	}
 	if (cfg.plot_runs || cfg.plot_activations || cfg.plot_sweep || cfg.predict)
 		return without_data_(&cfg, &model);
-	char xdg[4096];
-	cfg.data_dir = data_dir_(&cfg, xdg, sizeof xdg);
-	struct dataset train, test;
-	if (load_data_(&train, &test, cfg.data_dir) != 0) {
-		model_free(&model);
-		return EXIT_RUNTIME;
-	}
-	struct dataset val;
-	if (split_(&cfg, &train, &val) != 0) {
-		dataset_free(&train);
-		dataset_free(&test);
-		model_free(&model);
-		return EXIT_RUNTIME;
-	}
-	int dims[NET_MAX_AFFINE + 1];
-	dims[0] = train.input_size;
-	for (int l = 0; l < cfg.n_hidden; l++)
-		dims[l + 1] = cfg.hidden[l];
-	dims[cfg.n_hidden + 1] = train.classes;
-	struct train_data data = {.train = &train, .val = &val, .test = &test};
-	if (cfg.load_path && checkpoint_check_data(&cfg, &model, &train, &test) != 0)
-		status = EXIT_RUNTIME;
-	else if (cfg.evaluate)
-		status = evaluate_run(&cfg, &model, &train, &test, start);
-	else
-		status = cfg.gradcheck ? gradcheck_(&cfg, &train, dims, start)
-			 : cfg.dump_activations ? dump_activations_(&cfg, &train, dims)
-			 : train_(&cfg, &data, dims, start, cfg.load_path ? &model : NULL);
+	status = with_data_(&cfg, &model, &res, start);
 	model_free(&model);
-	dataset_free(&train);
-	dataset_free(&test);
+	checkpoint_resume_free(&res);
 	int close_status = close_stdout_();
 	return status != EXIT_OK ? status : close_status;
 }

@@ -21,11 +21,16 @@
 #define MAX_STEPS ((uint64_t)1 << 62)  /* iteration and step counts: far beyond any run */
 #define MAX_SEED 0x7fffffffffffffffULL /* --seed's range */
 
-/* The sections of version 1, in the order the writer puts them. */
-enum section_ { SEC_NET, SEC_PARM, SEC_BNRS, SEC_TRAN, SEC_RNG, SEC_OPTM, SEC_CONF, SEC_SUM };
+/* The sections of version 1, in the order the writer puts them. The lowercase ones are
+ * optional: a reader that does not know them skips them. */
+enum section_ {
+	SEC_NET, SEC_PARM, SEC_BNRS, SEC_TRAN, SEC_RNG, SEC_OPTM, SEC_RESM, SEC_SHUF, SEC_BEST,
+	SEC_LAST, SEC_CONF, SEC_SUM,
+};
 #define N_SECTIONS_ (SEC_SUM + 1)
 static const char section_tags_[N_SECTIONS_][5] = {
-	"NET ", "PARM", "BNRS", "TRAN", "RNG ", "OPTM", "conf", "SUM ",
+	"NET ", "PARM", "BNRS", "TRAN", "RNG ", "OPTM", "resm", "shuf", "best", "last", "conf",
+	"SUM ",
 };
 
 static uint64_t
@@ -307,6 +312,52 @@ optim_body_(struct writer_ *w, const struct save_ *s)
 }
 
 static void
+resume_body_(struct writer_ *w, const struct save_ *s)
+{
+	put_f64_(w, s->train->train_s);
+	put_u64_(w, s->train->train_images);
+}
+
+/* The shuffled order as u32, a buffer at a time (row numbers are below 2^32: IDX counts
+ * are u32). */
+static void
+shuffle_body_(struct writer_ *w, const struct save_ *s)
+{
+	const struct model_train *t = s->train;
+	put_u64_(w, t->train_images);
+	put_u64_(w, t->next);
+	uint8_t buf[4096];
+	for (uint64_t i = 0; i < t->train_images;) {
+		size_t k = 0;
+		for (; i < t->train_images && k < sizeof buf; i++, k += 4)
+			for (int b = 0; b < 4; b++)
+				buf[k + b] = (uint8_t)(t->order[i] >> 8 * b);
+		put_(w, buf, k);
+	}
+}
+
+static void
+best_body_(struct writer_ *w, const struct save_ *s)
+{
+	const struct model_train *t = s->train;
+	size_t n = net_state_floats(s->net);
+	put_u64_(w, t->best_epoch);
+	put_f64_(w, t->best_val_acc);
+	put_f64_(w, t->best_loss);
+	put_u32_(w, t->stopped != 0);
+	put_u64_(w, n);
+	put_floats_(w, t->best, n);
+}
+
+static void
+last_body_(struct writer_ *w, const struct save_ *s)
+{
+	size_t n = net_state_floats(s->net);
+	put_u64_(w, n);
+	put_floats_(w, s->train->last, n);
+}
+
+static void
 config_body_(struct writer_ *w, const struct save_ *s)
 {
 	put_(w, s->train->config, strlen(s->train->config));
@@ -347,6 +398,14 @@ model_save(const char *path, const struct net *net, int rows, int cols,
 		put_section_(&w, SEC_TRAN, train_body_, &s);
 		put_section_(&w, SEC_RNG, rng_body_, &s);
 		put_section_(&w, SEC_OPTM, optim_body_, &s);
+		if (train->has_resume)
+			put_section_(&w, SEC_RESM, resume_body_, &s);
+		if (train->has_resume && train->order)
+			put_section_(&w, SEC_SHUF, shuffle_body_, &s);
+		if (train->has_resume && train->best_epoch > 0)
+			put_section_(&w, SEC_BEST, best_body_, &s);
+		if (train->has_resume && train->last)
+			put_section_(&w, SEC_LAST, last_body_, &s);
 		if (train->config)
 			put_section_(&w, SEC_CONF, config_body_, &s);
 	}
@@ -817,6 +876,137 @@ parse_config_(struct reader_ *r, struct model *m)
 	return MODEL_OK;
 }
 
+/* resm: the seconds spent so far, the training set's size. */
+static enum model_status
+parse_resume_(struct reader_ *r, struct model_train *t)
+{
+	enum model_status status = want_length_(r, 8 + 8);
+	if (status != MODEL_OK)
+		return status;
+	t->train_s = get_f64_(r);
+	t->train_images = get_u64_(r);
+	if (!(isfinite(t->train_s) && t->train_s >= 0.0))
+		return fail_(r, MODEL_ERR_FIELD, "the training time is %g seconds", t->train_s);
+	if (t->train_images < 1 || t->train_images > UINT32_MAX)
+		return bad_(r, "the training image count", t->train_images, "1 to 2^32-1");
+	t->has_resume = 1;
+	return MODEL_OK;
+}
+
+/* shuf: the epoch's order, a permutation of 0 .. count-1, and where the next batch starts. */
+static enum model_status
+parse_shuffle_(struct reader_ *r, struct model *m)
+{
+	if (r->left < 16)
+		return want_length_(r, 16);
+	uint64_t count = le64_(r->p);
+	if (count < 1 || count > UINT32_MAX)
+		return bad_(r, "the row count", count, "1 to 2^32-1");
+	enum model_status status = want_length_(r, 16 + 4 * count);
+	if (status != MODEL_OK)
+		return status;
+	get_u64_(r); /* the count, read above */
+	uint64_t next = get_u64_(r);
+	if (next > count)
+		return fail_(r, MODEL_ERR_FIELD, "the next batch starts at row %llu of %llu",
+			     (unsigned long long)next, (unsigned long long)count);
+	/* A bit per row, to see each once; the section's length bounds both allocations. */
+	uint8_t *seen = xmalloc((size_t)(count + 7) / 8);
+	memset(seen, 0, (size_t)(count + 7) / 8);
+	m->order = xmalloc((size_t)count * sizeof *m->order);
+	for (uint64_t i = 0; i < count && status == MODEL_OK; i++) {
+		uint32_t row = get_u32_(r);
+		if (row >= count || (seen[row / 8] >> row % 8 & 1))
+			status = fail_(r, MODEL_ERR_FIELD, "entry %llu is row %u, %s",
+				       (unsigned long long)i, row, row >= count ? "past the rows"
+				       : "a second time (the order must be a permutation)");
+		else
+			seen[row / 8] |= (uint8_t)(1u << row % 8);
+		m->order[i] = row;
+	}
+	free(seen);
+	m->n_order = (size_t)count;
+	m->train.order = m->order;
+	m->train.next = next;
+	return status;
+}
+
+/* A net state in net_state_save's layout: the parameters, then each batch normalization
+ * layer's running means and variances. */
+static enum model_status
+get_state_(struct reader_ *r, const struct net *net, float *dst)
+{
+	enum model_status status = get_floats_(r, dst, net->n_params, "parameter", 0);
+	dst += net->n_params;
+	for (int i = 0; i < net->n_layers && status == MODEL_OK; i++) {
+		size_t d = (size_t)net->layer[i].out;
+		if (net->layer[i].kind != LAYER_BATCHNORM)
+			continue;
+		status = get_floats_(r, dst, d, "running mean", 0);
+		if (status == MODEL_OK)
+			status = get_floats_(r, dst + d, d, "running variance", 1);
+		dst += 2 * d;
+	}
+	return status;
+}
+
+/* A state's float count, which must be the net's. */
+static enum model_status
+state_count_(struct reader_ *r, uint64_t count, size_t n)
+{
+	if (count == n)
+		return MODEL_OK;
+	return fail_(r, MODEL_ERR_FIELD, "a net state of %llu values, but the net's has %zu",
+		     (unsigned long long)count, n);
+}
+
+/* best: early stopping's best whole epoch so far, and its net state. */
+static enum model_status
+parse_best_(struct reader_ *r, struct model *m)
+{
+	size_t n = net_state_floats(&m->net);
+	enum model_status status = want_length_(r, 8 + 8 + 8 + 4 + 8 + 4 * (uint64_t)n);
+	if (status != MODEL_OK)
+		return status;
+	struct model_train *t = &m->train;
+	t->best_epoch = get_u64_(r);
+	t->best_val_acc = get_f64_(r);
+	t->best_loss = get_f64_(r);
+	uint32_t stopped = get_u32_(r);
+	status = state_count_(r, get_u64_(r), n);
+	if (status != MODEL_OK)
+		return status;
+	if (t->best_epoch < 1 || t->best_epoch > MAX_STEPS)
+		return bad_(r, "the best epoch", t->best_epoch, "1 to 2^62");
+	/* Written so that NaN fails too. */
+	if (!(t->best_val_acc >= 0.0 && t->best_val_acc <= 1.0))
+		return fail_(r, MODEL_ERR_FIELD, "its val_acc is %.17g (must be 0 to 1)",
+			     t->best_val_acc);
+	if (!(isfinite(t->best_loss) && t->best_loss >= 0.0))
+		return fail_(r, MODEL_ERR_FIELD, "its loss is %g", t->best_loss);
+	if (stopped > 1)
+		return bad_(r, "whether early stopping ended the run", stopped, "0 or 1");
+	t->stopped = (int)stopped;
+	m->best = xmalloc(n * sizeof *m->best);
+	t->best = m->best;
+	return get_state_(r, &m->net, m->best);
+}
+
+/* last: the net's state after the last step. */
+static enum model_status
+parse_last_(struct reader_ *r, struct model *m)
+{
+	size_t n = net_state_floats(&m->net);
+	enum model_status status = want_length_(r, 8 + 4 * (uint64_t)n);
+	if (status == MODEL_OK)
+		status = state_count_(r, get_u64_(r), n);
+	if (status != MODEL_OK)
+		return status;
+	m->last = xmalloc(n * sizeof *m->last);
+	m->train.last = m->last;
+	return get_state_(r, &m->net, m->last);
+}
+
 /* The section with this tag, or -1. */
 static int
 section_of_(const uint8_t *tag)
@@ -844,6 +1034,14 @@ parse_section_(enum section_ sec, struct reader_ *r, struct model *m, int max_ba
 		return parse_rng_(r, &m->train);
 	case SEC_OPTM:
 		return parse_optim_(r, m);
+	case SEC_RESM:
+		return parse_resume_(r, &m->train);
+	case SEC_SHUF:
+		return parse_shuffle_(r, m);
+	case SEC_BEST:
+		return parse_best_(r, m);
+	case SEC_LAST:
+		return parse_last_(r, m);
 	case SEC_CONF:
 		return parse_config_(r, m);
 	case SEC_SUM:
@@ -853,11 +1051,41 @@ parse_section_(enum section_ sec, struct reader_ *r, struct model *m, int max_ba
 	abort();
 }
 
+/* The resume sections, which come with the training state and agree with it. */
+static enum model_status
+check_resume_(const struct reader_ *sum, const int seen[], const struct model *m)
+{
+	const struct model_train *t = &m->train;
+	struct reader_ r = {NULL, 0, sum->name, "resm"};
+	int state = seen[SEC_TRAN] && seen[SEC_RNG] && seen[SEC_OPTM];
+	int more = seen[SEC_SHUF] || seen[SEC_BEST] || seen[SEC_LAST];
+	if ((seen[SEC_RESM] || more) && !state)
+		return fail_(&r, MODEL_ERR_SECTION, "the resume sections (resm, shuf, best, last) "
+			     "come only with the training state");
+	if (more && !seen[SEC_RESM])
+		return fail_(&r, MODEL_ERR_SECTION, "missing: shuf, best and last come only with "
+			     "it");
+	r.tag = "last";
+	if (seen[SEC_LAST] && !seen[SEC_BEST])
+		return fail_(&r, MODEL_ERR_SECTION, "the net early stopping did not keep comes only "
+			     "with the one it kept (section best)");
+	r.tag = "shuf";
+	if (seen[SEC_SHUF] && m->n_order != t->train_images)
+		return fail_(&r, MODEL_ERR_FIELD, "an order of %zu rows, but resm says the run "
+			     "trained on %llu", m->n_order, (unsigned long long)t->train_images);
+	r.tag = "best";
+	/* Every epoch has a step at least. */
+	if (seen[SEC_BEST] && t->best_epoch > t->iters_done)
+		return fail_(&r, MODEL_ERR_FIELD, "the best epoch is %llu, after %llu iterations",
+			     (unsigned long long)t->best_epoch, (unsigned long long)t->iters_done);
+	return MODEL_OK;
+}
+
 /* Which sections a file must have, given those it has. */
 static enum model_status
-check_present_(const struct reader_ *r, const int seen[], const struct net *net)
+check_present_(const struct reader_ *r, const int seen[], const struct model *m)
 {
-	int batchnorm = find_kind_(net, LAYER_BATCHNORM) != NULL;
+	int batchnorm = find_kind_(&m->net, LAYER_BATCHNORM) != NULL;
 	int state = seen[SEC_TRAN] + seen[SEC_RNG] + seen[SEC_OPTM];
 	if (!seen[SEC_PARM])
 		return fail_(r, MODEL_ERR_SECTION, "no parameters (section PARM)");
@@ -867,7 +1095,7 @@ check_present_(const struct reader_ *r, const int seen[], const struct net *net)
 	if (state != 0 && state != 3)
 		return fail_(r, MODEL_ERR_SECTION, "the training state is TRAN, RNG and OPTM "
 			     "together, or none of them");
-	return MODEL_OK;
+	return check_resume_(r, seen, m);
 }
 
 /* The sections after the 16-byte header: NET first, the checksum last, every other one at
@@ -915,7 +1143,7 @@ parse_sections_(struct model *m, struct reader_ *file, int max_batch, size_t fil
 		seen[sec] = 1;
 		if (sec == SEC_SUM) {
 			m->has_train = seen[SEC_TRAN];
-			return check_present_(&r, seen, &m->net);
+			return check_present_(&r, seen, m);
 		}
 	}
 }
@@ -1017,10 +1245,21 @@ model_take_net(struct model *m, struct net *net)
 }
 
 void
+model_take_optim(struct model *m, struct optim *optim)
+{
+	*optim = m->optim;
+	memset(&m->optim, 0, sizeof m->optim);
+	m->train.optim = NULL;
+}
+
+void
 model_free(struct model *m)
 {
 	net_free(&m->net);
 	optim_free(&m->optim);
 	free(m->config);
+	free(m->order);
+	free(m->best);
+	free(m->last);
 	memset(m, 0, sizeof *m);
 }

@@ -53,6 +53,23 @@ struct model_train {
 	struct rng rng;            /* the sampling generator after the last step */
 	const struct optim *optim; /* the update rule, its constants, step count and state */
 	const char *config;        /* the run's configuration, "name=value" lines, or NULL */
+	/* What --resume needs besides (optional sections, which an older bptrain skips and
+	 * whose absence marks a file that cannot be resumed). has_resume: there are any. */
+	int has_resume;
+	double train_s;            /* seconds spent in training steps so far */
+	uint64_t train_images;     /* the training rows sampling draws from */
+	const size_t *order;       /* --sampling shuffle: the epoch's order of them, else NULL */
+	uint64_t next;             /* ... and where the next batch starts in it */
+	/* --early-stop: the best whole epoch so far (0: none, and no section), its val_acc
+	 * and mean training loss, its net state (net_state_floats), and whether early
+	 * stopping ended the run. */
+	uint64_t best_epoch;
+	double best_val_acc, best_loss;
+	int stopped;
+	const float *best;
+	/* The net's state after the last step when the net saved is another (early stopping
+	 * put back the best epoch's), else NULL. */
+	const float *last;
 };
 
 /* A loaded model. */
@@ -64,6 +81,9 @@ struct model {
 	struct model_train train;
 	struct optim optim;
 	char *config;
+	size_t *order;     /* what train.order (n_order rows), best and last point to */
+	size_t n_order;
+	float *best, *last;
 };
 
 /* Write net (its shape, parameters and batch normalization averages), for images of rows x
@@ -84,6 +104,9 @@ enum model_status model_parse(struct model *m, const uint8_t *data, size_t size,
 
 /* Move the net out of m to *net, which the caller then frees with net_free. */
 void model_take_net(struct model *m, struct net *net);
+/* Move the optimizer (its constants, step count and state) out of m to *optim, which the
+ * caller then frees with optim_free. */
+void model_take_optim(struct model *m, struct optim *optim);
 void model_free(struct model *m);
 
 /* The checksum the format uses: FNV-1a, 64 bits, of size bytes. */

@@ -15,11 +15,11 @@
 
 void
 progress_init(struct progress *p, int enabled, int iters, int epoch_iters, int batch,
-	      size_t eval_rows)
+	      size_t eval_rows, int start)
 {
 	*p = (struct progress){.enabled = enabled, .iters = iters, .epoch_iters = epoch_iters,
-			       .batch = batch, .eval_rows = eval_rows, .last_draw = -1.0,
-			       .eval_start = -1.0};
+			       .batch = batch, .eval_rows = eval_rows, .start = start,
+			       .done = start, .last_draw = -1.0, .eval_start = -1.0};
 }
 
 /* Columns of the terminal on stderr, else $COLUMNS, else 80. */
@@ -101,6 +101,8 @@ progress_view(const struct progress *p, double now)
 {
 	int epochs = (p->iters + p->epoch_iters - 1) / p->epoch_iters;
 	int evaluating = p->eval_start >= 0, steps = p->done;
+	/* What this run did: a resumed one's rate counts no step of the run before it. */
+	int run_steps = steps - p->start;
 	/* An evaluation belongs to the epoch whose last step it follows. */
 	int epoch = (evaluating ? steps - 1 : steps) / p->epoch_iters + 1;
 	struct progress_view v = {.epoch = epoch < epochs ? epoch : epochs, .epochs = epochs,
@@ -109,13 +111,14 @@ progress_view(const struct progress *p, double now)
 				  .evaluating = evaluating};
 	double eval_now = v.evaluating ? now - p->eval_start : 0.0;
 	double train_s = v.elapsed_s - p->eval_s - eval_now;
-	if (steps < 1 || train_s <= 0)
+	if (run_steps < 1 || train_s <= 0)
 		return v;
-	double step_s = train_s / steps;
+	double step_s = train_s / run_steps;
 	v.samples_per_s = p->batch / step_s;
 	double eval_each = p->n_evals > 0 ? p->eval_s / p->n_evals
 					  : (double)p->eval_rows / p->batch * step_s / 3.0;
-	int evals_left = epochs - p->n_evals;
+	/* Whole epochs before the start were evaluated by the run before. */
+	int evals_left = epochs - p->start / p->epoch_iters - p->n_evals;
 	double eta = (p->iters - steps) * step_s + evals_left * eval_each - eval_now;
 	v.eta_s = eta > 0 ? eta : 0.0;
 	return v;
@@ -141,7 +144,7 @@ progress_step(struct progress *p, int iter)
 	if (!p->enabled)
 		return;
 	double now = now_sec();
-	if (iter == 1)
+	if (iter == p->start + 1)
 		p->first = now;
 	p->done = iter - 1;
 	/* The first step always shows, so even a short run shows the line once. */

@@ -10,7 +10,8 @@ struct progress {
 	int enabled;       /* stderr is a terminal and not --quiet */
 	int iters, epoch_iters, batch;
 	size_t eval_rows;  /* images one evaluation runs through (train, validation, test) */
-	double first;      /* when step 1 began */
+	int start;         /* steps done before this run (--resume), 0 for a new one */
+	double first;      /* when step start + 1 began */
 	double last_draw;  /* -1 before the first */
 	double eval_start; /* while evaluating, when it began; else -1 */
 	double eval_s;     /* seconds spent evaluating so far ... */
@@ -28,8 +29,10 @@ struct progress_view {
 	int evaluating;
 };
 
+/* start: the steps a resumed run has behind it (0 for a new run); the bar starts there,
+ * and the rate and ETA count only the steps this run takes. */
 void progress_init(struct progress *p, int enabled, int iters, int epoch_iters, int batch,
-		   size_t eval_rows);
+		   size_t eval_rows, int start);
 /* Step iter (1-based) is starting. */
 void progress_step(struct progress *p, int iter);
 /* An evaluation starts, and ends. */

@@ -285,7 +285,7 @@ print_training_line_(const struct report *rep, int epoch_iters)
 
 void
 report_begin(struct report *rep, const struct net *net, const struct dataset *train,
-	     const struct dataset *val, const struct dataset *test, int epoch_iters)
+	     const struct dataset *val, const struct dataset *test, int epoch_iters, int done)
 {
 	const struct config *cfg = rep->cfg;
 	size_t used = 0;
@@ -296,8 +296,9 @@ report_begin(struct report *rep, const struct net *net, const struct dataset *tr
 	rep->epoch_iters = epoch_iters;
 	rep->show_lr = cfg->schedule != SCHEDULE_CONSTANT || cfg->warmup > 0;
 	rep->show_val = val->count > 0;
+	rep->last_epoch = done / epoch_iters; /* the whole epochs a resumed run has behind it */
 	progress_init(&rep->progress, !cfg->quiet && isatty(STDERR_FILENO), cfg->iters,
-		      epoch_iters, cfg->batch, train->count + val->count + test->count);
+		      epoch_iters, cfg->batch, train->count + val->count + test->count, done);
 	if (rep->log && rep->log_format == FORMAT_CSV)
 		write_csv_header_(rep->log);
 	if (cfg->format == FORMAT_CSV && !cfg->quiet)
@@ -305,7 +306,10 @@ report_begin(struct report *rep, const struct net *net, const struct dataset *tr
 	if (cfg->format != FORMAT_TEXT || cfg->quiet)
 		return;
 	char init[320];
-	if (cfg->load_path)
+	if (cfg->resume_path)
+		snprintf(init, sizeof init, "resumed from %.250s at iteration %d", cfg->resume_path,
+			 done);
+	else if (cfg->load_path)
 		snprintf(init, sizeof init, "loaded from %.300s", cfg->load_path);
 	else if (cfg->init == INIT_STD)
 		snprintf(init, sizeof init, "init-std %g", (double)cfg->init_std);

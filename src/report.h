@@ -64,9 +64,11 @@ struct report {
  * file. Returns 0, or -1 with a message naming the file. */
 int report_open(struct report *rep, const struct config *cfg, double start);
 
-/* The run's description: the header lines in text mode, the CSV header. */
+/* The run's description: the header lines in text mode, the CSV header. done: the
+ * iterations a resumed run (--resume) went on from, 0 for a new run. */
 void report_begin(struct report *rep, const struct net *net, const struct dataset *train,
-		  const struct dataset *val, const struct dataset *test, int epoch_iters);
+		  const struct dataset *val, const struct dataset *test, int epoch_iters,
+		  int done);
 
 /* Called every iteration: redraws the progress line on a terminal a few times a second. */
 void report_progress(struct report *rep, int iter);

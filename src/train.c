@@ -93,6 +93,15 @@ evaluate(struct trainer *t, const struct dataset *ds)
 	return (struct eval_result){(double)correct / (double)ds->count, xent / (double)ds->count};
 }
 
+void
+train_state_free(struct train_state *s)
+{
+	free(s->order);
+	free(s->best);
+	free(s->last);
+	memset(s, 0, sizeof *s);
+}
+
 /* What train_run carries from step to step. */
 struct run_ {
 	const struct train_data *data;
@@ -100,27 +109,62 @@ struct run_ {
 	struct report *rep;
 	struct train_result *result;
 	int epoch_iters;
+	int evaluated;      /* this run has evaluated the net at least once */
 	/* This epoch's running sums. */
 	int epoch_steps;
 	long epoch_samples;
 	double epoch_loss, epoch_train_s, epoch_start;
+	/* --log-every: the steps since the last step record, and their summed loss. */
+	int window_steps;
+	double window_loss;
 	float lr;           /* the last step's */
 	uint8_t *augmented; /* --augment: (batch, inputs), this step's distorted images, and */
 	uint8_t *augment_scratch; /* each thread's augment_scratch_bytes */
 	size_t augment_scratch_bytes;
-	/* early_stop: the best epoch so far, its state (net_state_save), val_acc and loss. */
-	int best_epoch;
+	/* early_stop: the best whole epoch so far (0: none yet), the iteration it ended at,
+	 * its state (net_state_save), val_acc and loss; whether the run's last evaluation,
+	 * after a partial epoch, beat it. */
+	int best_epoch, best_iter;
 	float *best_state;
 	double best_val_acc, best_loss;
+	int partial_best;
 	int stop_early;
 };
 
-/* The end of an epoch: evaluate on every set, hand the record to the report, and keep the
- * state if it is the best yet on validation. */
+/* --early-stop: keep the state of the best whole epoch on validation, and stop K whole
+ * epochs after it. An evaluation after a partial epoch ends the run and may be its best,
+ * but a resumed run goes on past that point without it, so it does not replace the best
+ * whole epoch that --save keeps; the net holds its weights already. */
+static void
+track_best_(struct trainer *t, struct run_ *r, int iter, int whole)
+{
+	const struct train_result *res = r->result;
+	int better = r->best_epoch == 0 || res->val.acc > r->best_val_acc;
+	if (!whole) {
+		r->partial_best = better;
+		return;
+	}
+	if (better) {
+		net_state_save(t->net, r->best_state);
+		r->best_epoch = res->epochs_done;
+		r->best_iter = iter;
+		r->best_val_acc = res->val.acc;
+		r->best_loss = res->loss;
+	} else if (res->epochs_done - r->best_epoch >= r->opt->early_stop) {
+		r->stop_early = 1;
+	}
+}
+
+/* The end of an epoch, or of the run, or an interrupt: evaluate on every set, hand the
+ * record to the report, and keep the state if it is the best yet on validation. */
 static void
 end_epoch_(struct trainer *t, struct run_ *r, int iter)
 {
 	struct train_result *res = r->result;
+	int whole = iter % r->epoch_iters == 0;
+	/* An epoch cut short keeps its sums for --save: a resumed run goes on with them. */
+	res->state.epoch_steps = whole ? 0 : r->epoch_steps;
+	res->state.epoch_loss = whole ? 0.0 : r->epoch_loss;
 	res->epochs_done++;
 	res->train_s += r->epoch_train_s;
 	res->loss = r->epoch_loss / r->epoch_steps;
@@ -128,6 +172,7 @@ end_epoch_(struct trainer *t, struct run_ *r, int iter)
 	res->train = evaluate(t, r->data->train);
 	res->val = evaluate(t, r->data->val);
 	res->test = evaluate(t, r->data->test);
+	r->evaluated = 1;
 	double rate = r->epoch_train_s > 0 ? r->epoch_samples / r->epoch_train_s : 0.0;
 	struct report_epoch rec = {.epoch = res->epochs_done, .iter = iter, .loss = res->loss,
 		.lr = r->lr, .train_acc = res->train.acc, .val_acc = res->val.acc,
@@ -138,16 +183,8 @@ end_epoch_(struct trainer *t, struct run_ *r, int iter)
 	r->epoch_steps = 0, r->epoch_samples = 0;
 	r->epoch_loss = r->epoch_train_s = 0.0;
 	r->epoch_start = now_sec();
-	if (!r->opt->early_stop)
-		return;
-	if (r->best_epoch == 0 || res->val.acc > r->best_val_acc) {
-		net_state_save(t->net, r->best_state);
-		r->best_epoch = res->epochs_done;
-		r->best_val_acc = res->val.acc;
-		r->best_loss = res->loss;
-	} else if (res->epochs_done - r->best_epoch >= r->opt->early_stop) {
-		r->stop_early = 1;
-	}
+	if (r->opt->early_stop)
+		track_best_(t, r, iter, whole);
 }
 
 /* --augment: images[0..n) distorted into r->augmented, by blocks of images on the pool's
@@ -216,19 +253,121 @@ step_(struct trainer *t, struct run_ *r, struct batches *b, struct rng *rng, siz
 
 /* Early stopping hands back the best epoch's weights rather than the last's (unless training
  * diverged: then the failure is what to report). They are evaluated again, so that the
- * numbers reported are those of the weights the net now holds. */
+ * numbers reported are those of the weights the net now holds. The weights it had reached
+ * are kept for --save, since a resumed run goes on from those. */
 static void
 keep_best_(struct trainer *t, struct run_ *r, enum train_status status)
 {
 	struct train_result *res = r->result;
-	if (r->best_epoch == 0 || status == TRAIN_DIVERGED)
+	if (status == TRAIN_DIVERGED || (r->best_epoch == 0 && !r->partial_best))
 		return;
+	if (r->partial_best) {
+		res->best_epoch = res->epochs_done; /* whose weights and numbers these are */
+		return;
+	}
+	if (r->best_iter != res->iters_done) {
+		res->state.last = xmalloc(net_state_floats(t->net) * sizeof *res->state.last);
+		net_state_save(t->net, res->state.last);
+	}
 	net_state_load(t->net, r->best_state);
 	res->best_epoch = r->best_epoch;
 	res->loss = r->best_loss;
 	res->train = evaluate(t, r->data->train);
 	res->val = evaluate(t, r->data->val);
 	res->test = evaluate(t, r->data->test);
+}
+
+/* Go on from a saved run: its counters, its unfinished epoch's sums, its epoch's order, its
+ * best epoch and the weights it had reached, so that its next step runs as it would have.
+ * Returns that step. */
+static int
+resume_(struct trainer *t, struct run_ *r, struct batches *b, const struct train_state *s)
+{
+	struct train_result *res = r->result;
+	res->iters_done = s->iters_done;
+	/* Epochs are numbered as in the run that never stopped, which evaluated only at the
+	 * ends of whole epochs so far. */
+	res->epochs_done = s->iters_done / r->epoch_iters;
+	res->train_s = s->train_s;
+	r->epoch_steps = s->epoch_steps;
+	r->epoch_loss = s->epoch_loss;
+	if (s->order)
+		batches_restore(b, s->order, s->next);
+	if (s->last)
+		net_state_load(t->net, s->last);
+	if (r->best_state && s->best_epoch > 0) {
+		memcpy(r->best_state, s->best, net_state_floats(t->net) * sizeof *r->best_state);
+		r->best_epoch = s->best_epoch;
+		r->best_iter = s->best_epoch * r->epoch_iters;
+		r->best_val_acc = s->best_val_acc;
+		r->best_loss = s->best_loss;
+	}
+	return s->iters_done + 1;
+}
+
+/* Where the run stopped, into result->state for --save; the order and the best state move
+ * there from b and r. */
+static void
+keep_state_(struct run_ *r, struct batches *b)
+{
+	struct train_state *s = &r->result->state;
+	s->iters_done = r->result->iters_done;
+	s->train_s = r->result->train_s;
+	s->count = b->count;
+	s->order = b->order;
+	s->next = b->next;
+	b->order = NULL;
+	if (r->best_epoch > 0) {
+		s->best_epoch = r->best_epoch;
+		s->best_val_acc = r->best_val_acc;
+		s->best_loss = r->best_loss;
+		s->best = r->best_state;
+		s->stopped = r->stop_early;
+		r->best_state = NULL;
+	}
+}
+
+/* The buffers early stopping and augmentation need. */
+static void
+run_alloc_(struct trainer *t, struct run_ *r)
+{
+	const struct train_options *opt = r->opt;
+	const struct dataset *train = r->data->train;
+	if (opt->early_stop)
+		r->best_state = xmalloc(net_state_floats(t->net) * sizeof *r->best_state);
+	if (opt->augment) {
+		int threads = t->use_fast && t->fast.pool ? pool_threads(t->fast.pool) : 1;
+		r->augmented = xmalloc((size_t)opt->batch * (size_t)train->input_size);
+		r->augment_scratch_bytes = align_up(augment_scratch_bytes(train->rows, train->cols));
+		r->augment_scratch = xmalloc(r->augment_scratch_bytes * (size_t)threads);
+	}
+}
+
+/* The step's loss into the sums; at the first absurd one, says so and returns -1. */
+static int
+count_loss_(struct run_ *r, float loss, int it)
+{
+	if (!isfinite(loss) || loss > DIVERGED_LOSS) {
+		warnf("training diverged: loss is %g at iteration %d (try a smaller --lr, or "
+		      "smaller initial weights: --init-std or --init)", (double)loss, it);
+		/* A run that diverges before its first evaluation has nothing measured but the
+		 * loss that stopped it. */
+		if (!r->evaluated)
+			r->result->loss = isfinite(loss) ? loss : NAN;
+		return -1;
+	}
+	r->result->iters_done = it;
+	r->epoch_loss += loss;
+	r->epoch_steps++;
+	r->window_loss += loss;
+	r->window_steps++;
+	/* After a resume, the first window holds the steps since then. */
+	if (r->opt->log_every > 0 && it % r->opt->log_every == 0) {
+		report_step(r->rep, it, r->window_loss / r->window_steps);
+		r->window_loss = 0.0;
+		r->window_steps = 0;
+	}
+	return 0;
 }
 
 enum train_status
@@ -241,57 +380,32 @@ train_run(struct trainer *t, const struct train_data *data, const struct train_o
 	size_t *rows = xmalloc((size_t)opt->batch * sizeof *rows);
 	const uint8_t **images = xmalloc((size_t)opt->batch * sizeof *images);
 	uint8_t *labels = xmalloc((size_t)opt->batch);
-	/* A run that diverges before its first evaluation has nothing measured but the loss
-	 * that stopped it. */
 	*result = (struct train_result){.loss = NAN, .train = {NAN, NAN}, .test = {NAN, NAN},
 					.val = {NAN, NAN}};
 	struct run_ r = {.data = data, .opt = opt, .rep = rep, .result = result,
 			 .epoch_iters = batches_per_epoch(data->train->count, opt->batch),
 			 .epoch_start = now_sec()};
-	if (opt->early_stop)
-		r.best_state = xmalloc(net_state_floats(t->net) * sizeof *r.best_state);
-	if (opt->augment) {
-		int threads = t->use_fast && t->fast.pool ? pool_threads(t->fast.pool) : 1;
-		r.augmented = xmalloc((size_t)opt->batch * (size_t)data->train->input_size);
-		r.augment_scratch_bytes = align_up(augment_scratch_bytes(data->train->rows,
-									 data->train->cols));
-		r.augment_scratch = xmalloc(r.augment_scratch_bytes * (size_t)threads);
-	}
+	run_alloc_(t, &r);
+	int first = opt->resume ? resume_(t, &r, &b, opt->resume) : 1;
 	enum train_status status = TRAIN_OK;
-	double window_loss = 0.0; /* since the last step record */
-	for (int it = 1; it <= opt->iters && !r.stop_early; it++) {
+	for (int it = first; it <= opt->iters && !r.stop_early; it++) {
 		report_progress(rep, it);
 		float loss = step_(t, &r, &b, rng, rows, images, labels, it);
-		if (!isfinite(loss) || loss > DIVERGED_LOSS) {
-			warnf("training diverged: loss is %g at iteration %d (try a smaller --lr, or "
-			      "smaller initial weights: --init-std or --init)", (double)loss, it);
-			if (result->epochs_done == 0)
-				result->loss = isfinite(loss) ? loss : NAN;
+		if (count_loss_(&r, loss, it) != 0) {
 			status = TRAIN_DIVERGED;
 			break;
 		}
-		result->iters_done = it;
-		r.epoch_loss += loss;
-		r.epoch_steps++;
-		window_loss += loss;
-		if (opt->log_every > 0 && it % opt->log_every == 0) {
-			report_step(rep, it, window_loss / opt->log_every);
-			window_loss = 0.0;
-		}
 		/* Checked only between steps, so an interrupt never leaves a half-applied update. */
 		int stop = opt->stop && *opt->stop;
-		if (it % r.epoch_iters == 0 || it == opt->iters || stop) {
-			/* An epoch cut short (an interrupt) keeps its sums for --save. */
-			result->epoch_steps = it % r.epoch_iters != 0 ? r.epoch_steps : 0;
-			result->epoch_loss = it % r.epoch_iters != 0 ? r.epoch_loss : 0.0;
+		if (it % r.epoch_iters == 0 || it == opt->iters || stop)
 			end_epoch_(t, &r, it);
-		}
 		if (stop) {
 			status = TRAIN_INTERRUPTED;
 			break;
 		}
 	}
 	keep_best_(t, &r, status);
+	keep_state_(&r, &b);
 	free(r.best_state);
 	free(r.augmented);
 	free(r.augment_scratch);

@@ -44,6 +44,33 @@ void trainer_free(struct trainer *t);
 float trainer_step(struct trainer *t, const uint8_t *const *images, const uint8_t *labels,
 		   int n, const struct optim *opt);
 
+/* Where a run stands between two steps, beyond its net, optimizer and sampling generator:
+ * what --save keeps so that --resume can go on exactly as the run would have. */
+struct train_state {
+	int iters_done;
+	int epoch_steps;   /* steps of the unfinished epoch (0 at an epoch's end) ... */
+	double epoch_loss; /* ... and their summed training loss */
+	double train_s;    /* seconds spent in steps so far */
+	/* SAMPLING_SHUFFLE: the epoch's permutation of the `count` training rows, and where
+	 * the next batch starts in it; order is NULL for SAMPLING_REPLACE. */
+	size_t *order;
+	size_t count, next;
+	/* early_stop: the best of the whole epochs evaluated so far (0: none yet), its val_acc
+	 * and mean training loss and its net state (net_state_save); and whether early
+	 * stopping ended the run. An evaluation after a partial epoch (the run's last step, or
+	 * an interrupt) is not among them: a resumed run does not make it. */
+	int best_epoch;
+	double best_val_acc, best_loss;
+	float *best;
+	int stopped;
+	/* The net's state after the last step when the net now holds another (early stopping
+	 * put back the best epoch's), else NULL. */
+	float *last;
+};
+
+/* Free what train_run put in a train_state (order, best and last). */
+void train_state_free(struct train_state *s);
+
 struct train_options {
 	int iters;            /* steps */
 	int batch;            /* samples per step */
@@ -56,6 +83,10 @@ struct train_options {
 	int log_every;        /* a step record every this many steps (report_step); 0: none */
 	/* Set non-zero (by a signal handler) to stop after the current step; NULL: never. */
 	volatile sig_atomic_t *stop;
+	/* A saved run to go on from at step resume->iters_done + 1 (the net, optimizer and
+	 * generator given as it left them; resume->last, if set, is put into the net), or NULL
+	 * for a new run. Its epoch sums, order and best epoch are copied, not kept. */
+	const struct train_state *resume;
 };
 
 /* How train_run ended. */
@@ -85,10 +116,8 @@ struct train_result {
 	double loss;      /* mean training loss over the epoch */
 	struct eval_result train, val, test; /* after the epoch; val NaN without validation */
 	double train_s;   /* seconds spent in SGD steps, evaluation excluded */
-	/* When the run stopped before its epoch's end (an interrupt): that epoch's steps and
-	 * their summed loss, which a resumed run goes on from; 0 and 0 at an epoch's end. */
-	int epoch_steps;
-	double epoch_loss;
+	/* Where the run stopped, for --save; the caller frees it with train_state_free. */
+	struct train_state state;
 };
 
 /* x(n, in) = images[0..n) (pointers to `in` bytes each) as floats p / 255: the net's input

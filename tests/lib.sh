@@ -147,6 +147,37 @@ untimed() {
 		sort
 }
 
+# le64 FILE OFFSET: the little-endian u64 at OFFSET.
+le64() {
+	od -An -v -tu1 -j"$2" -N8 "$1" |
+		awk '{ for (i = NF; i >= 1; i--) v = v * 256 + $i } END { printf "%.0f\n", v }'
+}
+# section FILE TAG: the payload of the model file's section tagged TAG ("NET ", "conf");
+# fails if there is none.
+section() {
+	size=$(wc -c <"$1")
+	off=16
+	while [ "$off" -lt "$size" ]; do
+		len=$(le64 "$1" $((off + 4)))
+		if [ "$(tail -c +$((off + 1)) "$1" | head -c 4)" = "$2" ]; then
+			tail -c +$((off + 13)) "$1" | head -c "$len"
+			return 0
+		fi
+		off=$((off + 12 + len))
+	done
+	return 1
+}
+# same_model A B: two model files hold the same run: every section byte for byte, but resm
+# (its seconds differ from run to run) and SUM (the checksum over them), and conf but for
+# its resume= line (the file a resumed run went on from). Uses $tmp.
+same_model() {
+	for tag in "NET " PARM BNRS TRAN "RNG " OPTM shuf best last; do
+		section "$1" "$tag" >"$tmp/s1" || : >"$tmp/s1"
+		section "$2" "$tag" >"$tmp/s2" || : >"$tmp/s2"
+		cmp -s "$tmp/s1" "$tmp/s2" || return 1
+	done
+	[ "$(section "$1" conf | grep -v '^resume=')" = "$(section "$2" conf | grep -v '^resume=')" ]
+}
 report() {
 	echo "$1: $pass passed, $fail failed"
 	[ "$fail" -eq 0 ]

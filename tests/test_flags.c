@@ -114,6 +114,10 @@ test_model_flags_(void)
 		{"--load", "m", "--evaluate", "--log-every", "5"}, {"--gradcheck", "--load", "m"},
 		{"--gradcheck", "--save", "m"}, {"--load", "m", "--init", "he"},
 		{"--load", "m", "--init-std", "0.1"}, {"stray.pgm", "--load", "m"},
+		{"--resume", "r", "--load", "m"}, {"--resume", "r", "--evaluate"},
+		{"--resume", "r", "--predict", "x.pgm"}, {"--resume", "r", "--gradcheck"},
+		{"--resume", "r", "--dump-activations", "a.csv"}, {"--resume", ""},
+		{"--resume", "r", "--iters", "5", "--epochs", "2"},
 	};
 	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
 		const char *args[9] = {"bptrain"};
@@ -129,6 +133,47 @@ test_model_flags_(void)
 	r = parse_(&cfg, (const char *const[]){"bptrain", "--load", "m", "--save", "n", "--iters",
 					       "5", "--hidden", "7", NULL});
 	CHECK(r == FLAGS_RUN && cfg.n_predict == 0, "fine-tuning flags (result %d)", r);
+	/* --resume's schedule and validation set come from its file, where they are checked:
+	 * --lr-step and --early-stop alone are not refused here. */
+	r = parse_(&cfg, (const char *const[]){"bptrain", "--resume", "r.bpm", "--iters", "900",
+					       "--lr-step", "2", "--early-stop", "3", "--save",
+					       "r.bpm", "--threads", "1", NULL});
+	CHECK(r == FLAGS_RUN && strcmp(cfg.resume_path, "r.bpm") == 0 && cfg.iters == 900 &&
+	      flags_given(&cfg, "resume") && flags_given(&cfg, "lr-step"),
+	      "--resume with the flags its file checks (result %d)", r);
+}
+
+/* A model's configuration lines set the fields as the flags would; a bad value is refused
+ * with the flag's own message, and a name that is no field is left alone. */
+static void
+test_set_field_(void)
+{
+	struct config cfg;
+	char why[256] = "";
+	parse_(&cfg, (const char *const[]){"bptrain", NULL});
+	CHECK(flags_set_field(&cfg, "lr", "0.25", why, sizeof why) == 1 && cfg.lr == 0.25f &&
+	      flags_set_field(&cfg, "max_iters", "1200", why, sizeof why) == 1 &&
+	      cfg.iters == 1200 && flags_set_field(&cfg, "hidden", "100,64", why, sizeof why) == 1 &&
+	      cfg.n_hidden == 2 && cfg.hidden[1] == 64 &&
+	      flags_set_field(&cfg, "sampling", "shuffle", why, sizeof why) == 1 &&
+	      cfg.sampling == SAMPLING_SHUFFLE,
+	      "flags_set_field sets numbers, lists and names");
+	CHECK(flags_set_field(&cfg, "batchnorm", "1", why, sizeof why) == 1 && cfg.batchnorm &&
+	      flags_set_field(&cfg, "batchnorm", "0", why, sizeof why) == 1 && !cfg.batchnorm,
+	      "a switch takes its recorded 0 or 1 either way");
+	CHECK(flags_set_field(&cfg, "batchnorm", "2", why, sizeof why) == -1 &&
+	      strstr(why, "--batchnorm") != NULL, "a switch's 2 is refused (%s)", why);
+	CHECK(flags_set_field(&cfg, "lr", "x", why, sizeof why) == -1 &&
+	      strcmp(why, "--lr: 'x' is not a number") == 0 && cfg.lr == 0.25f,
+	      "a bad value: the flag's message, the field unchanged (%s)", why);
+	CHECK(flags_set_field(&cfg, "bptrain", "0.1.0", why, sizeof why) == 0 &&
+	      flags_set_field(&cfg, "lr-step", "2", why, sizeof why) == 0,
+	      "a name that is no record field (a flag's name is not one)");
+	int i = 0;
+	while (i < flags_n_fields() && strcmp(flags_field_name(i), "lr_step") != 0)
+		i++;
+	CHECK(i < flags_n_fields() && strcmp(flags_field_flag(i), "lr-step") == 0,
+	      "flags_field_flag: lr_step is --lr-step's");
 }
 
 /* $BPTRAIN_DATA is --data's default; --data still wins, and an empty value is no value. */
@@ -308,6 +353,7 @@ main(void)
 
 	test_rules_();
 	test_model_flags_();
+	test_set_field_();
 	test_env_();
 	test_fields_();
 	test_help_();

@@ -2,11 +2,13 @@
  *
  * A round trip keeps every bit of a trained net and of its training state, for every layer
  * kind and optimizer, and training goes on from the loaded state exactly as from the
- * original. Hostile files are refused, each with one line naming the file, and leave the
- * model empty: cut at every length, every byte flipped, a wrong magic, version or byte
- * order; and, with the checksum made to match so that the field checks are reached, every
- * kind of field out of range, absurd sizes, and sections missing, repeated, unknown or out
- * of place. */
+ * original; the resume sections (the seconds, the shuffled order, early stopping's best
+ * epoch and the net training reached) come back bit for bit too. Hostile files are refused,
+ * each with one line naming the file, and leave the model empty: cut at every length, every
+ * byte flipped, a wrong magic, version or byte order; and, with the checksum made to match
+ * so that the field checks are reached, every kind of field out of range, absurd sizes, and
+ * sections missing, repeated, unknown or out of place. --resume refuses the files it cannot
+ * go on from before it reads any data. */
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "checkpoint.h"
 #include "model.h"
 #include "train.h"
 
@@ -109,6 +112,32 @@ run_free_(struct run_ *run)
 	net_free(&run->net);
 }
 
+/* A resume state for run (docs/model-format.md's optional sections) into tr: an order of
+ * the N_IMAGES rows, a best epoch and the net training reached, as --save writes them for a
+ * shuffled run with early stopping. best and last (net_state_floats each) are the caller's. */
+static void
+resume_state_(struct model_train *tr, const struct run_ *run, size_t *order, float *best,
+	      float *last)
+{
+	size_t n = net_state_floats(&run->net);
+	for (size_t i = 0; i < N_IMAGES; i++)
+		order[i] = (i * 5 + 3) % N_IMAGES; /* 5 is prime to 16: a permutation */
+	net_state_save(&run->net, last);
+	for (size_t i = 0; i < n; i++)
+		best[i] = last[i] * 0.5f + 0.25f; /* running variances stay positive */
+	tr->has_resume = 1;
+	tr->train_s = 1.75;
+	tr->train_images = N_IMAGES;
+	tr->order = order;
+	tr->next = 5;
+	tr->best_epoch = 1;
+	tr->best_val_acc = 0.625;
+	tr->best_loss = 1.0 / 3.0;
+	tr->stopped = 0;
+	tr->best = best;
+	tr->last = last;
+}
+
 static int
 same_floats_(const float *a, const float *b, size_t n)
 {
@@ -169,6 +198,9 @@ test_round_trip_(const struct case_ *c)
 	struct model_train tr = {.end = MODEL_END_INTERRUPTED, .iters_done = 6, .epoch_steps = 2,
 				 .epoch_loss = loss_before, .rng = run.rng, .optim = &run.optim,
 				 .config = "lr=0.05\nhidden=5,4\ndata=a=b \xc3\xa9\n"};
+	size_t order[N_IMAGES], n_state = net_state_floats(&run.net);
+	float *best = malloc(n_state * sizeof *best), *last = malloc(n_state * sizeof *last);
+	resume_state_(&tr, &run, order, best, last);
 	char path[128];
 	path_(path, sizeof path, "round.bpm");
 	CHECK(model_save(path, &run.net, ROWS, COLS, &tr) == 0, "%s: save", c->what);
@@ -189,6 +221,16 @@ test_round_trip_(const struct case_ *c)
 	CHECK(m.train.config && strcmp(m.train.config, tr.config) == 0, "%s: config '%s'",
 	      c->what, m.train.config ? m.train.config : "(null)");
 	check_same_optim_(c->what, &run.optim, &m.optim, run.net.n_params);
+	const struct model_train *mt = &m.train;
+	CHECK(mt->has_resume && mt->train_s == tr.train_s && mt->train_images == N_IMAGES &&
+	      mt->order && memcmp(mt->order, order, sizeof order) == 0 && mt->next == 5 &&
+	      mt->best_epoch == 1 && mt->best_val_acc == tr.best_val_acc &&
+	      memcmp(&mt->best_loss, &tr.best_loss, sizeof tr.best_loss) == 0 && !mt->stopped,
+	      "%s: the resume state's counters or order differ", c->what);
+	CHECK(same_floats_(mt->best, best, n_state) && same_floats_(mt->last, last, n_state),
+	      "%s: the best or last net state differs", c->what);
+	free(best);
+	free(last);
 
 	/* Training goes on from the file as it would have gone on in the run. */
 	struct net loaded;
@@ -225,19 +267,26 @@ test_no_state_(void)
 	run_free_(&run);
 }
 
-/* The bytes of the file saved for case c, into a malloc'ed buffer. */
+/* The bytes of the file saved for case c (with the resume sections if with_resume), into
+ * a malloc'ed buffer. */
 static uint8_t *
-saved_bytes_(const struct case_ *c, size_t *size)
+saved_bytes_(const struct case_ *c, int with_resume, size_t *size)
 {
 	struct run_ run;
 	run_init_(&run, c);
 	train_(&run.t, &run.optim, &run.rng, 4);
 	struct model_train tr = {.end = MODEL_END_DONE, .iters_done = 4, .rng = run.rng,
 				 .optim = &run.optim, .config = "lr=0.05\n"};
+	size_t order[N_IMAGES], n_state = net_state_floats(&run.net);
+	float *best = malloc(n_state * sizeof *best), *last = malloc(n_state * sizeof *last);
+	if (with_resume)
+		resume_state_(&tr, &run, order, best, last);
 	char path[128];
 	path_(path, sizeof path, "bytes.bpm");
 	if (model_save(path, &run.net, ROWS, COLS, &tr) != 0)
 		abort();
+	free(best);
+	free(last);
 	run_free_(&run);
 	FILE *f = fopen(path, "rb");
 	uint8_t *buf = malloc(1 << 16);
@@ -468,6 +517,43 @@ static const struct edit_ edits_[] = {
 	{"OPTM", 44, U64, 7, 0, MODEL_ERR_FIELD, "optimizer state for 7 parameters"},
 	{"OPTM", 52, F32, 0, NAN, MODEL_ERR_FIELD, "a NaN first moment"},
 	{"OPTM", 52 + 4 * 122, F32, 0, -1.0f, MODEL_ERR_FIELD, "a negative second moment"},
+	{"resm", 0, U64, 0x7ff8000000000000ull, 0, MODEL_ERR_FIELD, "a training time of NaN"},
+	{"resm", 0, U64, 0xbff0000000000000ull, 0, MODEL_ERR_FIELD, "a training time of -1"},
+	{"resm", 8, U64, 0, 0, MODEL_ERR_FIELD, "no training images"},
+	{"resm", 8, U64, 1ull << 32, 0, MODEL_ERR_FIELD, "2^32 training images"},
+	{"resm", 8, U64, 17, 0, MODEL_ERR_FIELD, "17 training images for an order of 16"},
+	/* shuf: count, next, then the order (i * 5 + 3) % 16: 3, 8, 13, ... */
+	{"shuf", 0, U64, 0, 0, MODEL_ERR_FIELD, "an order of no rows"},
+	{"shuf", 0, U64, 1ull << 32, 0, MODEL_ERR_FIELD, "an order of 2^32 rows"},
+	{"shuf", 0, U64, 15, 0, MODEL_ERR_SECTION, "15 rows in a section sized for 16"},
+	{"shuf", 0, U64, ~0ull, 0, MODEL_ERR_FIELD, "an order of 2^64-1 rows"},
+	{"shuf", 8, U64, 17, 0, MODEL_ERR_FIELD, "the next batch past the 16 rows"},
+	{"shuf", 16, U32, 16, 0, MODEL_ERR_FIELD, "row 16 of 16"},
+	{"shuf", 16, U32, 0xffffffffu, 0, MODEL_ERR_FIELD, "row 2^32-1"},
+	{"shuf", 16, U32, 8, 0, MODEL_ERR_FIELD, "row 8 twice"},
+	{"shuf", 16 + 4 * 15, U32, 3, 0, MODEL_ERR_FIELD, "row 3 twice, the last entry"},
+	/* best: epoch, val_acc, loss, stopped, count, then 140 floats: 122 parameters, the
+	 * first batch normalization's 5 means and 5 variances, the second's 4 and 4. */
+	{"best", 0, U64, 0, 0, MODEL_ERR_FIELD, "best epoch 0"},
+	{"best", 0, U64, 5, 0, MODEL_ERR_FIELD, "best epoch 5 after 4 iterations"},
+	{"best", 0, U64, ~0ull, 0, MODEL_ERR_FIELD, "best epoch 2^64-1"},
+	{"best", 8, U64, 0x7ff8000000000000ull, 0, MODEL_ERR_FIELD, "a best val_acc of NaN"},
+	{"best", 8, U64, 0x3ff0000000000001ull, 0, MODEL_ERR_FIELD, "a best val_acc above 1"},
+	{"best", 16, U64, 0xbff0000000000000ull, 0, MODEL_ERR_FIELD, "a best loss of -1"},
+	{"best", 16, U64, 0x7ff0000000000000ull, 0, MODEL_ERR_FIELD, "an infinite best loss"},
+	{"best", 24, U32, 2, 0, MODEL_ERR_FIELD, "stopped 2"},
+	{"best", 28, U64, 139, 0, MODEL_ERR_FIELD, "a best state of 139 values for 140"},
+	{"best", 28, U64, 1ull << 40, 0, MODEL_ERR_FIELD, "a best state of 2^40 values"},
+	{"best", 36, F32, 0, NAN, MODEL_ERR_FIELD, "a NaN parameter in the best state"},
+	{"best", 36 + 4 * 127, F32, 0, -1.0f, MODEL_ERR_FIELD,
+	 "a negative running variance in the best state"},
+	{"best", 36 + 4 * 139, F32, 0, INFINITY, MODEL_ERR_FIELD,
+	 "an infinite last running variance in the best state"},
+	{"last", 0, U64, 141, 0, MODEL_ERR_FIELD, "a last state of 141 values for 140"},
+	{"last", 8 + 4 * 121, F32, 0, -INFINITY, MODEL_ERR_FIELD, "an infinite last parameter"},
+	{"last", 8 + 4 * 122, F32, 0, NAN, MODEL_ERR_FIELD, "a NaN running mean in the last state"},
+	{"last", 8 + 4 * 136, F32, 0, -0.5f, MODEL_ERR_FIELD,
+	 "a negative running variance in the last state"},
 	{"conf", 2, U32, 0x0a303d01, 0, MODEL_ERR_FIELD, "a control byte in the configuration"},
 	{"conf", 0, U32, 0x2e303d3d, 0, MODEL_ERR_FIELD, "a configuration line with no name"},
 };
@@ -562,29 +648,36 @@ assemble_(uint8_t *out, const uint8_t *good, const struct sections_ *s, const in
 }
 
 /* Sections missing, repeated, unknown, out of order. The ADAM_CASE file has NET PARM BNRS
- * TRAN RNG OPTM conf SUM, indices 0 to 7. */
+ * TRAN RNG OPTM resm shuf best last conf SUM, indices 0 to 11. */
 static void
 test_sections_(const uint8_t *good, size_t size)
 {
 	struct sections_ s;
 	sections_of_(good, size, &s);
-	CHECK(s.n == 8 && strcmp(s.tag[0], "NET ") == 0 && strcmp(s.tag[7], "SUM ") == 0,
-	      "the file has its 8 sections (%d)", s.n);
-	if (s.n != 8)
+	CHECK(s.n == 12 && strcmp(s.tag[0], "NET ") == 0 && strcmp(s.tag[6], "resm") == 0 &&
+	      strcmp(s.tag[9], "last") == 0 && strcmp(s.tag[11], "SUM ") == 0,
+	      "the file has its 12 sections (%d)", s.n);
+	if (s.n != 12)
 		return;
 	uint8_t *buf = malloc(3 * size), extra[16];
 	static const struct {
-		int list[9], n;
+		int list[13], n;
 		int extra; /* 0 none, 1 an unknown uppercase section, 2 lowercase, 3 a SUM */
 		enum model_status want;
 		const char *what;
 	} shapes[] = {
-		{{0, 1, 2, 3, 4, 5, 6}, 7, 0, MODEL_OK, "all of it"},
+		{{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 11, 0, MODEL_OK, "all of it"},
 		{{0, 1, 2}, 3, 0, MODEL_OK, "no training state"},
-		{{0, 1, 2, 3, 4, 5}, 6, 0, MODEL_OK, "no configuration"},
-		{{0, 6, 5, 4, 3, 2, 1}, 7, 0, MODEL_OK, "NET first, the rest in any order"},
-		{{0, 1, 2, 3, 4, 5, 6, -1}, 8, 2, MODEL_OK, "an unknown optional section"},
-		{{0, 1, 2, 3, 4, 5, 6, -1}, 8, 1, MODEL_ERR_SECTION, "an unknown required section"},
+		{{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, 10, 0, MODEL_OK, "no configuration"},
+		{{0, 1, 2, 3, 4, 5, 10}, 7, 0, MODEL_OK, "no resume state (an older bptrain's)"},
+		{{0, 1, 2, 3, 4, 5, 6, 10}, 8, 0, MODEL_OK, "resm alone (drawn with replacement)"},
+		{{0, 1, 2, 3, 4, 5, 6, 8, 10}, 9, 0, MODEL_OK, "best without last or shuf"},
+		{{0, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1}, 11, 0, MODEL_OK,
+		 "NET first, the rest in any order"},
+		{{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, -1}, 12, 2, MODEL_OK,
+		 "an unknown optional section"},
+		{{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, -1}, 12, 1, MODEL_ERR_SECTION,
+		 "an unknown required section"},
 		{{0, 1, 2, -1, 3, 4, 5, 6}, 8, 3, MODEL_ERR_SECTION, "a checksum in the middle"},
 		{{1, 0, 2, 3, 4, 5, 6}, 7, 0, MODEL_ERR_SECTION, "PARM before NET"},
 		{{-1, 0, 1, 2, 3, 4, 5, 6}, 8, 2, MODEL_ERR_SECTION, "an optional one before NET"},
@@ -592,10 +685,18 @@ test_sections_(const uint8_t *good, size_t size)
 		{{0, 0, 1, 2}, 4, 0, MODEL_ERR_SECTION, "NET twice"},
 		{{0, 2, 3, 4, 5, 6}, 6, 0, MODEL_ERR_SECTION, "no PARM"},
 		{{0, 1, 3, 4, 5, 6}, 6, 0, MODEL_ERR_SECTION, "no BNRS for a batchnorm net"},
-		{{0, 1, 2, 3, 4, 6}, 6, 0, MODEL_ERR_SECTION, "TRAN and RNG without OPTM"},
+		{{0, 1, 2, 3, 4, 10}, 6, 0, MODEL_ERR_SECTION, "TRAN and RNG without OPTM"},
 		{{0, 1, 2, 5}, 4, 0, MODEL_ERR_SECTION, "OPTM alone"},
 		{{1, 2}, 2, 0, MODEL_ERR_SECTION, "no NET"},
 		{{0}, 0, 0, MODEL_ERR_SECTION, "no section but the checksum"},
+		{{0, 1, 2, 6, 10}, 5, 0, MODEL_ERR_SECTION, "resm without the training state"},
+		{{0, 1, 2, 3, 4, 5, 7, 8, 9}, 9, 0, MODEL_ERR_SECTION,
+		 "shuf, best and last without resm"},
+		{{0, 1, 2, 3, 4, 5, 6, 7, 9}, 9, 0, MODEL_ERR_SECTION, "last without best"},
+		{{0, 1, 2, 3, 4, 5, 6, 6, 7}, 9, 0, MODEL_ERR_SECTION, "resm twice"},
+		{{0, 1, 2, 3, 4, 5, 6, 7, 7}, 9, 0, MODEL_ERR_SECTION, "shuf twice"},
+		{{0, 1, 2, 3, 4, 5, 6, 8, 9, 8}, 10, 0, MODEL_ERR_SECTION, "best twice"},
+		{{0, 1, 2, 3, 4, 5, 6, 8, 9, 9}, 10, 0, MODEL_ERR_SECTION, "last twice"},
 	};
 	for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
 		static const char tags[][5] = {"none", "XTRA", "xtra", "SUM "};
@@ -611,6 +712,71 @@ test_sections_(const uint8_t *good, size_t size)
 			expect_refused_(buf, n, shapes[i].want, shapes[i].what);
 	}
 	free(buf);
+}
+
+/* checkpoint_resume on the model at path: its status, and whether it printed one line
+ * naming the file and saying want. */
+static int
+resume_refused_(const char *path, const char *want, int *one_line)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *real = stderr;
+	stderr = open_memstream(&text, &len);
+	char *argv[] = {"bptrain", "--resume", (char *)path, NULL};
+	struct config cfg;
+	int status = flags_parse(&cfg, 3, argv) == FLAGS_RUN ? 0 : -1;
+	struct resume res;
+	if (status == 0)
+		status = checkpoint_resume(&res, &cfg);
+	checkpoint_resume_free(&res);
+	fclose(stderr);
+	stderr = real;
+	*one_line = len > 0 && strchr(text, '\n') == text + len - 1 && strstr(text, path) &&
+		    strstr(text, want);
+	free(text);
+	return status;
+}
+
+/* What --resume refuses before it reads any data (exit 1, one line naming the file): a
+ * net without training state, a file without the resume sections (an older bptrain's),
+ * and a configuration that lacks a field or holds a value its flag refuses. */
+static void
+test_not_resumable_(void)
+{
+	struct run_ run;
+	run_init_(&run, &cases_[0]);
+	train_(&run.t, &run.optim, &run.rng, 3);
+	size_t order[N_IMAGES];
+	float *best = malloc(net_state_floats(&run.net) * sizeof *best);
+	float *last = malloc(net_state_floats(&run.net) * sizeof *last);
+	static const struct {
+		const char *name, *config, *want;
+		int state, resume;
+	} files[] = {
+		{"none.bpm", NULL, "no training state", 0, 0},
+		{"older.bpm", "lr=0.05\n", "no resume state", 1, 0},
+		{"short.bpm", "lr=0.05\n", "does not say hidden=", 1, 1},
+		{"bad.bpm", "lr=x\n", "lr=x is refused: --lr: 'x' is not a number", 1, 1},
+	};
+	for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+		struct model_train tr = {.end = MODEL_END_INTERRUPTED, .iters_done = 3,
+					 .rng = run.rng, .optim = &run.optim,
+					 .config = files[f].config};
+		if (files[f].resume)
+			resume_state_(&tr, &run, order, best, last);
+		char path[128];
+		path_(path, sizeof path, files[f].name);
+		if (model_save(path, &run.net, ROWS, COLS, files[f].state ? &tr : NULL) != 0)
+			abort();
+		int one_line, status = resume_refused_(path, files[f].want, &one_line);
+		CHECK(status == EXIT_RUNTIME && one_line, "--resume %s: status %d, want 1 and one "
+		      "line saying '%s'", files[f].name, status, files[f].want);
+		unlink(path);
+	}
+	free(best);
+	free(last);
+	run_free_(&run);
 }
 
 /* Files that are not files: refused by model_load without blocking. */
@@ -648,17 +814,18 @@ main(void)
 		test_round_trip_(&cases_[c]);
 	test_no_state_();
 	size_t size;
-	uint8_t *good = saved_bytes_(&cases_[ADAM_CASE], &size);
+	uint8_t *good = saved_bytes_(&cases_[ADAM_CASE], 1, &size);
 	test_cut_and_flipped_(good, size);
 	test_envelope_(good, size);
 	test_fields_(good, size);
 	test_sections_(good, size);
 	free(good);
 	size_t small_size;
-	uint8_t *small = saved_bytes_(&cases_[0], &small_size);
+	uint8_t *small = saved_bytes_(&cases_[0], 0, &small_size);
 	test_cut_and_flipped_(small, small_size);
 	free(small);
 	test_not_files_();
+	test_not_resumable_();
 	char path[128];
 	for (const char *name = "round.bpm", *names[] = {"net-only.bpm", "bytes.bpm", NULL},
 			*const *next = names; name; name = *next++) {

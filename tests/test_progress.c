@@ -43,7 +43,7 @@ static void
 test_eta_(void)
 {
 	struct progress p;
-	progress_init(&p, 1, 10, 5, 100, 6000);
+	progress_init(&p, 1, 10, 5, 100, 6000, 0);
 	p.first = 0.0;
 	p.done = 5;
 	p.eval_s = 3.0, p.n_evals = 1;
@@ -57,10 +57,28 @@ test_eta_(void)
 	CHECK_NEAR(v.eta_s, 2.0, 1e-9, "during the last evaluation");
 	CHECK(v.evaluating && v.epoch == 2, "evaluating epoch %d", v.epoch);
 	/* No evaluation measured yet: 6000 images at a third of a 100-sample step each. */
-	progress_init(&p, 1, 10, 5, 100, 6000);
+	progress_init(&p, 1, 10, 5, 100, 6000, 0);
 	p.first = 0.0, p.done = 2;
 	v = progress_view(&p, 2.0);
 	CHECK_NEAR(v.eta_s, 8 * 1.0 + 2 * 20.0, 1e-9, "estimated evaluations");
+}
+
+/* A run resumed after 6 of 20 steps (5 an epoch), 2 of its own steps in 2 s: the bar starts
+ * at 6, the rate and the time left count only this run's steps, and the evaluations left
+ * are the epochs from the second on (the first was the run before's). */
+static void
+test_resumed_(void)
+{
+	struct progress p;
+	progress_init(&p, 1, 20, 5, 100, 6000, 6);
+	struct progress_view v = progress_view(&p, 0.0);
+	CHECK(v.fraction == 0.3 && v.epoch == 2 && v.epochs == 4 && v.samples_per_s == 0,
+	      "resumed at 6: %g done, epoch %d of %d, no rate yet", v.fraction, v.epoch, v.epochs);
+	p.first = 10.0, p.done = 8;
+	v = progress_view(&p, 12.0);
+	CHECK_NEAR(v.samples_per_s, 100.0, 1e-9, "the rate of this run's 2 steps in 2 s");
+	CHECK_NEAR(v.elapsed_s, 2.0, 1e-9, "the time since the resume");
+	CHECK_NEAR(v.eta_s, 12 * 1.0 + 3 * 20.0, 1e-9, "12 steps and 3 evaluations left");
 }
 
 int
@@ -68,5 +86,6 @@ main(void)
 {
 	test_widths_();
 	test_eta_();
+	test_resumed_();
 	return check_report("test_progress");
 }

@@ -66,6 +66,11 @@ config_ok_(const struct config *cfg)
 	if ((cfg->plot_sweep && (!cfg->plot_sweep[0] || !cfg->x_column || !cfg->plot_path)) ||
 	    ((cfg->x_column || cfg->color) && !cfg->plot_sweep))
 		return 0;
+	/* --resume trains on from its file: no other source of a net, no other mode. */
+	if (cfg->resume_path && (!cfg->resume_path[0] || cfg->load_path || cfg->evaluate ||
+				 cfg->predict || cfg->gradcheck || cfg->dump_activations ||
+				 cfg->plot_runs || cfg->plot_activations))
+		return 0;
 	if (cfg->n_hidden < 1 || cfg->n_hidden > NET_MAX_LAYERS - 1)
 		return 0;
 	for (int l = 0; l < cfg->n_hidden; l++)
@@ -115,12 +120,12 @@ parse_once_(const uint8_t *data, size_t size, struct config *cfg, char **strings
 	}
 	/* The path fields point into argv, which differs between parses: compare copies of the
 	 * strings (one buffer, NUL-separated, "-" for NULL) and null the pointers. */
-	enum { N_NAMED = 15, N_PATHS = N_NAMED + MAX_ARGS };
+	enum { N_NAMED = 16, N_PATHS = N_NAMED + MAX_ARGS };
 	const char *paths[N_PATHS] = {cfg->data_dir, cfg->log_path, cfg->plot_path,
 				      cfg->plot_runs, cfg->group, cfg->plot_activations,
 				      cfg->dump_activations, cfg->save_path, cfg->load_path,
 				      cfg->misclassified_path, cfg->facet, cfg->metric,
-				      cfg->plot_sweep, cfg->x_column, cfg->color};
+				      cfg->plot_sweep, cfg->x_column, cfg->color, cfg->resume_path};
 	/* --predict's images, then "-" for the unused places. */
 	for (int i = 0; i < MAX_ARGS; i++)
 		paths[N_NAMED + i] = result == FLAGS_RUN && i < cfg->n_predict
@@ -140,7 +145,7 @@ parse_once_(const uint8_t *data, size_t size, struct config *cfg, char **strings
 	(*strings)[used] = '\0';
 	cfg->data_dir = cfg->log_path = cfg->plot_path = cfg->plot_runs = cfg->group = NULL;
 	cfg->plot_activations = cfg->dump_activations = NULL;
-	cfg->save_path = cfg->load_path = cfg->misclassified_path = NULL;
+	cfg->save_path = cfg->load_path = cfg->misclassified_path = cfg->resume_path = NULL;
 	cfg->facet = cfg->metric = NULL;
 	cfg->predict_files = NULL;
 	cfg->plot_sweep = cfg->x_column = cfg->color = NULL;
@@ -222,6 +227,8 @@ fuzz_seeds(void (*emit)(const char *name, const void *data, size_t size))
 	SEED("predict-none", "--load\0m.bpm\0--predict");
 	SEED("save-load", "--save\0n.bpm\0--load\0m.bpm\0--hidden\0" "8\0--init\0he");
 	SEED("evaluate-save", "--load\0m.bpm\0--evaluate\0--save\0x");
+	SEED("resume", "--resume\0r.bpm\0--iters\0" "600\0--save\0r.bpm\0--lr-step\0" "2");
+	SEED("resume-load", "--resume=r.bpm\0--load\0m.bpm\0--early-stop\0" "3");
 	SEED("widest", "--hidden\0" "65536,65536,65536,65536,65536,65536,65536\0--seed\0"
 	     "9223372036854775807\0--lr\0" "1.17549435e-38");
 #undef SEED

@@ -50,6 +50,25 @@ finite_(const float *v, size_t n)
 	return 1;
 }
 
+/* The shuffled order is a permutation of the training rows resm counts, and the next
+ * batch starts within it. */
+static int
+resume_order_ok_(const struct model *m)
+{
+	size_t n = m->n_order;
+	if (n != m->train.train_images || m->train.next > n || m->train.order != m->order)
+		return 0;
+	uint8_t *seen = calloc(n, 1);
+	int ok = seen != NULL;
+	for (size_t i = 0; ok && i < n; i++) {
+		ok = m->order[i] < n && !seen[m->order[i]];
+		if (ok)
+			seen[m->order[i]] = 1;
+	}
+	free(seen);
+	return ok;
+}
+
 /* What a successful load must satisfy, whatever the bytes were. */
 static void
 check_loaded_(struct model *m)
@@ -69,6 +88,17 @@ check_loaded_(struct model *m)
 			ok = finite_(m->optim.state[a], net->n_params);
 	if (ok && m->has_train && m->config)
 		ok = strlen(m->config) <= MODEL_MAX_CONFIG;
+	if (ok && (m->order || m->best || m->last))
+		ok = m->has_train && m->train.has_resume;
+	if (ok && m->order)
+		ok = resume_order_ok_(m);
+	size_t n_state = net_state_floats(net);
+	if (ok && m->best)
+		ok = finite_(m->best, n_state) && m->train.best_epoch >= 1 &&
+		     m->train.best_epoch <= m->train.iters_done && m->train.best_val_acc >= 0 &&
+		     m->train.best_val_acc <= 1;
+	if (ok && m->last)
+		ok = m->best && finite_(m->last, n_state);
 	if (!ok) {
 		fprintf(stderr, "fuzz_model: loaded a model that breaks an invariant\n");
 		abort();
@@ -125,7 +155,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
-/* A small trained-looking model saved by model_save, its bytes into buf. */
+/* A small trained-looking model saved by model_save, its bytes into buf; with_state 2 adds
+ * the resume sections of a shuffled run with early stopping (resm, shuf, best, last). */
 static size_t
 saved_(uint8_t *buf, size_t cap, int batchnorm, enum optim_kind kind, int with_state)
 {
@@ -146,6 +177,19 @@ saved_(uint8_t *buf, size_t cap, int batchnorm, enum optim_kind kind, int with_s
 			optim.state[s][i] = 0.01f * (float)(i % 7);
 	struct model_train tr = {.end = MODEL_END_DONE, .iters_done = 3, .rng = rng,
 				 .optim = &optim, .config = "lr=0.1\nhidden=4\n"};
+	size_t order[7] = {3, 0, 6, 2, 5, 1, 4};
+	float state[128];
+	size_t n_state = net_state_floats(&net);
+	if (n_state > sizeof state / sizeof state[0])
+		abort();
+	net_state_save(&net, state);
+	if (with_state == 2)
+		tr = (struct model_train){.end = MODEL_END_INTERRUPTED, .iters_done = 3,
+			.epoch_steps = 1, .epoch_loss = 0.5, .rng = rng, .optim = &optim,
+			.config = "lr=0.1\nhidden=4\nsampling=shuffle\n", .has_resume = 1,
+			.train_s = 0.25, .train_images = 7, .order = order, .next = 2,
+			.best_epoch = 1, .best_val_acc = 0.5, .best_loss = 1.5, .best = state,
+			.last = state};
 	char path[64];
 	snprintf(path, sizeof path, "/tmp/fuzz_model_seed.%ld", (long)getpid());
 	if (model_save(path, &net, 2, 3, with_state ? &tr : NULL) != 0)
@@ -179,6 +223,11 @@ fuzz_seeds(void (*emit)(const char *name, const void *data, size_t size))
 	emit("momentum", buf, n);
 	n = saved_(buf, sizeof buf, 1, OPTIM_RMSPROP, 1);
 	emit("batchnorm-rmsprop", buf, n);
+	n = saved_(buf, sizeof buf, 1, OPTIM_ADAM, 2);
+	emit("resume-batchnorm-adam", buf, n);
+	emit("resume-cut-shuf", buf, n / 2);
+	n = saved_(buf, sizeof buf, 0, OPTIM_SGD, 2);
+	emit("resume-sgd", buf, n);
 	emit("magic-only", MODEL_MAGIC, 8);
 	emit("empty", buf, 0);
 }
