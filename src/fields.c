@@ -5,7 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report.h" /* report_csv_field, report_json_string */
+#include "csv.h"    /* csv_put */
+#include "report.h" /* report_json_string */
 
 void
 fields_init(struct fields *r)
@@ -82,7 +83,7 @@ write_csv_(FILE *f, const struct fields *r)
 		if (i)
 			fputc(',', f);
 		if (r->f[i].set)
-			report_csv_field(f, r->f[i].str ? r->f[i].str : r->f[i].text);
+			csv_put(f, r->f[i].str ? r->f[i].str : r->f[i].text);
 	}
 	fputc('\n', f);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "csv.h"
 #include "plot.h"
 #include "util.h"
 
@@ -117,23 +118,6 @@ config_value_(const struct report *rep, const char *name, char *buf, size_t size
 }
 
 static void
-csv_field_(FILE *f, const char *s)
-{
-	/* RFC 4180: quote a field holding a comma, quote or line break; double inner quotes. */
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
-static void
 write_csv_header_(FILE *f)
 {
 	for (int i = 0; i < n_columns_(); i++)
@@ -148,7 +132,7 @@ write_csv_(FILE *f, const struct record_ *r)
 		if (i)
 			fputc(',', f);
 		if (r->f[i].set)
-			csv_field_(f, r->f[i].str ? r->f[i].str : r->f[i].text);
+			csv_put(f, r->f[i].str ? r->f[i].str : r->f[i].text);
 	}
 	fputc('\n', f);
 }
@@ -589,12 +573,6 @@ report_finish(struct report *rep, const struct report_final *fin)
 	free(rep->series);
 	rep->series = NULL;
 	return status;
-}
-
-void
-report_csv_field(FILE *f, const char *s)
-{
-	csv_field_(f, s);
 }
 
 void

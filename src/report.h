@@ -86,9 +86,8 @@ void report_step(struct report *rep, int iter, double loss);
  * plot could not be written. Frees everything report_open allocated. */
 int report_finish(struct report *rep, const struct report_final *fin);
 
-/* The quoting every record writer uses: s as one CSV field (RFC 4180), and s as a JSON
- * string with its quotes. */
-void report_csv_field(FILE *f, const char *s);
+/* s as a JSON string with its quotes, as every record writer quotes it (CSV fields:
+ * csv_put, src/csv.h). */
 void report_json_string(FILE *f, const char *s);
 
 #endif
