@@ -131,10 +131,14 @@ run_one() {
 wanted() { [ ! -e "$state/stop" ] && kill -0 "$SWEEP_PID" 2>/dev/null; }
 
 watchdog() {
+	# Not run_one's traps: its kill (TERM) must end this loop, and the run's files are not
+	# this process's to remove.
+	trap - INT TERM HUP EXIT
 	exec 7>&- 8>&- 9>&- >/dev/null 2>&1
 	while wanted; do sleep 1; done
-	until [ -s "$t/pid" ]; do sleep 1; done
-	kill -TERM "$(cat "$t/pid")"
+	# The run is gone with its directory when it has ended by itself.
+	until [ -s "$t/pid" ] || [ ! -d "$t" ]; do sleep 1; done
+	[ ! -s "$t/pid" ] || kill -TERM "$(cat "$t/pid")"
 }
 
 # append: the row, in one write under the CSV's lock; a write that fails is cut off again, and

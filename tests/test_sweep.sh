@@ -473,4 +473,13 @@ check "on MNIST, the default runs hold out 10000 images ($err)" \
 	[ "$(csv_cut "$tmp/mnist.csv" val status | sort -u)" = "10000,ok" ]
 check "... and rank on their val_acc" sh -c 'printf "%s\n" "$1" | grep -q "^ranked by mean val_acc"' sh "$out"
 
+# A finished sweep leaves no process behind: each run's watchdog ends with its run. (One was
+# found polling forever for its run's pid file after a test that ran a sweep was killed and
+# its directory removed; the watchdog now also ends when the run's directory is gone.)
+sweep --lr 0.1,0.5 --iters 3 --batch 10 --hidden 4 --val 10 --data "$tmp/tiny" \
+	--out "$tmp/leftover.csv"
+sleep 2
+check "no process of a finished sweep remains" \
+	sh -c '! ps -eo args= | grep -F -- "--run-one $1" | grep -v grep >/dev/null' sh "$tmp/leftover.csv"
+
 report test_sweep
