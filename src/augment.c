@@ -29,8 +29,10 @@ spread_(struct rng *rng, float a)
 size_t
 augment_scratch_bytes(int rows, int cols)
 {
-	return (size_t)(rows + 2 * MARGIN) * (size_t)(cols + 2 * MARGIN) +
-	       2 * (size_t)cols * (sizeof(int) + sizeof(float));
+	/* The columns' grid places and the two fields' rows first, so that they are aligned;
+	 * then the padded copy, bytes. */
+	return (size_t)cols * (sizeof(int) + 3 * sizeof(float)) +
+	       (size_t)(rows + 2 * MARGIN) * (size_t)(cols + 2 * MARGIN);
 }
 
 /* Where position t of n falls between the grid's points: the point below, and the weight of
@@ -87,9 +89,9 @@ augment_image(uint8_t *out, const uint8_t *in, int rows, int cols, uint64_t key,
 		gy[k] = spread_(&rng, AUGMENT_ELASTIC);
 	}
 	int width = cols + 2 * MARGIN;
-	uint8_t *pad = scratch;
-	int *xi = (int *)(pad + (size_t)(rows + 2 * MARGIN) * width);
+	int *xi = scratch;
 	float *xa = (float *)(xi + cols), *ex = xa + cols, *ey = ex + cols;
+	uint8_t *pad = (uint8_t *)(ey + cols);
 	memset(pad, 0, (size_t)(rows + 2 * MARGIN) * width);
 	for (int y = 0; y < rows; y++)
 		memcpy(pad + (size_t)(y + MARGIN) * width + MARGIN, in + (size_t)y * cols, (size_t)cols);

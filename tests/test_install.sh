@@ -37,7 +37,7 @@ check "bptrain-fetch-mnist refuses a bad source before fetching ($out)" \
 check "the built-in checksums are mnist/SHA256SUMS'" sh -c '
 	sed -n "/^ba8910/,/^ff7bcf/p" "$1" | cmp -s - mnist/SHA256SUMS' sh "$bin/bptrain-fetch-mnist"
 # The installed sweep runs the installed bptrain (found on PATH), on the XDG data.
-out=$(cd "$tmp/elsewhere" && PATH="$bin:$PATH" XDG_DATA_HOME="$tmp/xdg" "$bin/bptrain-sweep" \
+out=$(cd "$tmp/elsewhere" && unset BPTRAIN && PATH="$bin:$PATH" XDG_DATA_HOME="$tmp/xdg" "$bin/bptrain-sweep" \
 	--lr 0.1,0.5 --iters 3 --batch 10 --hidden 4 --val 10 --out "$tmp/elsewhere/s.csv" 2>&1)
 check "bptrain-sweep runs from anywhere ($(printf '%s\n' "$out" | tail -n 2 | tr '\n' ' '))" \
 	[ "$(grep -c ',ok,' "$tmp/elsewhere/s.csv" 2>/dev/null)" -eq 2 ]
