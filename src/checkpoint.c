@@ -134,15 +134,6 @@ hidden_text_(char *buf, size_t size, const int *sizes, int n)
 		snprintf(buf, size, "none");
 }
 
-static const struct layer *
-find_kind_(const struct net *net, enum layer_kind kind)
-{
-	for (int i = 0; i < net->n_layers; i++)
-		if (net->layer[i].kind == kind)
-			return &net->layer[i];
-	return NULL;
-}
-
 /* The net flags given must describe the file's net: a loaded net keeps its shape. */
 static int
 check_net_flags_(const struct config *cfg, const struct net *net)
@@ -162,11 +153,11 @@ check_net_flags_(const struct config *cfg, const struct net *net)
 		      activation_name(net->activation));
 		return -1;
 	}
-	if (cfg->batchnorm && !find_kind_(net, LAYER_BATCHNORM)) {
+	if (cfg->batchnorm && !net_first_of(net, LAYER_BATCHNORM)) {
 		warnf("--batchnorm: %s has no batch normalization", file);
 		return -1;
 	}
-	const struct layer *dropout = find_kind_(net, LAYER_DROPOUT);
+	const struct layer *dropout = net_first_of(net, LAYER_DROPOUT);
 	float rate = dropout ? dropout->rate : 0.0f;
 	if (flags_given(cfg, "dropout") && cfg->dropout != rate) {
 		warnf("--dropout %g: %s has dropout %g", (double)cfg->dropout, file, (double)rate);
@@ -179,12 +170,12 @@ check_net_flags_(const struct config *cfg, const struct net *net)
 static void
 adopt_net_flags_(struct config *cfg, const struct net *net)
 {
-	const struct layer *dropout = find_kind_(net, LAYER_DROPOUT);
+	const struct layer *dropout = net_first_of(net, LAYER_DROPOUT);
 	cfg->n_hidden = net->n_affine - 1;
 	for (int l = 0; l < cfg->n_hidden; l++)
 		cfg->hidden[l] = net->dims[l + 1];
 	cfg->activation = net->activation;
-	cfg->batchnorm = find_kind_(net, LAYER_BATCHNORM) != NULL;
+	cfg->batchnorm = net_first_of(net, LAYER_BATCHNORM) != NULL;
 	cfg->dropout = dropout ? dropout->rate : 0.0f;
 }
 
@@ -292,12 +283,12 @@ check_agrees_(const struct config *cfg, const struct model *m)
 {
 	const struct net *net = &m->net;
 	const struct optim_config *o = &m->optim.cfg;
-	const struct layer *dropout = find_kind_(net, LAYER_DROPOUT);
+	const struct layer *dropout = net_first_of(net, LAYER_DROPOUT);
 	int hidden = cfg->n_hidden == net->n_affine - 1 &&
 		     memcmp(cfg->hidden, net->dims + 1, sizeof *cfg->hidden * cfg->n_hidden) == 0;
 	const char *bad = !hidden ? "hidden"
 		: cfg->activation != net->activation ? "activation"
-		: cfg->batchnorm != (find_kind_(net, LAYER_BATCHNORM) != NULL) ? "batchnorm"
+		: cfg->batchnorm != (net_first_of(net, LAYER_BATCHNORM) != NULL) ? "batchnorm"
 		: cfg->dropout != (dropout ? dropout->rate : 0.0f) ? "dropout"
 		: cfg->weight_decay != net->weight_decay ? "weight_decay"
 		: cfg->seed != net->seed ? "seed"
@@ -319,10 +310,10 @@ check_agrees_(const struct config *cfg, const struct model *m)
 static void
 regrow_net_(struct net *net, int max_batch)
 {
-	const struct layer *dropout = find_kind_(net, LAYER_DROPOUT);
+	const struct layer *dropout = net_first_of(net, LAYER_DROPOUT);
 	struct net_options opt = {.init = INIT_STD, .weight_decay = net->weight_decay,
 				  .dropout = dropout ? dropout->rate : 0.0f,
-				  .batchnorm = find_kind_(net, LAYER_BATCHNORM) != NULL,
+				  .batchnorm = net_first_of(net, LAYER_BATCHNORM) != NULL,
 				  .seed = net->seed};
 	struct rng scratch; /* the weights it draws are all replaced */
 	rng_seed(&scratch, 0);

@@ -134,16 +134,6 @@ end_code_(enum model_end end)
 	abort();
 }
 
-/* The first layer of the given kind, or NULL. */
-static const struct layer *
-find_kind_(const struct net *net, enum layer_kind kind)
-{
-	for (int i = 0; i < net->n_layers; i++)
-		if (net->layer[i].kind == kind)
-			return &net->layer[i];
-	return NULL;
-}
-
 /* ---- Writing ---- */
 
 struct writer_ {
@@ -227,14 +217,14 @@ static void
 net_body_(struct writer_ *w, const struct save_ *s)
 {
 	const struct net *net = s->net;
-	const struct layer *dropout = find_kind_(net, LAYER_DROPOUT);
+	const struct layer *dropout = net_first_of(net, LAYER_DROPOUT);
 	put_u32_(w, (uint32_t)net->n_affine);
 	for (int a = 0; a <= net->n_affine; a++)
 		put_u32_(w, (uint32_t)net->dims[a]);
 	put_u32_(w, (uint32_t)s->rows);
 	put_u32_(w, (uint32_t)s->cols);
 	put_u32_(w, activation_code_(net->activation));
-	put_u32_(w, find_kind_(net, LAYER_BATCHNORM) != NULL);
+	put_u32_(w, net_first_of(net, LAYER_BATCHNORM) != NULL);
 	put_f32_(w, dropout ? dropout->rate : 0.0f);
 	put_f32_(w, net->weight_decay);
 	put_u64_(w, net->seed);
@@ -392,7 +382,7 @@ model_save(const char *path, const struct net *net, int rows, int cols,
 	put_u32_(&w, MODEL_BYTE_ORDER);
 	put_section_(&w, SEC_NET, net_body_, &s);
 	put_section_(&w, SEC_PARM, params_body_, &s);
-	if (find_kind_(net, LAYER_BATCHNORM))
+	if (net_first_of(net, LAYER_BATCHNORM))
 		put_section_(&w, SEC_BNRS, running_body_, &s);
 	if (train) {
 		put_section_(&w, SEC_TRAN, train_body_, &s);
@@ -1085,7 +1075,7 @@ check_resume_(const struct reader_ *sum, const int seen[], const struct model *m
 static enum model_status
 check_present_(const struct reader_ *r, const int seen[], const struct model *m)
 {
-	int batchnorm = find_kind_(&m->net, LAYER_BATCHNORM) != NULL;
+	int batchnorm = net_first_of(&m->net, LAYER_BATCHNORM) != NULL;
 	int state = seen[SEC_TRAN] + seen[SEC_RNG] + seen[SEC_OPTM];
 	if (!seen[SEC_PARM])
 		return fail_(r, MODEL_ERR_SECTION, "no parameters (section PARM)");

@@ -360,6 +360,15 @@ net_argmax(const struct net *net, uint8_t *predicted, int n)
 	}
 }
 
+const struct layer *
+net_first_of(const struct net *net, enum layer_kind kind)
+{
+	for (int i = 0; i < net->n_layers; i++)
+		if (net->layer[i].kind == kind)
+			return &net->layer[i];
+	return NULL;
+}
+
 double
 net_xent_sum(const struct net *net, const uint8_t *labels, int n)
 {

@@ -151,6 +151,9 @@ size_t net_state_floats(const struct net *net);
 void net_state_save(const struct net *net, float *buf);
 void net_state_load(struct net *net, const float *buf);
 
+/* The first layer of the given kind, or NULL (a net has batch normalization, dropout). */
+const struct layer *net_first_of(const struct net *net, enum layer_kind kind);
+
 /* Affine layer a (0 .. n_affine-1), whose parameters the book calls W(a+1) and b(a+1). */
 const struct layer *net_affine(const struct net *net, int a);
 
