@@ -49,7 +49,7 @@ struct call_ {
 	float *C;
 	const float *A, *B;
 	int M, N, K;
-	const struct mm_sparse *sp;
+	struct mm_sparse *sp;
 	const uint8_t *const *rows;
 	void *scratch;
 	size_t scratch_bytes;
@@ -64,11 +64,11 @@ call_(const struct call_ *c)
 		mm_pool(c->pool, c->op, c->C, c->A, c->B, c->M, c->N, c->K);
 	} else if (c->kind == 3) {
 		/* dW(K,N) += Xᵀ·dY over the M compacted rows; B is dY. */
-		mm_sparse_tn(c->C, c->N, c->sp, c->M, c->B, c->N, c->N, 0, c->scratch,
+		mm_sparse_tn(c->C, c->N, c->sp, c->M, c->B, c->N, c->N, c->scratch,
 			     c->scratch_bytes);
 	} else {
 		for (int r = 0; r < c->M; r++)
-			mm_sparse_compact(c->sp, r, c->rows[r], 0);
+			mm_sparse_compact(c->sp, r, c->rows[r]);
 		mm_sparse_nn(c->C, c->N, c->sp, 1, 0, c->M, c->B, c->N, c->N);
 	}
 }
@@ -147,7 +147,7 @@ bench_sparse_(const struct dataset *ds, int R, int H, struct rng *rng)
 	fill_(W, (size_t)K * H, rng);
 	void *mem = malloc(mm_sparse_bytes(R, K));
 	struct mm_sparse sp;
-	mm_sparse_init(&sp, K, mem);
+	mm_sparse_init(&sp, R, 0, K, mem);
 	struct call_ c = {2, NULL, MM_NN, Y, NULL, W, R, H, K, &sp, rows, NULL, 0};
 	double t = seconds_per_call_(&c, 5);
 	printf("| sparse X·W (compaction included), %d MNIST images, H=%d | %.1f%% of pixels "

@@ -304,6 +304,8 @@ evaluate_run(const struct config *cfg, struct model *m, const struct dataset *tr
 	e->prob = xmalloc(test->count * sizeof *e->prob);
 	struct trainer t;
 	trainer_init(&t, &m->net, pool);
+	trainer_compact(&t, train);
+	trainer_compact(&t, test);
 	e->train_acc = classify_set_(&t, train, e->predicted, NULL);
 	e->test_acc = classify_set_(&t, test, e->predicted, e->prob);
 	for (size_t i = 0; i < test->count; i++) {

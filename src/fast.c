@@ -8,10 +8,8 @@
 #include "layers.h"
 #include "util.h"
 
-/* Evaluation hands all input blocks to one mm_sparse_nn call, and the blocks are cut in
- * whole compaction chunks. */
+/* Evaluation hands all input blocks to one mm_sparse_nn call. */
 _Static_assert(NET_INPUT_BLOCKS <= MM_MAX_BLOCKS, "too many input blocks for mm_sparse_nn");
-_Static_assert(AFFINE_BLOCK_ALIGN % MM_CHUNK == 0, "input blocks must be whole chunks");
 
 /* Rows compacted and multiplied together in the sparse first layer: the product reads all
  * of W1 once per group, and the group's compacted rows (about 1.5 KiB each for MNIST) stay
@@ -77,7 +75,7 @@ fast_init(struct fast *f, struct net *net, struct pool *pool)
 	p += scratch;
 	for (int j = 0; j < NET_INPUT_BLOCKS; j++) {
 		int width = f->in_block[j + 1] - f->in_block[j];
-		mm_sparse_init(&f->sparse[j], width, p);
+		mm_sparse_init(&f->sparse[j], net->max_batch, f->in_block[j], width, p);
 		p += align_up(mm_sparse_bytes(net->max_batch, width));
 	}
 	for (int j = 0; j < NET_INPUT_BLOCKS - 1; j++) {
@@ -89,6 +87,10 @@ fast_init(struct fast *f, struct net *net, struct pool *pool)
 void
 fast_free(struct fast *f)
 {
+	for (int s = 0; s < f->n_sets; s++) {
+		free(f->set[s].start);
+		free(f->set[s].entry);
+	}
 	free(f->memory);
 	memset(f, 0, sizeof *f);
 }
@@ -114,6 +116,91 @@ run_(const struct fast *f, pool_task_fn *fn, void *arg, int n_tasks)
 	}
 	for (int task = 0; task < n_tasks; task++)
 		fn(arg, task, 0);
+}
+
+/* Compacting a set, by blocks of images: first each image's entry counts (packed into
+ * scratch), then, once they are summed into starts, the entries in place. */
+struct set_job_ {
+	struct fast *f;
+	struct fast_set *set;
+	size_t per_task;
+	int fill;
+};
+
+static void
+set_task_(void *arg, int task, int thread)
+{
+	const struct set_job_ *job = arg;
+	const struct fast *f = job->f;
+	const struct fast_set *set = job->set;
+	size_t in = (size_t)f->in_block[NET_INPUT_BLOCKS];
+	size_t i0 = (size_t)task * job->per_task, i1 = i0 + job->per_task;
+	/* Packed into scratch (fast_scratch_bytes covers 2 * (in + 1) bytes), since packing
+	 * writes past the entries it keeps. */
+	struct mm_sparse_entry *packed = scratch_(f, thread);
+	for (size_t i = i0; i < i1 && i < set->count; i++) {
+		for (int j = 0; j < NET_INPUT_BLOCKS; j++) {
+			size_t b = i * NET_INPUT_BLOCKS + j;
+			const uint8_t *bytes = set->pixels + i * in + f->in_block[j];
+			int width = f->in_block[j + 1] - f->in_block[j];
+			int n = mm_sparse_pack(packed, bytes, width);
+			if (job->fill)
+				memcpy(set->entry + set->start[b], packed, (size_t)n * sizeof *packed);
+			else
+				set->start[b + 1] = (size_t)n;
+		}
+	}
+}
+
+void
+fast_compact_set(struct fast *f, const uint8_t *pixels, size_t count)
+{
+	if (f->n_sets == FAST_MAX_SETS || count == 0)
+		return;
+	struct fast_set *set = &f->set[f->n_sets++];
+	size_t blocks = count * NET_INPUT_BLOCKS;
+	*set = (struct fast_set){pixels, count, xmalloc((blocks + 1) * sizeof *set->start), NULL};
+	int tasks = 8 * threads_(f);
+	struct set_job_ job = {f, set, (count + tasks - 1) / tasks, 0};
+	run_(f, set_task_, &job, tasks);
+	set->start[0] = 0;
+	for (size_t b = 0; b < blocks; b++)
+		set->start[b + 1] += set->start[b];
+	set->entry = xmalloc((set->start[blocks] + 1) * sizeof *set->entry); /* never 0 bytes */
+	job.fill = 1;
+	run_(f, set_task_, &job, tasks);
+}
+
+/* The set holding image, with its index there, or NULL. */
+static const struct fast_set *
+set_of_(const struct fast *f, const uint8_t *image, size_t *index)
+{
+	size_t in = (size_t)f->in_block[NET_INPUT_BLOCKS];
+	for (int s = 0; s < f->n_sets; s++) {
+		const struct fast_set *set = &f->set[s];
+		/* As integers, since the image may belong to no set at all. */
+		uintptr_t offset = (uintptr_t)image - (uintptr_t)set->pixels;
+		if (offset < set->count * in && offset % in == 0) {
+			*index = offset / in;
+			return set;
+		}
+	}
+	return NULL;
+}
+
+/* Row r of input block j: image's entries from its set, else compacted now. */
+static void
+set_row_(struct fast *f, int j, int r, const uint8_t *image, const struct fast_set *set,
+	 size_t index)
+{
+	struct mm_sparse *sp = &f->sparse[j];
+	if (!set) {
+		mm_sparse_compact(sp, r, image);
+		return;
+	}
+	size_t b = index * NET_INPUT_BLOCKS + j;
+	sp->row[r] = (struct mm_sparse_row){set->entry + set->start[b],
+					    (int)(set->start[b + 1] - set->start[b])};
 }
 
 /* Rows per task for the row-parallel passes: one block of rows per thread. Tasks are placed
@@ -195,11 +282,13 @@ first_layer_task_(void *arg, int task, int thread)
 	for (int g = 0; g < n; g += SPARSE_GROUP) {
 		int group = n - g < SPARSE_GROUP ? n - g : SPARSE_GROUP;
 		for (int i = g; i < g + group; i++) {
-			/* Training samples are scattered over the data set: fetch the next
-			 * image while this one is compacted. */
-			if (i + 1 < n)
-				prefetch_(pass->images[i + 1] + k0, width);
-			mm_sparse_compact(sp, i, pass->images[i], k0);
+			size_t index = 0;
+			const struct fast_set *set = set_of_(f, pass->images[i], &index);
+			set_row_(f, j, i, pass->images[i], set, index);
+			/* Training samples are scattered over the data set: fetch them ahead
+			 * of the product. */
+			prefetch_((const uint8_t *)sp->row[i].entry,
+				  sp->row[i].n * (int)sizeof(struct mm_sparse_entry));
 		}
 		mm_sparse_nn(y + (size_t)g * out, out, sp, 1, g, group, layer->w, out, out);
 	}
@@ -217,10 +306,10 @@ first_layer_rows_(struct fast *f, const uint8_t *const *images, int r0, int rows
 	for (int g = r0; g < r0 + rows; g += SPARSE_GROUP) {
 		int group = r0 + rows - g < SPARSE_GROUP ? r0 + rows - g : SPARSE_GROUP;
 		for (int i = g; i < g + group; i++) {
-			if (i + 1 < r0 + rows)
-				prefetch_(images[i + 1], layer->in);
+			size_t index = 0;
+			const struct fast_set *set = set_of_(f, images[i], &index);
 			for (int j = 0; j < NET_INPUT_BLOCKS; j++)
-				mm_sparse_compact(&f->sparse[j], i, images[i], f->in_block[j]);
+				set_row_(f, j, i, images[i], set, index);
 		}
 		mm_sparse_nn(layer->y + (size_t)g * out, out, f->sparse, NET_INPUT_BLOCKS, g, group,
 			     layer->w, out, out);
@@ -488,7 +577,7 @@ grads_task_(void *arg, int task, int thread)
 		int j = input_block_(f, task);
 		k0 = f->in_block[j], k1 = f->in_block[j + 1];
 		memset(layer->dw + (size_t)k0 * out, 0, (size_t)(k1 - k0) * out * sizeof(float));
-		mm_sparse_tn(layer->dw, out, &f->sparse[j], n, dy, out, out, k0, scratch,
+		mm_sparse_tn(layer->dw, out, &f->sparse[j], n, dy, out, out, scratch,
 			     fast_scratch_bytes(in));
 	} else {
 		k0 = (task - job->tasks_before[a]) * job->rows_per_task[a];

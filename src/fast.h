@@ -1,7 +1,8 @@
 /* fast.h: the fast path, which runs a net's layer list (src/net.h) on byte images with the
  * tricks that make training fast, and produces the reference path's bits:
  *  - the first layer reads the images' nonzero pixels only (src/sparse.h), forward and for
- *    its weight gradient, with no float copy of the batch;
+ *    its weight gradient, with no float copy of the batch; the data sets are compacted
+ *    once (fast_compact_set), so no step or evaluation compacts their images again;
  *  - that layer's input blocks (NET_INPUT_BLOCKS) are placed on fixed threads, so each
  *    block of W1 stays in one core's cache, forward and backward;
  *  - the rest of the forward pass and the row-local part of the backward pass run per block
@@ -21,15 +22,29 @@
 #include "pool.h"
 #include "sparse.h"
 
+/* A data set's images compacted once for the net's input blocks: image i's block j is
+ * entries start[i * NET_INPUT_BLOCKS + j] up to start[i * NET_INPUT_BLOCKS + j + 1]. */
+struct fast_set {
+	const uint8_t *pixels; /* the `count` images it was made from */
+	size_t count;
+	size_t *start;
+	struct mm_sparse_entry *entry;
+};
+
+/* Training, validation and test. */
+#define FAST_MAX_SETS 3
+
 struct fast {
 	struct net *net;
 	struct pool *pool; /* NULL: everything runs on the calling thread, with `scratch` */
 	void *scratch;
 	/* Input block j of the first layer is inputs in_block[j] .. in_block[j+1]-1. */
 	int in_block[NET_INPUT_BLOCKS + 1];
-	/* The batch's images compacted to their nonzero pixels, per input block: written by
-	 * the forward pass, read again for the weight gradient. */
+	/* The batch's images as nonzero pixels, per input block: pointing into a compacted
+	 * set or compacted by the forward pass, read again for the weight gradient. */
 	struct mm_sparse sparse[NET_INPUT_BLOCKS];
+	struct fast_set set[FAST_MAX_SETS];
+	int n_sets;
 	float *part[NET_INPUT_BLOCKS - 1]; /* (max_batch, dims[1]): blocks 1.. of the first layer */
 	double *row_loss;                  /* (max_batch): each row's loss, summed in row order */
 	void *memory;                      /* the one allocation the pointers above are in */
@@ -45,6 +60,11 @@ size_t fast_scratch_bytes(int inputs);
  * alone when pool is NULL. Batches may have up to net->max_batch rows. */
 void fast_init(struct fast *f, struct net *net, struct pool *pool);
 void fast_free(struct fast *f);
+
+/* Compact `count` images of dims[0] bytes at pixels, once: every later step and evaluation
+ * reads an image at pixels + i * dims[0] from the compacted copy (the images must not change
+ * while f is in use). Past FAST_MAX_SETS sets, images are compacted as they are used. */
+void fast_compact_set(struct fast *f, const uint8_t *pixels, size_t count);
 
 /* One training step on n images, row i being the dims[0] bytes at images[i] (pixel p is the
  * input p / 255, as images_to_floats makes it), with labels(n): the forward pass in training

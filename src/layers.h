@@ -22,8 +22,8 @@
 void affine_forward(float *y, float *part, const float *x, const float *w, const float *b, int n,
 		    int in, int out, int blocks);
 /* The first input of block j of `blocks` (j = blocks gives in). Blocks start at multiples of
- * AFFINE_BLOCK_ALIGN inputs, so that the fast path compacts a block of a byte image in whole
- * chunks of pixels (a multiple of MM_CHUNK, src/sparse.h). */
+ * AFFINE_BLOCK_ALIGN inputs, so that each block's rows of w begin on a 64-byte cache line
+ * and the threads that own neighbouring blocks (src/fast.c) never write to the same line. */
 #define AFFINE_BLOCK_ALIGN 16
 int affine_block_start(int in, int blocks, int j);
 /* dx(n,in) = dy·wᵀ, dw(in,out) = xᵀ·dy, db(out) = column sums of dy.

@@ -4,9 +4,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#if defined(__AVX512F__)
-#include <immintrin.h> /* only for compacting sparse rows; see compact_range_ */
-#endif
 
 #include "util.h"
 #include "vec.h"
@@ -66,21 +63,23 @@ plan_passes_(struct passes_ *p, int N)
 /* Columns handled per call of the pass planner. */
 #define SP_MAX_COLS (64 * SP_VECS * VL - 2 * VL)
 
-/* One row's nonzeros in one block of columns. */
+/* One row's entries in one block of columns, and the row of W for the block's first column. */
 struct sp_segment_ {
-	const int *idx;
-	const float *val;
-	int nnz;
+	const struct mm_sparse_entry *entry;
+	int n;
+	const float *w;
 };
 
-/* y[col[v] ...] += Σ_p val[p] · w[idx[p]*ldw + col[v] ...] for v < nv, over the segments of a
- * row: the first segment's terms are added to y one by one, each later segment's are summed
- * from zero and the sum added (see mm_sparse_nn). Each vector count gets its own small
- * function so that the accumulators stay in registers. */
+/* y[col[v] ...] += Σ_p x_p · W(k_p, col[v] ...) for v < nv, over the segments of a row, x_p
+ * and k_p decoded from the entries (see mm_sparse_row): the first segment's terms are added
+ * to y one by one, each later segment's are summed from zero and the sum added (see
+ * mm_sparse_nn). Each vector count gets its own small function so that the accumulators
+ * stay in registers. */
 #define SP_AXPY_PASS(nv, nh)                                                                  \
 	static void                                                                            \
-	sp_axpy_pass##nv##_##nh##_(const int *col, float *restrict y, const float *restrict W,  \
-				   size_t ldw, const struct sp_segment_ *seg, int n_seg)       \
+	sp_axpy_pass##nv##_##nh##_(const int *col, float *restrict y, size_t ldw,               \
+				   const float *restrict scale, const struct sp_segment_ *seg,  \
+				   int n_seg)                                                   \
 	{                                                                                      \
 		vf acc[nv], sum[nv];                                                           \
 		vh hacc = {0}, hsum = {0};                                                     \
@@ -89,18 +88,18 @@ struct sp_segment_ {
 		if (nh)                                                                        \
 			hacc = vec_load_half(y + col[nv]);                                        \
 		for (int s = 0; s < n_seg; s++) {                                              \
-			const int *idx = seg[s].idx;                                           \
-			const float *val = seg[s].val;                                         \
+			const struct mm_sparse_entry *entry = seg[s].entry;                    \
+			const float *w = seg[s].w;                                             \
 			for (int v = 0; v < nv; v++)                                           \
 				sum[v] = s == 0 ? acc[v] : (vf){0};                            \
 			hsum = s == 0 ? hacc : (vh){0};                                        \
-			for (int p = 0; p < seg[s].nnz; p++) {                                 \
-				const float *w = W + (size_t)idx[p] * ldw;                     \
-				float x = val[p];                                              \
+			for (int p = 0; p < seg[s].n; p++) {                                   \
+				w += (size_t)entry[p].gap * ldw;                               \
+				vf x = vec_broadcast(scale[entry[p].value]);                   \
 				for (int v = 0; v < nv; v++)                                   \
 					sum[v] += x * vec_load(w + col[v]);                       \
 				if (nh)                                                        \
-					hsum += x * vec_load_half(w + col[nv]);                   \
+					hsum += vec_low_half(x) * vec_load_half(w + col[nv]);     \
 			}                                                                      \
 			for (int v = 0; v < nv; v++)                                           \
 				acc[v] = s == 0 ? sum[v] : acc[v] + sum[v];                    \
@@ -120,7 +119,7 @@ SP_AXPY_PASS(2, 1)
 SP_AXPY_PASS(3, 1)
 SP_AXPY_PASS(4, 1)
 
-typedef void sp_axpy_fn_(const int *, float *, const float *, size_t, const struct sp_segment_ *,
+typedef void sp_axpy_fn_(const int *, float *, size_t, const float *, const struct sp_segment_ *,
 			 int);
 static sp_axpy_fn_ *const sp_axpy_[2][SP_VECS + 1] = {
 	{NULL, sp_axpy_pass1_0_, sp_axpy_pass2_0_, sp_axpy_pass3_0_, sp_axpy_pass4_0_},
@@ -129,15 +128,18 @@ static sp_axpy_fn_ *const sp_axpy_[2][SP_VECS + 1] = {
 
 /* The same for N < VL, one column at a time. */
 static void
-sp_axpy_scalar_(int N, float *restrict y, const float *restrict W, size_t ldw,
+sp_axpy_scalar_(int N, float *restrict y, size_t ldw, const float *restrict scale,
 		const struct sp_segment_ *seg, int n_seg)
 {
 	for (int j = 0; j < N; j++) {
 		float acc = y[j];
 		for (int s = 0; s < n_seg; s++) {
 			float sum = s == 0 ? acc : 0.0f;
-			for (int p = 0; p < seg[s].nnz; p++)
-				sum = VEC_MADD(seg[s].val[p], W[(size_t)seg[s].idx[p] * ldw + j], sum);
+			const float *w = seg[s].w;
+			for (int p = 0; p < seg[s].n; p++) {
+				w += (size_t)seg[s].entry[p].gap * ldw;
+				sum = VEC_MADD(scale[seg[s].entry[p].value], w[j], sum);
+			}
 			acc = s == 0 ? sum : acc + sum;
 		}
 		y[j] = acc;
@@ -162,104 +164,73 @@ sp_gather_scalar_(int N, float *restrict dw, const float *restrict dY, size_t ld
 	}
 }
 
-/* Row r of the compacted rows: K column indices, K values and the count, one row after
- * another, so each row is written by one task only. */
-static size_t
-row_ints_(const struct mm_sparse *sp)
+/* The entries of bytes[k0 .. k1), the last entry so far being at column *last: a gap too
+ * long for one entry is bridged first. */
+static int
+pack_exact_(struct mm_sparse_entry *entry, const uint8_t *bytes, int k0, int k1, int *last)
 {
-	return 2 * (size_t)sp->K + 1;
+	int n = 0;
+	for (int k = k0; k < k1; k++) {
+		if (bytes[k] == 0)
+			continue;
+		for (; k - *last > 255; *last += 255)
+			entry[n++] = (struct mm_sparse_entry){255, 0};
+		entry[n++] = (struct mm_sparse_entry){(uint8_t)(k - *last), bytes[k]};
+		*last = k;
+	}
+	return n;
 }
 
-static int *
-row_idx_(const struct mm_sparse *sp, int r)
+int
+mm_sparse_pack(struct mm_sparse_entry *entry, const uint8_t *bytes, int K)
 {
-	return sp->mem + (size_t)r * row_ints_(sp);
-}
-
-static float *
-row_val_(const struct mm_sparse *sp, int r)
-{
-	return (float *)(row_idx_(sp, r) + sp->K);
-}
-
-static int *
-row_nnz_(const struct mm_sparse *sp, int r)
-{
-	return row_idx_(sp, r) + 2 * (size_t)sp->K;
+	int n = 0, last = 0, k0 = 0;
+	/* Eight pixels at a time: most of an MNIST image is zero words. In the others, every
+	 * byte's entry is written but only a nonzero one kept, which avoids unpredictable
+	 * branches (hence the room for K + 1). */
+	for (; k0 + 8 <= K; k0 += 8) {
+		uint64_t word;
+		memcpy(&word, bytes + k0, sizeof word);
+		if (word == 0)
+			continue;
+		if (k0 + 7 - last > 255) {
+			n += pack_exact_(entry + n, bytes, k0, k0 + 8, &last);
+			continue;
+		}
+		for (int k = k0; k < k0 + 8; k++) {
+			int nonzero = bytes[k] != 0;
+			entry[n] = (struct mm_sparse_entry){(uint8_t)(k - last), bytes[k]};
+			n += nonzero;
+			last = nonzero ? k : last;
+		}
+	}
+	return n + pack_exact_(entry + n, bytes, k0, K, &last);
 }
 
 size_t
 mm_sparse_bytes(int rows, int K)
 {
-	return (size_t)rows * (2 * (size_t)K + 1) * sizeof(int);
+	return (size_t)rows * (sizeof(struct mm_sparse_row) + (size_t)(K + 1) * sizeof(struct mm_sparse_entry));
 }
 
 void
-mm_sparse_init(struct mm_sparse *sp, int K, void *mem)
+mm_sparse_init(struct mm_sparse *sp, int rows, int k0, int K, void *mem)
 {
+	sp->k0 = k0;
 	sp->K = K;
-	sp->mem = mem;
-}
-
-/* The nonzero bytes among bytes[k0..k1) as (index k, value p / 255) pairs in k order, into
- * idx and val, which have room for k1 - k0 entries. Returns how many. */
-static int
-compact_range_(const uint8_t *bytes, int k0, int k1, int *restrict idx, float *restrict val)
-{
-	int n = 0, k = k0;
-#if defined(__AVX512F__)
-	/* Sixteen pixels at a time: widen to 32 bits, mask the nonzero ones, and compress
-	 * their indices and values to the front of a vector. All 16 lanes are stored, so
-	 * stale entries past n get overwritten by the next chunk; they stay inside the
-	 * buffer because n + 16 <= k - k0 + 16 <= k1 - k0. The value p / 255 is p times the
-	 * reciprocal plus one Newton correction with fused multiply-adds, which is much
-	 * cheaper than a vector division and gives the correctly rounded quotient, bit for
-	 * bit (float)p / 255.0f as in the portable branch, for every byte p
-	 * (tests/test_matmul checks all 256). */
-	const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
-					       15);
-	const __m512 v255 = _mm512_set1_ps(255.0f), inv255 = _mm512_set1_ps(1.0f / 255.0f);
-	for (; k + MM_CHUNK <= k1; k += MM_CHUNK) {
-		__m512i pix = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(bytes + k)));
-		__mmask16 nonzero = _mm512_test_epi32_mask(pix, pix);
-		__m512 p = _mm512_cvtepi32_ps(pix);
-		__m512 q = _mm512_mul_ps(p, inv255);
-		__m512 value = _mm512_fmadd_ps(_mm512_fnmadd_ps(q, v255, p), inv255, q);
-		__m512i index = _mm512_add_epi32(iota, _mm512_set1_epi32(k));
-		_mm512_storeu_ps(val + n, _mm512_maskz_compress_ps(nonzero, value));
-		_mm512_storeu_si512(idx + n, _mm512_maskz_compress_epi32(nonzero, index));
-		n += __builtin_popcount(nonzero);
-	}
-#else
-	/* Eight pixels at a time: skip zero words (most of an MNIST image); in the others,
-	 * store every byte's entry but advance only past the nonzero ones, which avoids
-	 * unpredictable branches. */
-	for (; k + 8 <= k1; k += 8) {
-		uint64_t word;
-		memcpy(&word, bytes + k, sizeof word);
-		if (word == 0)
-			continue;
-		for (int b = k; b < k + 8; b++) {
-			idx[n] = b;
-			val[n] = (float)bytes[b] / 255.0f;
-			n += bytes[b] != 0;
-		}
-	}
-#endif
-	for (; k < k1; k++) {
-		if (bytes[k]) {
-			idx[n] = k;
-			val[n] = (float)bytes[k] / 255.0f;
-			n++;
-		}
-	}
-	return n;
+	sp->row = mem;
+	sp->mem = (struct mm_sparse_entry *)(sp->row + rows);
+	for (int p = 0; p < 256; p++)
+		sp->scale[p] = (float)p / 255.0f;
 }
 
 void
-mm_sparse_compact(const struct mm_sparse *sp, int r, const uint8_t *bytes, int k0)
+mm_sparse_compact(struct mm_sparse *sp, int r, const uint8_t *bytes)
 {
-	*row_nnz_(sp, r) = compact_range_(bytes, k0, k0 + sp->K, row_idx_(sp, r), row_val_(sp, r));
+	/* K + 1 entries per row, so that packing stays inside the row's own (see
+	 * mm_sparse_pack): neighbouring rows may be compacted by different threads. */
+	struct mm_sparse_entry *entry = sp->mem + (size_t)r * (sp->K + 1);
+	sp->row[r] = (struct mm_sparse_row){entry, mm_sparse_pack(entry, bytes + sp->k0, sp->K)};
 }
 
 void
@@ -281,15 +252,15 @@ mm_sparse_nn(float *Y, int ldy, const struct mm_sparse *blocks, int n_blocks, in
 		for (int p = 0; p < (vector_ok ? passes.count : 1); p++) {
 			for (int r = r0; r < r0 + R; r++) {
 				for (int b = 0; b < n_blocks; b++)
-					seg[b] = (struct sp_segment_){row_idx_(&blocks[b], r),
-								      row_val_(&blocks[b], r),
-								      *row_nnz_(&blocks[b], r)};
+					seg[b] = (struct sp_segment_){
+						blocks[b].row[r].entry, blocks[b].row[r].n,
+						W + (size_t)blocks[b].k0 * ldw + j0};
 				float *y = Y + (size_t)(r - r0) * ldy + j0;
 				if (vector_ok)
 					sp_axpy_[passes.half[p]][passes.vecs[p]](
-						passes.col[p], y, W + j0, ldw, seg, n_blocks);
+						passes.col[p], y, ldw, blocks[0].scale, seg, n_blocks);
 				else
-					sp_axpy_scalar_(nc, y, W + j0, ldw, seg, n_blocks);
+					sp_axpy_scalar_(nc, y, ldw, blocks[0].scale, seg, n_blocks);
 			}
 		}
 	}
@@ -349,7 +320,7 @@ mm_sparse_tn_scratch_bytes(int K)
 
 void
 mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float *dY, int ldy,
-	     int N, int k0, void *scratch, size_t scratch_bytes)
+	     int N, void *scratch, size_t scratch_bytes)
 {
 	int cols = sp->K;
 	if (R <= 0 || N <= 0 || cols <= 0)
@@ -368,12 +339,13 @@ mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float 
 		int g1 = g0 + group < R ? g0 + group : R;
 		memset(count, 0, (size_t)cols * sizeof *count);
 		for (int r = g0; r < g1; r++) {
-			const int *idx = row_idx_(sp, r);
-			const float *val = row_val_(sp, r);
-			int nnz = *row_nnz_(sp, r);
-			for (int e = 0; e < nnz; e++) {
-				int k = idx[e] - k0;
-				list[(size_t)k * group + count[k]++] = (struct sp_entry_){r, val[e]};
+			const struct mm_sparse_entry *entry = sp->row[r].entry;
+			/* The entries bridging long gaps add nothing to dW and are skipped. */
+			for (int e = 0, k = 0; e < sp->row[r].n; e++) {
+				k += entry[e].gap;
+				if (entry[e].value)
+					list[(size_t)k * group + count[k]++] =
+						(struct sp_entry_){r, sp->scale[entry[e].value]};
 			}
 		}
 		for (int j0 = 0; j0 < N; j0 += SP_MAX_COLS) {
@@ -384,7 +356,7 @@ mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float 
 					if (count[k] == 0)
 						continue;
 					const struct sp_entry_ *l = list + (size_t)k * group;
-					float *dw = dW + (size_t)(k0 + k) * ldw + j0;
+					float *dw = dW + (size_t)(sp->k0 + k) * ldw + j0;
 					if (vector_ok)
 						sp_gather_[passes.half[p]][passes.vecs[p]](passes.col[p], dw, dY + j0,
 									   ldy, l, count[k]);

@@ -40,6 +40,13 @@ trainer_free(struct trainer *t)
 }
 
 void
+trainer_compact(struct trainer *t, const struct dataset *ds)
+{
+	if (t->use_fast && ds)
+		fast_compact_set(&t->fast, ds->pixels, ds->count);
+}
+
+void
 images_to_floats(float *x, const uint8_t *const *images, int n, int in)
 {
 	/* A table keeps the scaling exactly p / 255 without a divide per pixel. */
@@ -386,6 +393,9 @@ train_run(struct trainer *t, const struct train_data *data, const struct train_o
 			 .epoch_iters = batches_per_epoch(data->train->count, opt->batch),
 			 .epoch_start = now_sec()};
 	run_alloc_(t, &r);
+	trainer_compact(t, data->train);
+	trainer_compact(t, data->val);
+	trainer_compact(t, data->test);
 	int first = opt->resume ? resume_(t, &r, &b, opt->resume) : 1;
 	enum train_status status = TRAIN_OK;
 	for (int it = first; it <= opt->iters && !r.stop_early; it++) {

@@ -38,6 +38,10 @@ size_t trainer_scratch_bytes(int inputs);
 void trainer_init(struct trainer *t, struct net *net, struct pool *pool);
 void trainer_free(struct trainer *t);
 
+/* Prepare ds's images once for every later step and evaluation of t that reads them (the
+ * fast path's compacted copy, fast_compact_set); ds may be NULL. */
+void trainer_compact(struct trainer *t, const struct dataset *ds);
+
 /* One step's forward and backward on n images (pointers to their bytes) with labels: the
  * gradients land in net->grads, and, when opt is not NULL, the parameters are updated.
  * Returns the mean loss. */

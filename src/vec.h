@@ -51,6 +51,22 @@ vec_store_half(float *p, vh v)
 	memcpy(p, &v, sizeof v);
 }
 
+/* x in every lane, and its first half: one broadcast serves a pass's full vectors and its
+ * half vector. */
+static inline vf
+vec_broadcast(float x)
+{
+	return x - (vf){0}; /* x - 0 is x for every x, -0 included, so it folds away */
+}
+
+static inline vh
+vec_low_half(vf v)
+{
+	vh h;
+	memcpy(&h, &v, sizeof h);
+	return h;
+}
+
 /* c + a*b for the scalar code paths, rounded like the vector ones: GCC contracts the vector
  * c += a*b into a fused multiply-add where the target has one (see the Makefile), but it
  * may vectorize the products of a scalar loop and keep the adds apart, so say it. */

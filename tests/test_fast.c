@@ -4,7 +4,8 @@
  * on pools of 1, 2 and 3 threads and on the calling thread alone, with every optimizer and
  * with weight decay, dropout and batch normalization: the losses of every step, the
  * gradients, the parameters and running averages after training, and the logits of an
- * evaluation pass. */
+ * evaluation pass; each with the images compacted as they are used and compacted once
+ * beforehand (fast_compact_set). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,9 @@ struct case_ {
 	int batchnorm;
 };
 
-/* ROWS byte images, sparse like MNIST, with the class visible in which pixels are lit. */
+/* ROWS byte images, sparse like MNIST, with the class visible in which pixels are lit; every
+ * fourth one with gaps of 255 to 257 columns, around the longest a compacted entry can skip
+ * (inputs 320 apart start blocks of a 1300-input layer). */
 static void
 make_images_(uint8_t *bytes, float *x, uint8_t *labels, int in, int classes)
 {
@@ -38,7 +41,8 @@ make_images_(uint8_t *bytes, float *x, uint8_t *labels, int in, int classes)
 	for (int i = 0; i < ROWS; i++) {
 		labels[i] = (uint8_t)(i % classes);
 		for (int k = 0; k < in; k++) {
-			int lit = (k + 3 * labels[i]) % 7 == 0 && rng_below(&rng, 3) != 0;
+			int lit = i % 4 == 3 ? k % 320 == 0 || k % 320 == 255 + i / 4 % 3
+					     : (k + 3 * labels[i]) % 7 == 0 && rng_below(&rng, 3) != 0;
 			uint8_t p = lit ? (uint8_t)(1 + rng_below(&rng, 255)) : 0;
 			bytes[(size_t)i * in + k] = p;
 			x[(size_t)i * in + k] = (float)p / 255.0f;
@@ -65,9 +69,9 @@ gather_(float *xb, uint8_t *lb, const uint8_t **images, const int *rows, int bat
 	}
 }
 
-/* One case on one pool (NULL: no pool). */
+/* One case on one pool (NULL: no pool), the images compacted once or not. */
 static void
-check_case_(const struct case_ *c, struct pool *pool, int threads)
+check_case_(const struct case_ *c, struct pool *pool, int threads, int compacted)
 {
 	int in = c->dims[0], classes = c->dims[c->n_affine], batch = c->batch;
 	uint8_t *bytes = malloc((size_t)ROWS * in), labels[ROWS], lb[ROWS];
@@ -86,6 +90,8 @@ check_case_(const struct case_ *c, struct pool *pool, int threads)
 	CHECK(fast_supports(&net), "fast path does not support case %d-...", in);
 	struct fast f;
 	fast_init(&f, &net, pool);
+	if (compacted)
+		fast_compact_set(&f, bytes, ROWS);
 	/* Each path has its own optimizer state; the reference updates everything at once,
 	 * the fast path block by block. */
 	struct optim_config oc = {.kind = c->optimizer, .lr = 0.05f, .momentum = 0.9f,
@@ -109,21 +115,22 @@ check_case_(const struct case_ *c, struct pool *pool, int threads)
 		same_grads &= memcmp(net.grads, ref.grads, ref.n_params * sizeof(float)) == 0;
 	}
 	int id = c->dims[1] * 10 + c->optimizer;
-	CHECK(same_loss, "case %d-%d x%d batch %d, %d threads: losses differ", in, id, c->n_affine,
-	      batch, threads);
-	CHECK(same_grads, "case %d-%d x%d batch %d, %d threads: gradients differ", in, id,
-	      c->n_affine, batch, threads);
+	const char *how = compacted ? " (compacted once)" : "";
+	CHECK(same_loss, "case %d-%d x%d batch %d, %d threads%s: losses differ", in, id, c->n_affine,
+	      batch, threads, how);
+	CHECK(same_grads, "case %d-%d x%d batch %d, %d threads%s: gradients differ", in, id,
+	      c->n_affine, batch, threads, how);
 	CHECK(memcmp(net.params, ref.params, ref.n_params * sizeof(float)) == 0,
-	      "case %d-%d x%d batch %d, %d threads: parameters differ", in, id, c->n_affine, batch,
-	      threads);
+	      "case %d-%d x%d batch %d, %d threads%s: parameters differ", in, id, c->n_affine, batch,
+	      threads, how);
 	/* The parameters and batch normalization's running averages. */
 	size_t state = net_state_floats(&ref);
 	float *s1 = malloc(state * sizeof *s1), *s2 = malloc(state * sizeof *s2);
 	net_state_save(&ref, s1);
 	net_state_save(&net, s2);
 	CHECK(memcmp(s1, s2, state * sizeof *s1) == 0,
-	      "case %d-%d x%d batch %d, %d threads: running averages differ", in, id, c->n_affine,
-	      batch, threads);
+	      "case %d-%d x%d batch %d, %d threads%s: running averages differ", in, id, c->n_affine,
+	      batch, threads, how);
 	free(s1);
 	free(s2);
 	for (int i = 0; i < ROWS; i++)
@@ -131,7 +138,7 @@ check_case_(const struct case_ *c, struct pool *pool, int threads)
 	fast_logits(&f, images, ROWS);
 	net_forward(&ref, x, NULL, ROWS, NET_EVAL);
 	CHECK(memcmp(net_logits(&net), net_logits(&ref), (size_t)ROWS * classes * sizeof(float)) == 0,
-	      "case %d-%d x%d, %d threads: evaluation logits differ", in, id, c->n_affine, threads);
+	      "case %d-%d x%d, %d threads%s: evaluation logits differ", in, id, c->n_affine, threads, how);
 	/* The trainer's reference branch (the fallback for nets the fast path does not cover)
 	 * takes the same step from the same bytes. */
 	struct trainer t = {.net = &ref, .use_fast = 0, .x = xb};
@@ -142,8 +149,8 @@ check_case_(const struct case_ *c, struct pool *pool, int threads)
 	float loss = trainer_step(&t, images, lb, batch, &opt_ref);
 	CHECK(fast_step(&f, images, lb, batch, &opt_fast) == loss &&
 	      memcmp(net.params, ref.params, ref.n_params * sizeof(float)) == 0,
-	      "case %d-%d x%d, %d threads: the trainer's reference step differs", in, id,
-	      c->n_affine, threads);
+	      "case %d-%d x%d, %d threads%s: the trainer's reference step differs", in, id,
+	      c->n_affine, threads, how);
 	optim_free(&opt_ref);
 	optim_free(&opt_fast);
 	fast_free(&f);
@@ -168,6 +175,7 @@ main(void)
 		{{16, 5, 3}, 2, ACT_RELU, 7, OPTIM_SGD, 0.0f, 0.0f, 0},          /* only the last input block has inputs */
 		{{784, 100, 64, 32, 10}, 4, ACT_RELU, 64, OPTIM_SGD, 0.0f, 0.0f, 0},
 		{{50, 3}, 1, ACT_RELU, 9, OPTIM_SGD, 0.0f, 0.0f, 0},             /* no hidden layer */
+		{{1300, 20, 10}, 2, ACT_RELU, 33, OPTIM_SGD, 0.0f, 0.0f, 0},     /* blocks over 256 wide */
 		/* Every optimizer, and weight decay, block by block as one update. */
 		{{784, 50, 10}, 2, ACT_RELU, 100, OPTIM_MOMENTUM, 0.0f, 0.0f, 0},
 		{{784, 50, 10}, 2, ACT_RELU, 100, OPTIM_NESTEROV, 0.01f, 0.0f, 0},
@@ -190,9 +198,10 @@ main(void)
 	};
 	int n_cases = (int)(sizeof cases / sizeof cases[0]);
 	for (int threads = 0; threads <= 3; threads++) {
-		struct pool *pool = threads ? pool_create(threads, fast_scratch_bytes(784)) : NULL;
+		struct pool *pool = threads ? pool_create(threads, fast_scratch_bytes(1300)) : NULL;
 		for (int c = 0; c < n_cases; c++)
-			check_case_(&cases[c], pool, threads);
+			for (int compacted = 0; compacted <= 1; compacted++)
+				check_case_(&cases[c], pool, threads, compacted);
 		if (pool)
 			pool_free(pool);
 	}

@@ -130,9 +130,13 @@ check_sparse_(int R, int N, int K, struct rng *rng)
 	void *mem = malloc(mm_sparse_bytes(R, K)), *scratch = malloc(mm_scratch_bytes());
 	for (int r = 0; r < R; r++) {
 		for (int k = 0; k < K; k++) {
-			/* MNIST-like: mostly zeros, some full 255s, and whole zero rows. */
+			/* MNIST-like: mostly zeros, some full 255s, whole zero rows, and rows
+			 * with gaps of 255, 256 and 257 columns, around the longest a compacted
+			 * entry can skip. */
 			uint32_t u = (uint32_t)rng_below(rng, 100);
 			uint8_t p = r % 9 == 4 || u < 75 ? 0 : u < 85 ? 255 : (uint8_t)rng_below(rng, 256);
+			if (r % 9 == 7)
+				p = k == 255 || k == 511 || k == 768 || k == K - 1 ? (uint8_t)(1 + u) : 0;
 			bytes[(size_t)r * K + k] = p;
 			X[(size_t)r * K + k] = (float)p / 255.0f;
 		}
@@ -142,9 +146,9 @@ check_sparse_(int R, int N, int K, struct rng *rng)
 	fill_(Y0, (size_t)R * N, rng);
 	memcpy(Y, Y0, (size_t)R * N * sizeof *Y);
 	struct mm_sparse sp;
-	mm_sparse_init(&sp, K, mem);
+	mm_sparse_init(&sp, R, 0, K, mem);
 	for (int r = 0; r < R; r++)
-		mm_sparse_compact(&sp, r, rows[r], 0);
+		mm_sparse_compact(&sp, r, rows[r]);
 	/* In two calls, to check the row offset. */
 	int half = R / 2;
 	mm_sparse_nn(Y, N, &sp, 1, 0, half, W, N, N);
@@ -163,17 +167,17 @@ check_sparse_(int R, int N, int K, struct rng *rng)
 	int split = K / 2 + 3 < K ? K / 2 + 3 : K / 2;
 	struct mm_sparse blocks[2];
 	void *block_mem[2] = {malloc(mm_sparse_bytes(R, split)), malloc(mm_sparse_bytes(R, K - split))};
-	mm_sparse_init(&blocks[0], split, block_mem[0]);
-	mm_sparse_init(&blocks[1], K - split, block_mem[1]);
+	mm_sparse_init(&blocks[0], R, 0, split, block_mem[0]);
+	mm_sparse_init(&blocks[1], R, split, K - split, block_mem[1]);
 	for (int r = 0; r < R; r++) {
-		mm_sparse_compact(&blocks[0], r, rows[r], 0);
-		mm_sparse_compact(&blocks[1], r, rows[r], split);
+		mm_sparse_compact(&blocks[0], r, rows[r]);
+		mm_sparse_compact(&blocks[1], r, rows[r]);
 	}
 	/* The smallest scratch, so that the samples go one at a time. */
 	size_t tn_bytes = mm_sparse_tn_scratch_bytes(K);
 	void *tn_scratch = malloc(tn_bytes);
-	mm_sparse_tn(dW, N, &blocks[0], R, dY, N, N, 0, tn_scratch, tn_bytes);
-	mm_sparse_tn(dW, N, &blocks[1], R, dY, N, N, split, tn_scratch, tn_bytes);
+	mm_sparse_tn(dW, N, &blocks[0], R, dY, N, N, tn_scratch, tn_bytes);
+	mm_sparse_tn(dW, N, &blocks[1], R, dY, N, N, tn_scratch, tn_bytes);
 	free(tn_scratch);
 	/* And the forward product block after block is the whole chain, as the dense one
 	 * (both start from the dense result above). */
@@ -223,15 +227,14 @@ main(void)
 	for (int t = 0; t < 3; t++)
 		pools[t] = pool_create(t + 1, mm_scratch_bytes());
 
-	/* Every byte value compacts to exactly p / 255 (the vector path computes it with a
-	 * reciprocal and a correction step, which must round like the division). */
+	/* Every byte value compacts to exactly p / 255, as images_to_floats makes it. */
 	uint8_t all[256];
 	for (int p = 0; p < 256; p++)
 		all[p] = (uint8_t)p;
 	void *mem = malloc(mm_sparse_bytes(1, 256));
 	struct mm_sparse sp;
-	mm_sparse_init(&sp, 256, mem);
-	mm_sparse_compact(&sp, 0, all, 0);
+	mm_sparse_init(&sp, 1, 0, 256, mem);
+	mm_sparse_compact(&sp, 0, all);
 	float ones[256], y[16] = {0};
 	for (int p = 0; p < 256; p++)
 		ones[p] = 0.0f;
