@@ -21,7 +21,15 @@
  * other tasks run elsewhere, with the same results, since tasks never depend on who runs
  * them. A claim word holds the generation of the job that claimed the task; a thread claims
  * for generation g only a word below g, and then checks that g is still the job: a late
- * thread never disturbs a newer job's claims, and runs nothing of a job that has ended. */
+ * thread never disturbs a newer job's claims, and runs nothing of a job that has ended.
+ *
+ * That still leaves the task a descheduled thread is in the middle of: the caller waits for
+ * it a whole scheduler slice, milliseconds, many passes' worth; and the caller itself may be
+ * the one descheduled. So when a job ends late (the caller had to take another thread's
+ * tasks, or waited LATE_SECONDS for one), or the caller got less than CALLER_SHARE of its
+ * core over the last WINDOW_JOBS jobs, the caller runs the next jobs alone, more of them each
+ * time it happens again: on a machine that stays busy the pool soon runs like one thread,
+ * and after a long enough run of jobs on time it starts again from the shortest stretch. */
 #include "pool.h"
 
 #include <pthread.h>
@@ -31,6 +39,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -45,6 +54,17 @@
 #define STEAL_GRACE 2000
 /* Tasks of a fixed job with a claim word each; a larger job is run as an unfixed one. */
 #define MAX_FIXED_TASKS 1024
+/* A job whose caller waited this long for another thread's task ended late: several passes,
+ * while a descheduled thread costs a scheduler slice of milliseconds. */
+#define LATE_SECONDS 300e-6
+/* Jobs the caller then runs alone: SOLO_MIN the first time, twice as many each time a job
+ * ends late again, at most SOLO_MAX (a second or so of training); after ON_TIME_RESET jobs on
+ * time, SOLO_MIN again. */
+#define WINDOW_JOBS 16
+#define CALLER_SHARE 0.9
+#define SOLO_MIN 64
+#define SOLO_MAX 16384
+#define ON_TIME_RESET 4096
 
 struct worker {
 	struct pool *pool;
@@ -76,6 +96,13 @@ struct pool {
 
 	unsigned char *scratch;
 	size_t scratch_stride;
+
+	/* Only the caller's thread uses these (see the top of the file). */
+	int solo_left; /* jobs still to run alone */
+	int solo_next; /* how many the next late job makes it */
+	int on_time;   /* jobs on time since the last late one */
+	int window;    /* jobs in the caller's current window ... */
+	double window_wall, window_cpu; /* ... and when it began, in wall and CPU seconds */
 };
 
 static inline void
@@ -150,38 +177,39 @@ unclaimed_(struct pool *pool, uint32_t gen, int n_tasks)
 	return 0;
 }
 
-/* Fixed job gen of n_tasks: this thread's own tasks, then, after the grace, anyone's left. */
-static void
+/* Fixed job gen of n_tasks: this thread's own tasks, then, after the grace, anyone's left.
+ * Returns how many of the others' it ran. */
+static int
 run_fixed_(struct pool *pool, uint32_t gen, int n_tasks, int thread)
 {
-	int ran = 0;
+	int own = 0, taken = 0;
 	for (int task = thread; task < n_tasks; task += pool->threads)
-		ran += claim_and_run_(pool, gen, task, thread);
+		own += claim_and_run_(pool, gen, task, thread);
 	for (int round = 0; round < STEAL_GRACE && unclaimed_(pool, gen, n_tasks); round++)
 		wait_round_(round);
 	for (int task = 0; task < n_tasks; task++)
-		ran += claim_and_run_(pool, gen, task, thread);
-	if (ran)
-		finish_(pool, ran, n_tasks);
+		taken += claim_and_run_(pool, gen, task, thread);
+	if (own + taken)
+		finish_(pool, own + taken, n_tasks);
+	return taken;
 }
 
 /* Claim and run tasks of job generation gen until none are left or the job changed. The
  * job word counts the tasks not yet claimed, so whether one is left is decided by the word
- * alone, in the same compare-and-swap that claims it. */
-static void
+ * alone, in the same compare-and-swap that claims it. Returns how many tasks of a fixed job
+ * that belonged to other threads it ran. */
+static int
 run_tasks_(struct pool *pool, uint32_t gen, int thread)
 {
 	uint64_t job = atomic_load_explicit(&pool->job, memory_order_acquire);
 	/* Whether the job is fixed is read from the same word as its generation: a plain
 	 * field could already belong to the next job by the time it is read. */
-	if (generation_(job) == gen && ((uint32_t)job & FIXED_JOB)) {
-		run_fixed_(pool, gen, (int)((uint32_t)job & ~FIXED_JOB), thread);
-		return;
-	}
+	if (generation_(job) == gen && ((uint32_t)job & FIXED_JOB))
+		return run_fixed_(pool, gen, (int)((uint32_t)job & ~FIXED_JOB), thread);
 	for (;;) {
 		uint32_t left = (uint32_t)job;
 		if (generation_(job) != gen || left == 0)
-			return;
+			return 0;
 		if (!atomic_compare_exchange_weak_explicit(&pool->job, &job, job - 1,
 							   memory_order_acq_rel,
 							   memory_order_acquire))
@@ -296,13 +324,76 @@ pool_free(struct pool *pool)
 	free(pool);
 }
 
+/* After a job: whether it ended late decides how many of the next ones run alone. */
+static void
+count_job_(struct pool *pool, int late)
+{
+	if (!late) {
+		pool->on_time++;
+		return;
+	}
+	pool->window = 0;
+	if (pool->solo_next == 0 || pool->on_time >= ON_TIME_RESET)
+		pool->solo_next = SOLO_MIN;
+	pool->solo_left = pool->solo_next;
+	pool->solo_next = pool->solo_next < SOLO_MAX / 2 ? 2 * pool->solo_next : SOLO_MAX;
+	pool->on_time = 0;
+}
+
+static double
+thread_cpu_sec_(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Whether the caller, counting the job it just ran, got less than its share of its core
+ * over the window that this job ends; it spins while it waits, so off its core is what the
+ * scheduler gave to someone else. */
+static int
+caller_descheduled_(struct pool *pool)
+{
+	if (pool->window++ % WINDOW_JOBS != 0)
+		return 0;
+	double wall = now_sec(), cpu = thread_cpu_sec_();
+	int short_share = pool->window > 1 &&
+			  cpu - pool->window_cpu < CALLER_SHARE * (wall - pool->window_wall);
+	pool->window_wall = wall;
+	pool->window_cpu = cpu;
+	return short_share;
+}
+
+/* The caller's wait for the other threads' tasks of a job; returns 1 if it was late. */
+static int
+wait_done_(struct pool *pool, int n_tasks)
+{
+	double start = now_sec();
+	int late = 0;
+	for (int spin = 0; spin < SPIN_ROUNDS; spin++) {
+		if (atomic_load_explicit(&pool->done, memory_order_acquire) == n_tasks)
+			return late;
+		late = late || now_sec() - start > LATE_SECONDS;
+		wait_round_(spin);
+	}
+	pthread_mutex_lock(&pool->lock);
+	pool->caller_sleeping = 1;
+	while (atomic_load_explicit(&pool->done, memory_order_acquire) != n_tasks)
+		pthread_cond_wait(&pool->finished, &pool->lock);
+	pool->caller_sleeping = 0;
+	pthread_mutex_unlock(&pool->lock);
+	return 1;
+}
+
 static void
 run_(struct pool *pool, pool_task_fn *fn, void *arg, int n_tasks, int fixed)
 {
 	if (n_tasks <= 0)
 		return;
-	/* Involving a worker costs more than a single task could gain. */
-	if (pool->threads == 1 || n_tasks == 1) {
+	/* Involving a worker costs more than a single task could gain; and see the top of
+	 * the file for the jobs after a late one. */
+	if (pool->threads == 1 || n_tasks == 1 || pool->solo_left > 0) {
+		pool->solo_left -= pool->solo_left > 0;
 		for (int task = 0; task < n_tasks; task++)
 			fn(arg, task, 0);
 		return;
@@ -319,23 +410,20 @@ run_(struct pool *pool, pool_task_fn *fn, void *arg, int n_tasks, int fixed)
 			      (uint64_t)gen << 32 | (fixed ? FIXED_JOB : 0) | (uint32_t)n_tasks,
 			      memory_order_release);
 	pthread_mutex_lock(&pool->lock);
-	if (pool->sleepers)
+	/* A worker woken from sleep is late by the wake-up alone: such a job says nothing
+	 * about contention. */
+	int woken = pool->sleepers > 0;
+	if (woken)
 		pthread_cond_broadcast(&pool->wake);
 	pthread_mutex_unlock(&pool->lock);
 
-	run_tasks_(pool, gen, 0);
-
-	for (int spin = 0; spin < SPIN_ROUNDS; spin++) {
-		if (atomic_load_explicit(&pool->done, memory_order_acquire) == n_tasks)
-			return;
-		wait_round_(spin);
+	int taken = run_tasks_(pool, gen, 0);
+	int late = wait_done_(pool, n_tasks) || taken > 0;
+	if (woken) {
+		pool->window = 0;
+		return;
 	}
-	pthread_mutex_lock(&pool->lock);
-	pool->caller_sleeping = 1;
-	while (atomic_load_explicit(&pool->done, memory_order_acquire) != n_tasks)
-		pthread_cond_wait(&pool->finished, &pool->lock);
-	pool->caller_sleeping = 0;
-	pthread_mutex_unlock(&pool->lock);
+	count_job_(pool, caller_descheduled_(pool) || late);
 }
 
 void

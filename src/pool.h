@@ -23,11 +23,13 @@ struct pool *pool_create(int threads, size_t scratch_bytes);
 void pool_free(struct pool *pool);
 
 /* Run fn(arg, task, thread) for every task in 0..n_tasks-1 and wait for all of them. Tasks
- * go to whichever thread asks first. */
+ * go to whichever thread asks first (the calling thread alone after late jobs, as below). */
 void pool_run(struct pool *pool, pool_task_fn *fn, void *arg, int n_tasks);
-/* The same, but task i always runs on thread i % threads (when n_tasks >= threads): a pass
- * that runs every step keeps its blocks of data in the same core's cache from one step to
- * the next, at the price of waiting for a thread that is late. */
+/* The same, but task i runs on thread i % threads (when n_tasks >= threads): a pass that
+ * runs every step keeps its blocks of data in the same core's cache from one step to the
+ * next. A thread that is late loses its tasks to the others, and after jobs that end late
+ * (another process busy on a core) the calling thread runs the next jobs alone; see
+ * pool.c. */
 void pool_run_fixed(struct pool *pool, pool_task_fn *fn, void *arg, int n_tasks);
 
 int pool_threads(const struct pool *pool);

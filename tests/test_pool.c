@@ -89,6 +89,25 @@ stall_task_(void *arg, int task, int thread)
 }
 
 static void
+record_thread_(void *arg, int task, int thread)
+{
+	((int *)arg)[task] = thread;
+}
+
+/* Whether a fixed job of 8 tasks ran any of them off the calling thread. */
+static int
+ran_elsewhere_(struct pool *pool)
+{
+	int thread[8] = {0}, elsewhere = 0;
+	pool_run_fixed(pool, record_thread_, thread, 8);
+	for (int task = 0; task < 8; task++)
+		elsewhere |= thread[task] != 0;
+	return elsewhere;
+}
+
+/* The stalled job also ended late, so the jobs right after it run on the calling thread
+ * alone; and some time later the pool shares jobs again. */
+static void
 check_steal_(void)
 {
 	struct pool *pool = pool_create(2, 256);
@@ -97,6 +116,12 @@ check_steal_(void)
 	CHECK(!s.ran_after[3] && !s.ran_after[5] && !s.ran_after[7],
 	      "a stalled thread's other fixed tasks waited for it (%d %d %d)", s.ran_after[3],
 	      s.ran_after[5], s.ran_after[7]);
+	int shared_next = ran_elsewhere_(pool), jobs = 1;
+	while (jobs < 100000 && !ran_elsewhere_(pool))
+		jobs++;
+	CHECK(!shared_next, "the job after a late one was shared");
+	CHECK(jobs > 8 && jobs < 100000,
+	      "after a late job, the pool shared a job again %d jobs later", jobs);
 	pool_free(pool);
 }
 
