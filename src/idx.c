@@ -55,8 +55,13 @@ read_header_(FILE *f, const char *path, long long file_size, uint32_t want_magic
 	size_t header_size = 4 + 4 * (size_t)ndims;
 	unsigned char header[16];
 	if ((uint64_t)file_size < header_size || fread(header, 1, header_size, f) != header_size) {
-		warnf("%s: truncated IDX header (%lld bytes, need %zu)", path, file_size,
-		      header_size);
+		/* /proc and /sys files say 0 bytes whatever they hold. */
+		if (file_size == 0 && fread(header, 1, 1, f) == 1)
+			warnf("%s: says it is 0 bytes long but has data (a /proc or /sys file?): "
+			      "copy it to a regular file", path);
+		else
+			warnf("%s: truncated IDX header (%lld bytes, need %zu)", path, file_size,
+			      header_size);
 		return IDX_ERR_TRUNCATED;
 	}
 	uint32_t magic = be32_(header);

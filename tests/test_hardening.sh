@@ -111,6 +111,13 @@ gzip -c "$tmp/tiny/train-images-idx3-ubyte" >"$tmp/gz/train-images-idx3-ubyte"
 run_bptrain --data "$tmp/gz" --iters 5 --batch 10
 check "a gzip file exits 1 ($status)" [ "$status" -eq 1 ]
 check "... saying it is gzip-compressed ($err)" one_line_naming "$err" "gzip-compressed"
+# A /proc file says it is empty but is not: the message says so, not "truncated".
+mkdir "$tmp/proc"
+cp "$tmp"/tiny/* "$tmp/proc/"
+ln -sf /proc/self/status "$tmp/proc/t10k-labels-idx1-ubyte"
+run_bptrain --data "$tmp/proc" --iters 5 --batch 10
+check "a /proc file exits 1 ($status)" [ "$status" -eq 1 ]
+check "... saying it has data it does not count ($err)" one_line_naming "$err" "/proc or /sys"
 # --data naming a file, not a directory.
 run_bptrain --data "$tmp/tiny/train-images-idx3-ubyte" --iters 5
 check "--data FILE exits 1 ($status)" [ "$status" -eq 1 ]
