@@ -178,7 +178,7 @@ fuzz: $(FUZZ_BINS) $(FUZZ_TESTS)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZERS='$(FUZZERS)' sh tests/run.sh tests/fuzz/run.sh
 
 # Benchmarks (not part of test): GEMM GFLOP/s and end-to-end runs, written to
-# docs/benchmarks.md; bench-compare also times NumPy and PyTorch at --hidden 800.
+# docs/benchmarks.md, beside NumPy and PyTorch when python3 has them.
 BENCH_BIN = bench/bench_matmul bench/timeit
 
 bench/bench_matmul: bench/bench_matmul.c $(LIB_OBJ) $(HDR)
@@ -189,9 +189,6 @@ bench/timeit: bench/timeit.c
 
 bench: $(BIN) $(BENCH_BIN) data
 	sh bench/run.sh
-
-bench-compare: $(BIN) $(BENCH_BIN) data
-	sh bench/run.sh --compare-800
 
 # The manual page is made from --help (scripts/mkman.sh); tests/test_man.sh checks that the
 # committed one is current.
@@ -216,5 +213,5 @@ clean:
 	rm -f $(BIN) $(OBJ) $(TESTS) $(FUZZ_TESTS) $(FAULT_BIN) $(BENCH_BIN)
 	rm -rf $(ASAN) $(VG) $(FUZZ)/*.o $(FUZZ_BINS)
 
-.PHONY: all data run test test-asan test-valgrind test-slurm fuzz bench bench-compare man install \
+.PHONY: all data run test test-asan test-valgrind test-slurm fuzz bench man install \
 	uninstall clean

@@ -1,11 +1,12 @@
 #!/bin/sh
-# bench/run.sh: what `make bench` and `make bench-compare` run. Writes docs/benchmarks.md.
-#   1. GEMM GFLOP/s on the training and evaluation shapes and on 1024^3 (bench/bench_matmul).
+# bench/run.sh: what `make bench` runs. Writes docs/benchmarks.md.
+#   1. GEMM GFLOP/s on the training and evaluation shapes and on 1024^3 (bench/bench_matmul),
+#      and the bound: a whole run's arithmetic at the square GEMM's speed.
 #   2. The default run and --hidden 800, wall time and peak RSS, median of several runs.
 #   3. If python3 with NumPy (and PyTorch) is installed: the book's two-layer net in NumPy
-#      and PyTorch (bench/*_twolayer.py) on the same data, interleaved with bptrain runs, so
-#      all three see the same machine state. --compare-800 also does that for --hidden 800
-#      (a NumPy or PyTorch run takes about a minute there).
+#      and PyTorch (bench/*_twolayer.py, PyTorch on 1 and on 2 threads) on the same data,
+#      interleaved with bptrain runs, so all see the same machine state; the same at
+#      --hidden 800 (a NumPy or PyTorch run takes a minute or two there).
 # Environment: BENCH_RUNS (default 5) and BENCH_RUNS_800 (default 3) runs per median;
 # BENCH_RUNS_CH6 (default 3) runs of each chapter 6 technique on the default net;
 # BENCH_BASELINE=BINARY also times another build (say, the previous commit's bptrain) in the
@@ -13,8 +14,6 @@
 # BENCH_LOCK=FILE runs every timed command under `flock FILE` (for shared machines);
 # PYTHON (default python3); DATA_DIR (default mnist).
 set -eu
-compare_800=0
-[ "${1:-}" = "--compare-800" ] && compare_800=1
 data=${DATA_DIR:-mnist}
 runs=${BENCH_RUNS:-5}
 runs_800=${BENCH_RUNS_800:-3}
@@ -94,6 +93,7 @@ while [ "$i" -lt "$runs" ]; do
 	fi
 	if [ "$have_torch" -eq 1 ]; then
 		timed torch "$py" bench/torch_twolayer.py --data "$data" --threads 1
+		timed torch_2t "$py" bench/torch_twolayer.py --data "$data" --threads 2
 	fi
 	i=$((i + 1))
 done
@@ -101,11 +101,13 @@ i=0
 while [ "$i" -lt "$runs_800" ]; do
 	timed bptrain_800 ./bptrain --data "$data" --hidden 800
 	[ -z "$baseline" ] || timed baseline_800 "$baseline" --data "$data" --hidden 800
-	if [ "$compare_800" -eq 1 ] && [ "$have_numpy" -eq 1 ]; then
+	if [ "$have_numpy" -eq 1 ]; then
 		timed numpy_800 $numpy_env "$py" bench/numpy_twolayer.py --data "$data" --hidden 800
 	fi
-	if [ "$compare_800" -eq 1 ] && [ "$have_torch" -eq 1 ]; then
+	if [ "$have_torch" -eq 1 ]; then
 		timed torch_800 "$py" bench/torch_twolayer.py --data "$data" --hidden 800 --threads 1
+		timed torch_800_2t "$py" bench/torch_twolayer.py --data "$data" --hidden 800 \
+			--threads 2
 	fi
 	i=$((i + 1))
 done
@@ -161,7 +163,7 @@ GFLOP/s (2·M·N·K per call; median of 5 samples of at least 0.1 s), on random 
 M×N×K is C(M,N) += op(A)(M,K)·op(B)(K,N); the training shapes are those of a batch of 100
 through the 784-H layer, evaluation uses blocks of 1000 images.
 
-$(cat "$tmp/gemm")
+$(sed '/^| run (defaults otherwise)/,$d' "$tmp/gemm")
 
 The dense kernel skips the steps k where a whole strip of A is zero, which the random data
 here never has: these are dense numbers. Training does not use the dense kernel for the
@@ -170,6 +172,14 @@ the last table (MNIST pixels are about 80% zeros; "dense-equivalent" counts the 
 dense product would do, "on the nonzeros" the ones actually done), and its input gradient
 is never computed. The other layers are small and dense; those up to 64 wide (H=50 and the
 10 logits) go through the narrow path, which skips the packed tile.
+
+The bound: a whole run's arithmetic (the first layer's nonzero pixels only, forward and
+weight gradient, and the dense layers above it; training and the 17 evaluations) at the
+speed of the square GEMM on all threads, the fastest this machine multiplies. The sparse
+products read scattered rows of W1 and cannot reach that speed; the end-to-end times below
+say how far off each run is.
+
+$(sed -n '/^| run (defaults otherwise)/,$p' "$tmp/gemm")
 
 ## 2. End to end
 
@@ -191,6 +201,7 @@ HEADER
 	fi
 	if [ "$have_torch" -eq 1 ]; then
 		row "PyTorch $torch_version, float32, 1 thread" torch bptrain
+		row "PyTorch $torch_version, float32, 2 threads" torch_2t bptrain
 	else
 		echo "| PyTorch | skipped: $py has no torch | | | | |"
 	fi
@@ -199,13 +210,13 @@ HEADER
 	echo "|---|---:|---:|---:|---:|---:|"
 	row "bptrain --hidden 800" bptrain_800 bptrain_800
 	[ -z "$baseline" ] || row "$baseline_name --hidden 800" baseline_800 bptrain_800
-	if [ "$compare_800" -eq 1 ] && [ "$have_numpy" -eq 1 ]; then
+	if [ "$have_numpy" -eq 1 ]; then
 		row "NumPy --hidden 800" numpy_800 bptrain_800
 	fi
-	if [ "$compare_800" -eq 1 ] && [ "$have_torch" -eq 1 ]; then
+	if [ "$have_torch" -eq 1 ]; then
 		row "PyTorch --hidden 800, 1 thread" torch_800 bptrain_800
+		row "PyTorch --hidden 800, 2 threads" torch_800_2t bptrain_800
 	fi
-	[ "$compare_800" -eq 1 ] || echo "(NumPy and PyTorch at --hidden 800: \`make bench-compare\`.)"
 	echo
 	echo "Chapter 6 techniques on the default net (10000 iterations), against plain SGD in the"
 	echo "same interleaved loop; the last column is the technique's cost in time over SGD's."
@@ -244,20 +255,22 @@ them. NumPy and PyTorch run the
 scripts in `bench/`: the book's TwoLayerNet (Affine-ReLU-Affine-SoftmaxWithLoss, float32,
 N(0, 0.01²) weights, batch 100 drawn with replacement, lr 0.1, 10000 iterations, full
 train and test accuracy every 600 iterations, each set evaluated in one piece as the book
-does), reading the same IDX files. PyTorch runs on 1 thread, its fastest setting for this
-size. KANN could not be measured: it is not packaged for Debian and this machine reaches
+does), reading the same IDX files. PyTorch runs on 1 and on 2 threads (its intra-op
+threads; the faster of the two is its best). KANN could not be measured: it is not packaged for Debian and this machine reaches
 no source host beyond Debian and npm.
 
 ## What is dense and what is sparse
 
-- Layer 1 forward (X·W1, training and evaluation): sparse. Each image is compacted to its
-  nonzero pixels (AVX-512 compress, or a word-at-a-time scan in the portable build) and only
-  those rows of W1 are read. The sum over pixels runs in four fixed blocks of pixels, each
+- Layer 1 forward (X·W1, training and evaluation): sparse. The training, validation and
+  test sets are compacted once, when training starts, to their nonzero pixels, two bytes
+  each (the value, and the distance from the previous one; 21 MB for MNIST's 70000
+  images), and only those rows of W1 are read; images made during the run (`--augment`,
+  `--predict`) are compacted as they are used. The sum over pixels runs in four fixed blocks of pixels, each
   owned by one thread in training (docs/design.md). Bitwise the same result as the dense
   reference path (src/net.c), which sums the same blocks, since every kernel adds the terms
   of each output in the same order and adding 0·w is exact.
 - Layer 1 weight gradient (Xᵀ·dY): sparse, from the same compacted rows, block by block on
-  the thread that compacted them: the batch's nonzeros are regrouped by pixel (each pixel's
+  the thread that ran the block forward: the batch's nonzeros are regrouped by pixel (each pixel's
   samples in order) and each row of dW1 is summed in registers, then its update applied
   (src/optim.c) by the same thread.
 - Layer 1 input gradient: not computed (nothing needs it).
