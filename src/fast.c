@@ -281,12 +281,18 @@ first_layer_task_(void *arg, int task, int thread)
 	const struct mm_sparse *sp = &f->sparse[j];
 	for (int g = 0; g < n; g += SPARSE_GROUP) {
 		int group = n - g < SPARSE_GROUP ? n - g : SPARSE_GROUP;
+		/* Training samples are scattered over the data set: ask for where their rows
+		 * are, all at once, then for the rows, ahead of the product. */
+		for (int i = g; i < g + group; i++) {
+			size_t index = 0;
+			const struct fast_set *set = set_of_(f, pass->images[i], &index);
+			if (set)
+				__builtin_prefetch(set->start + index * NET_INPUT_BLOCKS + j);
+		}
 		for (int i = g; i < g + group; i++) {
 			size_t index = 0;
 			const struct fast_set *set = set_of_(f, pass->images[i], &index);
 			set_row_(f, j, i, pass->images[i], set, index);
-			/* Training samples are scattered over the data set: fetch them ahead
-			 * of the product. */
 			prefetch_((const uint8_t *)sp->row[i].entry,
 				  sp->row[i].n * (int)sizeof(struct mm_sparse_entry));
 		}
