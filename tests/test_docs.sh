@@ -16,7 +16,7 @@
 #
 # The examples of one page share a directory, in page order (a model saved by one is loaded
 # by the next); each page starts in a fresh one, holding bptrain, mnist/, scripts/ and
-# tests/bptrain-fault as the repository's top directory would.
+# tests/ (bptrain-fault, test_progress) as the repository's top directory would.
 . tests/lib.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -31,6 +31,10 @@ fi
 top=$(pwd)
 case "$BPTRAIN" in /*) bin=$BPTRAIN ;; *) bin=$top/$BPTRAIN ;; esac
 data_abs=$(cd "$data" && pwd)
+# docs/output.md's progress line comes from the unit test's --line mode (a real run's line
+# depends on when it is drawn): the one built beside $BPTRAIN (make test-asan's), else tests/.
+progress=${bin%/*}/test_progress
+[ -x "$progress" ] || progress=$top/tests/test_progress
 # The sweep runs the same bptrain as the rest ($BPTRAIN before the one next to scripts/);
 # --data's default must be ./mnist, as on the page, not the caller's $BPTRAIN_DATA.
 BPTRAIN=$bin
@@ -159,6 +163,7 @@ workdir() {
 	ln -s "$data_abs" "$1/mnist"
 	ln -s "$top/scripts" "$1/scripts"
 	ln -s "$top/tests/bptrain-fault" "$1/tests/bptrain-fault"
+	ln -s "$progress" "$1/tests/test_progress"
 }
 
 examples=0
