@@ -205,4 +205,15 @@ for page in README.md docs/*.md; do
 	done
 done
 check "examples were found ($examples)" [ "$examples" -gt 0 ]
+
+# The comparison itself: a page that drifts by one digit, or whose elided line is not there,
+# must fail (the first example's own output, so nothing is run again).
+fails() { ! "$@"; }
+d=$tmp/ex/README_md/1
+sed '$s/[0-9]/X/' "$d/actual.masked" >"$tmp/drift"
+check "a digit changed in the summary line does not match" fails matches "$tmp/drift" "$d/actual.masked"
+printf '...\nno such line\n...\n' >"$tmp/elided"
+check "... stands for lines that are there, not for a missing one" fails matches "$tmp/elided" "$d/actual.masked"
+printf '...\n%s\n...\n' "$(sed -n 2p "$d/actual.masked")" >"$tmp/elided"
+check "... around a line that is there matches" matches "$tmp/elided" "$d/actual.masked"
 report test_docs
