@@ -39,7 +39,7 @@ FUZZ_TESTS = $(FUZZERS:%=tests/test_fuzz_%)
 SH_TESTS = tests/test_cli.sh tests/test_baddata.sh tests/test_stop.sh tests/test_output.sh \
 	tests/test_sweep.sh tests/test_chapter6.sh tests/test_epochs.sh tests/test_activations.sh \
 	tests/test_hardening.sh tests/test_limits.sh tests/test_man.sh tests/test_install.sh \
-	tests/test_model_cli.sh tests/test_resume.sh
+	tests/test_model_cli.sh tests/test_resume.sh tests/test_docs.sh
 # The fault-injection build for tests/test_gradcheck_cli.sh: the product objects, with the
 # training code's calls to the layer backward functions and the sparse weight gradient
 # redirected by the linker (--wrap, GNU ld and lld) to the deliberately wrong versions in

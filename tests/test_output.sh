@@ -262,22 +262,25 @@ for flag in --format --quiet --log --plot; do
 	check "--help lists $flag" sh -c 'printf "%s\n" "$1" | grep -q -- "$2"' sh "$out" "$flag"
 done
 
-# Progress: shown on a terminal (script(1) gives bptrain one), never with --quiet.
-script -qec "$BPTRAIN $base --format csv >$tmp/pty.csv" "$tmp/typescript" >/dev/null 2>&1
+# Progress: shown on a terminal (script(1) gives bptrain one), never with --quiet. script's
+# stdin is /dev/null: run.sh runs this test under timeout(1), in a process group of its own,
+# and a script reading a terminal from there (make test typed at one) is stopped by SIGTTOU
+# when it sets the terminal raw, until the time limit kills it.
+script -qec "$BPTRAIN $base --format csv >$tmp/pty.csv" "$tmp/typescript" </dev/null >/dev/null 2>&1
 check "progress shows on a terminal" grep -q 'epoch 1/7' "$tmp/typescript"
 check "progress stays off stdout" [ "$(grep -c 'epoch 1/7' "$tmp/pty.csv")" -eq 0 ]
 # On a 40-column terminal every redraw fits in 39 columns (a wider one would wrap and leave
 # copies behind), and still has the bar, the percent, the time left and the note of the
 # first evaluation (always drawn, as the first step is; the rest are drawn at most 4 times a
 # second, like the steps).
-script -qec "stty cols 40; $BPTRAIN $base --hidden 64 --iters 300 >/dev/null" "$tmp/narrow" >/dev/null 2>&1
+script -qec "stty cols 40; $BPTRAIN $base --hidden 64 --iters 300 >/dev/null" "$tmp/narrow" </dev/null >/dev/null 2>&1
 tr '\r' '\n' <"$tmp/narrow" | grep -E '%.* left' >"$tmp/narrow_lines"
 check "40 columns: progress lines were drawn" [ -s "$tmp/narrow_lines" ]
 check "40 columns: no progress line is wider than 39" \
 	awk 'length($0) > 39 { bad = 1 } END { exit bad }' "$tmp/narrow_lines"
 check "40 columns: a bar, percent and time left" grep -qE '^epoch [0-9]+/[0-9]+ \[[#.]+\] +[0-9]+% .* left' "$tmp/narrow_lines"
 check "40 columns: the evaluation is named" grep -q 'evaluating' "$tmp/narrow_lines"
-script -qec "$BPTRAIN $base -q" "$tmp/typescript2" >/dev/null 2>&1
+script -qec "$BPTRAIN $base -q" "$tmp/typescript2" </dev/null >/dev/null 2>&1
 check "--quiet shows no progress on a terminal" [ "$(grep -c ' left' "$tmp/typescript2")" -eq 0 ]
 
 # --log-every N: a "step" record every N iterations (their mean loss) in JSON, CSV and the

@@ -1,5 +1,7 @@
 /* test_progress: the progress line fits any terminal width, keeps the most useful fields
  * when narrow, and its ETA counts the evaluations still to come. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -81,9 +83,26 @@ test_resumed_(void)
 	CHECK_NEAR(v.eta_s, 12 * 1.0 + 3 * 20.0, 1e-9, "12 steps and 3 evaluations left");
 }
 
-int
-main(void)
+/* test_progress --line WIDTH EPOCH EPOCHS FRACTION RATE ELAPSED ETA: print the line
+ * progress_format lays out for that view, so that tests/test_docs.sh can check the line
+ * docs/output.md shows (a real run's line depends on when it is drawn). */
+static int
+print_line_(char **argv)
 {
+	struct progress_view v = {.epoch = atoi(argv[1]), .epochs = atoi(argv[2]),
+				  .fraction = atof(argv[3]), .samples_per_s = atof(argv[4]),
+				  .elapsed_s = atof(argv[5]), .eta_s = atof(argv[6])};
+	char line[512];
+	progress_format(line, sizeof line, atoi(argv[0]), &v);
+	printf("%s\n", line);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc == 9 && strcmp(argv[1], "--line") == 0)
+		return print_line_(argv + 2);
 	test_widths_();
 	test_eta_();
 	test_resumed_();
