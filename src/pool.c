@@ -58,13 +58,14 @@
  * while a descheduled thread costs a scheduler slice of milliseconds. */
 #define LATE_SECONDS 300e-6
 /* Jobs the caller then runs alone: SOLO_MIN the first time, twice as many each time a job
- * ends late again, at most SOLO_MAX (a second or so of training); after ON_TIME_RESET jobs on
- * time, SOLO_MIN again. */
+ * ends late again within ON_TIME_RESET jobs of the last, at most SOLO_MAX (a second or so of
+ * training); a late job after more jobs on time than that, as an idle machine has now and
+ * then (once or twice in a thousand jobs, measured), costs SOLO_MIN again. */
 #define WINDOW_JOBS 16
 #define CALLER_SHARE 0.9
 #define SOLO_MIN 64
 #define SOLO_MAX 16384
-#define ON_TIME_RESET 4096
+#define ON_TIME_RESET 256
 
 struct worker {
 	struct pool *pool;
