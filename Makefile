@@ -186,7 +186,7 @@ fuzz: $(FUZZ_BINS) $(FUZZ_TESTS)
 MUTATE_SH_TESTS = tests/test_limits.sh tests/test_activations.sh tests/test_man.sh \
 	tests/test_output.sh tests/test_baddata.sh tests/test_hardening.sh tests/test_short.sh \
 	tests/test_stop.sh tests/test_cli.sh tests/test_epochs.sh tests/test_model_cli.sh \
-	tests/test_chapter6.sh tests/test_resume.sh
+	tests/test_resume.sh tests/test_chapter6.sh
 
 mutate: $(BIN) $(TESTS) $(FUZZ_TESTS) data
 	@sh tests/mutate.sh $(TESTS) $(FUZZ_TESTS) $(MUTATE_SH_TESTS)
