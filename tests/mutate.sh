@@ -86,7 +86,9 @@ for name in $names; do
 	patch=$src/tests/mutants/$name.patch
 	rm -rf "$work"
 	cp -pR "$base" "$work"
-	if ! (cd "$work" && patch -p1 -s -F0 -N --no-backup-if-mismatch <"$patch") >"$top/out" 2>&1; then
+	# -F0: no fuzz, so a patch whose context has changed is stale rather than misplaced.
+	if ! (cd "$work" && patch -p1 -s -F0 -N --no-backup-if-mismatch <"$patch") \
+		>"$top/out" 2>&1; then
 		cat "$top/out"
 		echo "STALE $name: the patch no longer applies"
 		broken=$((broken + 1))
