@@ -1,5 +1,6 @@
 # bptrain: GNU Make build. `make`, `make test`, `make run`, `make bench`, `make install`;
-# hardening: `make test-asan`, `make test-valgrind`, `make fuzz FUZZ_SECONDS=N` (docs/robustness.md);
+# hardening: `make test-asan`, `make test-valgrind`, `make fuzz FUZZ_SECONDS=N`, `make mutate`
+# (docs/robustness.md);
 # `make test-slurm`, the sweep on a real one-node Slurm cluster.
 CC ?= cc
 CFLAGS ?= -std=c11 -O3 -march=native -g -Wall -Wextra -pedantic
@@ -177,6 +178,19 @@ $(FUZZ)/optim.o: FUZZ_CFLAGS += -fno-math-errno
 fuzz: $(FUZZ_BINS) $(FUZZ_TESTS)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZERS='$(FUZZERS)' sh tests/run.sh tests/fuzz/run.sh
 
+# Mutation testing (tests/mutate.sh): each patch in tests/mutants/ is a small bug, built in a
+# scratch copy under build/mutate/ and run against the fast tests below, in this order (the
+# cheap ones first: the first failure kills a mutant), until one fails. The end-to-end
+# accuracy run and the slow sweep and fault-injection tests are left out, to keep a whole
+# run near ten minutes. MUTANTS="a b" runs only those.
+MUTATE_SH_TESTS = tests/test_limits.sh tests/test_activations.sh tests/test_man.sh \
+	tests/test_output.sh tests/test_baddata.sh tests/test_hardening.sh tests/test_short.sh \
+	tests/test_stop.sh tests/test_cli.sh tests/test_epochs.sh tests/test_model_cli.sh \
+	tests/test_resume.sh tests/test_chapter6.sh
+
+mutate: $(BIN) $(TESTS) $(FUZZ_TESTS) data
+	@sh tests/mutate.sh $(TESTS) $(FUZZ_TESTS) $(MUTATE_SH_TESTS)
+
 # Benchmarks (not part of test): GEMM GFLOP/s and end-to-end runs, written to
 # docs/benchmarks.md, beside NumPy and PyTorch when python3 has them.
 BENCH_BIN = bench/bench_matmul bench/timeit
@@ -213,5 +227,5 @@ clean:
 	rm -f $(BIN) $(OBJ) $(TESTS) $(FUZZ_TESTS) $(FAULT_BIN) $(BENCH_BIN)
 	rm -rf $(ASAN) $(VG) $(FUZZ)/*.o $(FUZZ_BINS)
 
-.PHONY: all data run test test-asan test-valgrind test-slurm fuzz bench man install \
+.PHONY: all data run test test-asan test-valgrind test-slurm fuzz mutate bench man install \
 	uninstall clean

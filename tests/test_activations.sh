@@ -77,6 +77,12 @@ check "std 0.01: each layer counts 20000 values" every_layer "$tmp/std001.csv" '
 check "std 0.01: everything is in the middle bins ($(shares "$tmp/std001.csv" | tr '\n' ';'))" \
 	every_layer "$tmp/std001.csv" '$4 > 0.99 && $3 == 0'
 
+# All weights 0: every sigmoid output is exactly 0.5, the upper edge of bin (14/30, 15/30],
+# which bins are (k/30, (k+1)/30] must count it in.
+dump zero --activation sigmoid --init-std 0
+check "std 0: every value 0.5 is in the bin that ends at 0.5 ($(grep -c ',0.466666667,0.5,20000,' "$tmp/zero.csv"))" \
+	[ "$(grep -c '^activations,std 0,[123],100,0.466666667,0.5,20000,' "$tmp/zero.csv")" -eq 3 ]
+
 dump xavier --activation sigmoid --init xavier
 check "xavier: spread, neither in the end bins nor all in the middle ($(shares "$tmp/xavier.csv" | tr '\n' ';'))" \
 	every_layer "$tmp/xavier.csv" '$3 < 0.2 && $4 < 0.9'
@@ -129,6 +135,12 @@ cat "$tmp/std1.csv" "$tmp/std1.csv" >"$tmp/twice.csv"
 run_bptrain --plot-activations "$tmp/twice.csv" --group weights --plot "$tmp/x.svg"
 check "two runs with the same group value: exit 1 naming the file ($err)" \
 	[ "$status" -eq 1 ] && one_line_naming "$err" "$tmp/twice.csv"
+# Runs whose bins differ in an upper edge only cannot share the figure's bars.
+sed 's/^\(activations,std 0.01,2,100,0.5,\)0.533333333,/\10.55,/' "$tmp/std001.csv" >"$tmp/edge.csv"
+cat "$tmp/std1.csv" "$tmp/edge.csv" >"$tmp/edges.csv"
+run_bptrain --plot-activations "$tmp/edges.csv" --group weights --plot "$tmp/x.svg"
+check "bins differing in an upper edge: exit 1 ($status)" [ "$status" -eq 1 ]
+check "... naming the file ($err)" one_line_naming "$err" "$tmp/edges.csv"
 run_bptrain --plot-activations "$tmp/three.csv" --group colour --plot "$tmp/x.svg"
 check "an unknown --group column: exit 1 ($err)" [ "$status" -eq 1 ] && one_line_naming "$err" colour
 run_bptrain --data "$tmp/data" --hidden 4 --iters 2 --batch 10 --log "$tmp/log.csv" -q

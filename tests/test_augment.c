@@ -3,6 +3,7 @@
  * lost (its total stays within a factor of 2.5 of the original: scaling by up to 10% and the
  * elastic field's local stretch of up to 4/9 change areas by up to 1.9 times); a digit moves by no more than the shift,
  * rotation, scale and elastic offset together allow; no pixel is read outside the image. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,41 @@ centre_(const uint8_t *img, double *x, double *y)
 		}
 	*x = s > 0 ? sx / s : -1;
 	*y = s > 0 ? sy / s : -1;
+}
+
+/* The angle, in degrees, of the principal axis of img's ink (0 for a horizontal bar). */
+static double
+axis_(const uint8_t *img)
+{
+	double cx, cy, xx = 0, yy = 0, xy = 0;
+	centre_(img, &cx, &cy);
+	for (int r = 0; r < R; r++)
+		for (int c = 0; c < C; c++) {
+			double w = img[r * C + c], dx = c - cx, dy = r - cy;
+			xx += w * dx * dx, yy += w * dy * dy, xy += w * dx * dy;
+		}
+	return 0.5 * atan2(2 * xy, xx - yy) * 180.0 / 3.141592653589793;
+}
+
+/* A rotation by θ tilts a horizontal and a vertical bar both by θ; a sampling map with the
+ * wrong sign in one row of the rotation (a shear) tilts them opposite ways. The elastic
+ * field adds its own tilts, so the sign is read over many keys: the mean product of the two
+ * tilts is about +E[θ²] (48 for ±12°), and about -48 for the shear. */
+static double
+tilt_agreement_(void *scratch)
+{
+	uint8_t h[R * C] = {0}, v[R * C] = {0}, a[R * C], b[R * C];
+	for (int k = 6; k < 22; k++)
+		for (int t = 13; t < 15; t++)
+			h[t * C + k] = v[k * C + t] = 200;
+	double sum = 0;
+	for (int k = 0; k < 300; k++) {
+		augment_image(a, h, R, C, augment_key(9, k, 0), scratch);
+		augment_image(b, v, R, C, augment_key(9, k, 0), scratch);
+		double ta = axis_(a), tb = axis_(b) - 90.0;
+		sum += ta * (tb < -90.0 ? tb + 180.0 : tb);
+	}
+	return sum / 300;
 }
 
 int
@@ -77,6 +113,9 @@ main(void)
 	CHECK(moved_ok, "the digit stays where it was, give or take a few pixels");
 	/* Ink at the very border, and an image narrower than the grid is wide: nothing is read
 	 * outside the image (ASan would say), the result is still an image. */
+	double agree = tilt_agreement_(scratch);
+	CHECK(agree > 10.0, "bars across each other turn the same way: a rotation, not a shear "
+	      "(mean tilt product %.1f)", agree);
 	uint8_t edge[R * C];
 	memset(edge, 255, sizeof edge);
 	augment_image(b, edge, R, C, augment_key(1, 1, 1), scratch);

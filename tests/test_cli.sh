@@ -131,6 +131,13 @@ check "--train-size is in the record" sh -c 'printf "%s\n" "$1" | grep -q "\"tra
 run_bptrain --data "$tmp/sized" --train-size 31 --iters 4
 check "--train-size past the file exits 1 ($status)" [ "$status" -eq 1 ]
 check "... naming --train-size ($err)" one_line_naming "$err" "--train-size"
+# --val N holds out N of the file's images and must leave at least one to train on.
+run_bptrain --data "$tmp/sized" --val 29 --batch 1 --iters 2 --hidden 4
+check "--val 29 of 30 images runs ($err)" [ "$status" -eq 0 ]
+check "... on 1 image, 29 held out" sh -c 'printf "%s\n" "$1" | grep -q "^data .*: 1 train, 29 validation"' sh "$out"
+run_bptrain --data "$tmp/sized" --val 30 --batch 1 --iters 2 --hidden 4
+check "--val of all 30 images exits 1 ($status)" [ "$status" -eq 1 ]
+check "... naming --val ($err)" one_line_naming "$err" "--val"
 expect_usage_error --train-size --train-size abc
 expect_usage_error --train-size --train-size -1
 report test_cli

@@ -1,6 +1,7 @@
 /* test_layers: each layer's forward and backward on small cases worked by hand; the affine
  * layer's input blocks and split backward, and the row-wise softmax, against the whole-batch
- * versions bit for bit. */
+ * versions bit for bit; inverted dropout's scale and mask; the L2 penalty's gradient against
+ * its loss. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,46 @@ check_blocks_and_parts_(void)
 		sum += row_loss[r];
 	CHECK(memcmp(p, p2, sizeof p) == 0, "softmax rows: probabilities");
 	CHECK((float)(sum / N) == loss, "softmax rows: the summed row losses are the mean loss");
+}
+
+/* Inverted dropout keeps each unit scaled by 1/(1-p), so the expected output is the input,
+ * and its backward pass lets through exactly the units the forward pass kept. */
+static void
+check_dropout_(void)
+{
+	enum { N = 4000 };
+	static float x[N], y[N], dy[N], dx[N];
+	for (int i = 0; i < N; i++)
+		x[i] = 1.0f + (float)(i % 7), dy[i] = 1.0f;
+	dropout_forward(y, x, 40, 100, 0, 99, 0.25f);
+	dropout_backward(dx, dy, 40, 100, 0, 99, 0.25f);
+	int scaled = 1, same_mask = 1, kept = 0;
+	for (int i = 0; i < N; i++) {
+		kept += y[i] != 0.0f;
+		scaled &= y[i] == 0.0f || fabsf(y[i] - x[i] / 0.75f) <= 1e-6f * x[i];
+		same_mask &= (y[i] != 0.0f) == (dx[i] != 0.0f);
+	}
+	CHECK(scaled, "dropout 0.25 scales the kept units by 1/0.75");
+	CHECK(same_mask, "dropout's backward keeps the forward pass's units");
+	CHECK(kept > N * 7 / 10 && kept < N * 8 / 10, "dropout 0.25 keeps about 3/4 (%d of %d)", kept,
+	      N);
+}
+
+/* l2_backward adds the derivative of l2_forward's ½λ Σ w², a central difference of it. */
+static void
+check_l2_(void)
+{
+	float w[3] = {0.5f, -2.0f, 3.0f}, dw[3] = {1.0f, 1.0f, 1.0f};
+	l2_backward(dw, w, 3, 0.1f);
+	for (int i = 0; i < 3; i++) {
+		float keep = w[i], h = 1.0f / 64;
+		w[i] = keep + h;
+		double up = l2_forward(w, 3, 0.1f);
+		w[i] = keep - h;
+		double down = l2_forward(w, 3, 0.1f);
+		w[i] = keep;
+		CHECK_NEAR(dw[i] - 1.0f, (up - down) / (2 * h), 1e-6, "L2 gradient, added to dw");
+	}
 }
 
 int
@@ -162,5 +203,7 @@ main(void)
 	softmax_xent_backward(dz, p, labels, 2, 3);
 	CHECK_NEAR(dz[5], (0.5 - 1) / 2, 1e-7, "dlogits divided by the batch size");
 	check_blocks_and_parts_();
+	check_dropout_();
+	check_l2_();
 	return check_report("test_layers");
 }

@@ -592,6 +592,13 @@ test_fields_(const uint8_t *good, size_t size)
 	set_u64_(buf + payload_(&s, "PARM") - 8, ~0ull);
 	reseal_(buf, size);
 	expect_refused_(buf, size, MODEL_ERR_TRUNCATED, "a section of 2^64-1 bytes");
+	/* Just past the end: conf, the last section before the checksum, claiming the rest of
+	 * the file and 4 bytes more. The length is checked against what is left, exactly. */
+	memcpy(buf, good, size);
+	size_t conf = payload_(&s, "conf");
+	set_u64_(buf + conf - 8, size - conf + 4);
+	reseal_(buf, size);
+	expect_refused_(buf, size, MODEL_ERR_TRUNCATED, "a section running 4 bytes past the end");
 	memcpy(buf, good, size);
 	set_u64_(buf + payload_(&s, "PARM") - 8, get_u64_(good + payload_(&s, "PARM") - 8) - 4);
 	reseal_(buf, size);

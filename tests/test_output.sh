@@ -216,10 +216,12 @@ run_bptrain --data "$tmp/a&b<c>\"q'" --iters 5 --batch 10 --hidden 8,4 -q --form
 check "json escapes the data dir and keeps hidden as \"8,4\"" node -e '
 	const r = JSON.parse(process.argv[1]);
 	if (r.data !== process.argv[2] || r.hidden !== "8,4") process.exit(1);' "$out" "$tmp/a&b<c>\"q'"
-mkdir -p "$tmp/a,b\"c"
-cp "$tmp"/tiny/* "$tmp/a,b\"c/"
-run_bptrain --data "$tmp/a,b\"c" --iters 5 --batch 10 --hidden 8,4 --format csv
-check "csv quotes fields with commas and quotes (RFC 4180)" node -e '
+# A quote alone needs quoting as much as a comma does.
+for odd in 'a,b"c' 'a"b'; do
+	mkdir -p "$tmp/$odd"
+	cp "$tmp"/tiny/* "$tmp/$odd/"
+	run_bptrain --data "$tmp/$odd" --iters 5 --batch 10 --hidden 8,4 --format csv
+	check "csv quotes fields with commas and quotes (RFC 4180): $odd" node -e '
 	// A strict RFC 4180 reader: quoted fields, doubled quotes, nothing else.
 	function parse(line) {
 		const out = []; let i = 0;
@@ -243,7 +245,8 @@ check "csv quotes fields with commas and quotes (RFC 4180)" node -e '
 		if (row.length !== head.length) process.exit(1);
 		const get = k => row[head.indexOf(k)];
 		if (get("hidden") !== "8,4" || get("data") !== process.argv[2]) process.exit(1);
-	}' "$out" "$tmp/a,b\"c"
+	}' "$out" "$tmp/$odd"
+done
 
 # Bad values: exit 2, naming the flag.
 for args in "--format xml" "--format=" "--log=" "--plot x.png" "--plot .svg" "--plot="; do
@@ -295,6 +298,13 @@ step_iters=$(node -e '
 	if (!steps.every(r => typeof r.loss === "number" && r.loss > 0)) throw new Error("loss");
 	console.log(steps.map(r => r.iter).join(" "));' "$tmp/steps.json")
 check "--log-every 2 --iters 6: step records at 2 4 6 ($step_iters)" [ "$step_iters" = "2 4 6" ]
+# 3 steps an epoch: a step record names the epoch it is in.
+step_epochs=$(node -e '
+	const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n");
+	const steps = lines.map(JSON.parse).filter(r => r.record === "step");
+	console.log(steps.map(r => r.iter + ":" + r.epoch).join(" "));' "$tmp/steps.json")
+check "--log-every: steps 2, 4, 6 are in epochs 1, 2, 2 ($step_epochs)" \
+	[ "$step_epochs" = "2:1 4:2 6:2" ]
 check "--log-every: the CSV log has the same 3 step rows" \
 	[ "$(grep -c '^step,' "$tmp/steps.csv")" -eq 3 ]
 run_bptrain $steps
@@ -331,6 +341,13 @@ run_within 10 --plot-runs "$tmp/runs.csv" --plot "$tmp/x.svg"
 check "--plot-runs without --group is a usage error ($err)" [ "$status" -eq 2 ]
 run_within 10 --group optimizer --iters 5
 check "--group without --plot-runs is a usage error ($err)" [ "$status" -eq 2 ]
+# --plot-sweep rings the best run: the highest metric, wherever it is in the file.
+printf 'config,status,seed,lr,val_acc,test_acc,train_acc\n' >"$tmp/sweep.csv"
+for i in 3 9 1 5; do printf 'c%s,ok,42,0.%s,,0.%s,0.5\n' $i $i $i >>"$tmp/sweep.csv"; done
+run_bptrain --plot-sweep "$tmp/sweep.csv" --x lr --plot "$tmp/sweep.svg"
+best=$(xmllint --xpath "string(//*[@class='best']/*[local-name()='title'])" "$tmp/sweep.svg" 2>/dev/null)
+check "--plot-sweep rings the run of test_acc 0.9 as the best ($best)" \
+	[ "$best" = "the best run: c9 --seed 42: test_acc 0.9" ]
 
 # --facet and --metric: the epoch records' train_acc in a grid, a panel per init_std, a line
 # per batchnorm in each; the points read back from the polylines are the records' values.

@@ -53,6 +53,10 @@ test_eta_(void)
 	CHECK_NEAR(v.eta_s, 5 * 1.0 + 3.0, 1e-9, "after epoch 1: 5 steps and 1 evaluation left");
 	CHECK_NEAR(v.samples_per_s, 100.0, 1e-9, "rate from training time only");
 	CHECK(v.epoch == 2 && v.epochs == 2, "epoch %d of %d", v.epoch, v.epochs);
+	/* Evaluating after epoch 1's last step: still epoch 1's evaluation, not epoch 2. */
+	p.eval_start = 8.0;
+	v = progress_view(&p, 8.5);
+	CHECK(v.evaluating && v.epoch == 1, "evaluating after epoch 1 shows epoch %d", v.epoch);
 	/* The last evaluation under way, 1 s in: 2 s left, not 0. */
 	p.done = 10, p.eval_start = 13.0;
 	v = progress_view(&p, 14.0);
