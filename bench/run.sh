@@ -256,8 +256,8 @@ scripts in `bench/`: the book's TwoLayerNet (Affine-ReLU-Affine-SoftmaxWithLoss,
 N(0, 0.01²) weights, batch 100 drawn with replacement, lr 0.1, 10000 iterations, full
 train and test accuracy every 600 iterations, each set evaluated in one piece as the book
 does), reading the same IDX files. PyTorch runs on 1 and on 2 threads (its intra-op
-threads; the faster of the two is its best). KANN could not be measured: it is not packaged for Debian and this machine reaches
-no source host beyond Debian and npm.
+threads; the faster of the two is its best). KANN could not be measured: it is not packaged
+for Debian and this machine reaches no source host beyond Debian and npm.
 
 ## What is dense and what is sparse
 
@@ -265,8 +265,8 @@ no source host beyond Debian and npm.
   test sets are compacted once, when training starts, to their nonzero pixels, two bytes
   each (the value, and the distance from the previous one; 21 MB for MNIST's 70000
   images), and only those rows of W1 are read; images made during the run (`--augment`,
-  `--predict`) are compacted as they are used. The sum over pixels runs in four fixed blocks of pixels, each
-  owned by one thread in training (docs/design.md). Bitwise the same result as the dense
+  `--predict`) are compacted as they are used. The sum over pixels runs in four fixed
+  blocks of pixels, each owned by one thread in training (docs/design.md). Bitwise the same result as the dense
   reference path (src/net.c), which sums the same blocks, since every kernel adds the terms
   of each output in the same order and adding 0·w is exact.
 - Layer 1 weight gradient (Xᵀ·dY): sparse, from the same compacted rows, block by block on

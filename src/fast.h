@@ -63,7 +63,8 @@ void fast_free(struct fast *f);
 
 /* Compact `count` images of dims[0] bytes at pixels, once: every later step and evaluation
  * reads an image at pixels + i * dims[0] from the compacted copy (the images must stay, and
- * not change, while f is in use). Past FAST_MAX_SETS sets, images are compacted as they are used. */
+ * not change, while f is in use). Past FAST_MAX_SETS sets, images are compacted as they are
+ * used. */
 void fast_compact_set(struct fast *f, const uint8_t *pixels, size_t count);
 
 /* One training step on n images, row i being the dims[0] bytes at images[i] (pixel p is the

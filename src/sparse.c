@@ -271,7 +271,8 @@ mm_sparse_pack(struct mm_sparse_entry *entry, const uint8_t *bytes, int K)
 size_t
 mm_sparse_bytes(int rows, int K)
 {
-	return (size_t)rows * (sizeof(struct mm_sparse_row) + (size_t)(K + 1) * sizeof(struct mm_sparse_entry));
+	size_t row = sizeof(struct mm_sparse_row) + (size_t)(K + 1) * sizeof(struct mm_sparse_entry);
+	return (size_t)rows * row;
 }
 
 void

@@ -11,10 +11,9 @@
 /* An image's nonzero pixels in a block of K columns, in column order, one two-byte entry
  * each: the pixel's value p (the input is p / 255, the value images_to_floats gives), and
  * how many columns it lies past the previous entry (the first: past the block's first
- * column). A gap over 255 columns is bridged by entries
- * of value 0, which add 0 * w like the dense product's zeros, so a row of K columns never
- * has more than K entries. Two bytes per pixel kept, so a whole data set can stay
- * compacted (MNIST: 21 MB for 55 MB of images). */
+ * column). A gap over 255 columns is bridged by entries of value 0, which add 0 * w like the
+ * dense product's zeros, so a row of K columns never has more than K entries. Two bytes per
+ * pixel kept, so a whole data set can stay compacted (MNIST: 21 MB for 55 MB of images). */
 struct mm_sparse_entry {
 	uint8_t gap, value;
 };
@@ -32,9 +31,9 @@ int mm_sparse_pack(struct mm_sparse_entry *entry, const uint8_t *bytes, int K);
  * here (mm_sparse_compact) or pointing at rows compacted beforehand (row[r] = ...). */
 struct mm_sparse {
 	int k0, K;
-	struct mm_sparse_row *row; /* (rows) */
+	struct mm_sparse_row *row;   /* (rows) */
 	struct mm_sparse_entry *mem; /* (rows, K + 1): the rows compacted here */
-	float scale[256];          /* scale[p] = p / 255 */
+	float scale[256];            /* scale[p] = p / 255 */
 };
 
 /* Bytes of memory for `rows` rows of K columns; mm_sparse_init carves it. */
