@@ -527,17 +527,39 @@ eval_rows_task_(void *arg, int task, int thread)
 	const struct pass_ *pass = arg;
 	int r0 = task * pass->rows_per_task;
 	int rows = pass->n - r0 < pass->rows_per_task ? pass->n - r0 : pass->rows_per_task;
+	const struct net *net = pass->f->net;
 	first_layer_rows_(pass->f, pass->images, r0, rows);
-	forward_rows_(pass->f->net, NET_EVAL, NULL, NULL, r0, rows, 1, pass->f->net->n_layers,
+	forward_rows_(net, NET_EVAL, NULL, NULL, r0, rows, 1, net->n_layers,
 		      scratch_(pass->f, thread));
+	int k = net->dims[net->n_affine];
+	for (int i = r0; pass->labels && i < r0 + rows; i++)
+		pass->f->row_loss[i] = net_xent_row(net_logits(net) + (size_t)i * k, k,
+						    pass->labels[i]);
+}
+
+/* Evaluation's forward pass, with each row's cross-entropy into row_loss if labels. */
+static void
+eval_(struct fast *f, const uint8_t *const *images, const uint8_t *labels, int n)
+{
+	struct pass_ pass = {f, images, labels, n, row_block_(f, n), 0, 0, 0, 0};
+	run_(f, eval_rows_task_, &pass, (n + pass.rows_per_task - 1) / pass.rows_per_task);
+	f->net->mode = NET_EVAL;
 }
 
 void
 fast_logits(struct fast *f, const uint8_t *const *images, int n)
 {
-	struct pass_ pass = {f, images, NULL, n, row_block_(f, n), 0, 0, 0, 0};
-	run_(f, eval_rows_task_, &pass, (n + pass.rows_per_task - 1) / pass.rows_per_task);
-	f->net->mode = NET_EVAL;
+	eval_(f, images, NULL, n);
+}
+
+double
+fast_logits_xent(struct fast *f, const uint8_t *const *images, const uint8_t *labels, int n)
+{
+	eval_(f, images, labels, n);
+	double sum = 0.0;
+	for (int i = 0; i < n; i++)
+		sum += f->row_loss[i];
+	return sum;
 }
 
 /* The parameter gradients, each a sum over the batch. A task owns a block of rows of one

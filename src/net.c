@@ -370,21 +370,25 @@ net_first_of(const struct net *net, enum layer_kind kind)
 }
 
 double
+net_xent_row(const float *logits, int k, int label)
+{
+	float max = logits[0];
+	for (int j = 1; j < k; j++)
+		max = logits[j] > max ? logits[j] : max;
+	double exps = 0.0;
+	for (int j = 0; j < k; j++)
+		exps += exp((double)logits[j] - max);
+	return log(exps) - ((double)logits[label] - max);
+}
+
+double
 net_xent_sum(const struct net *net, const uint8_t *labels, int n)
 {
 	int k = net->dims[net->n_affine];
 	const float *logits = net_logits(net);
 	double sum = 0.0;
-	for (int i = 0; i < n; i++) {
-		const float *row = logits + (size_t)i * k;
-		float max = row[0];
-		for (int j = 1; j < k; j++)
-			max = row[j] > max ? row[j] : max;
-		double exps = 0.0;
-		for (int j = 0; j < k; j++)
-			exps += exp((double)row[j] - max);
-		sum += log(exps) - ((double)row[labels[i]] - max);
-	}
+	for (int i = 0; i < n; i++)
+		sum += net_xent_row(logits + (size_t)i * k, k, labels[i]);
 	return sum;
 }
 

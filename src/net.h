@@ -140,9 +140,11 @@ const float *net_logits(const struct net *net);
 /* predicted(n) = argmax of each row of the logits of the last forward pass. */
 void net_argmax(const struct net *net, uint8_t *predicted, int n);
 
-/* The sum over the n rows of the cross-entropy of the logits of the last forward pass with
- * labels, each row computed in double from the float logits. */
+/* The sum over the n rows, in row order, of the cross-entropy of the logits of the last
+ * forward pass with labels: net_xent_row of each row. */
 double net_xent_sum(const struct net *net, const uint8_t *labels, int n);
+/* One row's term: the cross-entropy of k logits with label, computed in double. */
+double net_xent_row(const float *logits, int k, int label);
 
 /* What a trained net is beyond its shape: the parameters, then each batch normalization
  * unit's running mean and variance. net_state_floats counts the floats; save copies them

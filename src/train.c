@@ -85,15 +85,15 @@ evaluate(struct trainer *t, const struct dataset *ds)
 		for (int i = 0; i < n; i++)
 			images[i] = ds->pixels + (first + i) * in;
 		if (t->use_fast) {
-			fast_logits(&t->fast, images, n);
+			xent += fast_logits_xent(&t->fast, images, ds->labels + first, n);
 		} else {
 			images_to_floats(t->x, images, n, (int)in);
 			net_forward(t->net, t->x, NULL, n, NET_EVAL);
+			xent += net_xent_sum(t->net, ds->labels + first, n);
 		}
 		net_argmax(t->net, predicted, n);
 		for (int i = 0; i < n; i++)
 			correct += predicted[i] == ds->labels[first + i];
-		xent += net_xent_sum(t->net, ds->labels + first, n);
 	}
 	if (ds->count == 0)
 		return (struct eval_result){NAN, NAN};

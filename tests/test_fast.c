@@ -139,6 +139,11 @@ check_case_(const struct case_ *c, struct pool *pool, int threads, int compacted
 	net_forward(&ref, x, NULL, ROWS, NET_EVAL);
 	CHECK(memcmp(net_logits(&net), net_logits(&ref), (size_t)ROWS * classes * sizeof(float)) == 0,
 	      "case %d-%d x%d, %d threads%s: evaluation logits differ", in, id, c->n_affine, threads, how);
+	double xent = fast_logits_xent(&f, images, labels, ROWS);
+	CHECK(xent == net_xent_sum(&ref, labels, ROWS) &&
+	      memcmp(net_logits(&net), net_logits(&ref), (size_t)ROWS * classes * sizeof(float)) == 0,
+	      "case %d-%d x%d, %d threads%s: evaluation's cross-entropy differs", in, id, c->n_affine,
+	      threads, how);
 	/* The trainer's reference branch (the fallback for nets the fast path does not cover)
 	 * takes the same step from the same bytes. */
 	struct trainer t = {.net = &ref, .use_fast = 0, .x = xb};
