@@ -74,7 +74,7 @@ trainer_step(struct trainer *t, const uint8_t *const *images, const uint8_t *lab
 }
 
 struct eval_result
-evaluate(struct trainer *t, const struct dataset *ds)
+evaluate(struct trainer *t, const struct dataset *ds, int with_loss)
 {
 	uint8_t predicted[EVAL_CHUNK];
 	const uint8_t *images[EVAL_CHUNK];
@@ -84,12 +84,14 @@ evaluate(struct trainer *t, const struct dataset *ds)
 		int n = ds->count - first < EVAL_CHUNK ? (int)(ds->count - first) : EVAL_CHUNK;
 		for (int i = 0; i < n; i++)
 			images[i] = ds->pixels + (first + i) * in;
-		if (t->use_fast) {
+		if (t->use_fast && with_loss) {
 			xent += fast_logits_xent(&t->fast, images, ds->labels + first, n);
+		} else if (t->use_fast) {
+			fast_logits(&t->fast, images, n);
 		} else {
 			images_to_floats(t->x, images, n, (int)in);
 			net_forward(t->net, t->x, NULL, n, NET_EVAL);
-			xent += net_xent_sum(t->net, ds->labels + first, n);
+			xent += with_loss ? net_xent_sum(t->net, ds->labels + first, n) : 0.0;
 		}
 		net_argmax(t->net, predicted, n);
 		for (int i = 0; i < n; i++)
@@ -97,7 +99,8 @@ evaluate(struct trainer *t, const struct dataset *ds)
 	}
 	if (ds->count == 0)
 		return (struct eval_result){NAN, NAN};
-	return (struct eval_result){(double)correct / (double)ds->count, xent / (double)ds->count};
+	return (struct eval_result){(double)correct / (double)ds->count,
+				    with_loss ? xent / (double)ds->count : NAN};
 }
 
 void
@@ -176,9 +179,9 @@ end_epoch_(struct trainer *t, struct run_ *r, int iter)
 	res->train_s += r->epoch_train_s;
 	res->loss = r->epoch_loss / r->epoch_steps;
 	report_evaluating(r->rep);
-	res->train = evaluate(t, r->data->train);
-	res->val = evaluate(t, r->data->val);
-	res->test = evaluate(t, r->data->test);
+	res->train = evaluate(t, r->data->train, 0);
+	res->val = evaluate(t, r->data->val, 1);
+	res->test = evaluate(t, r->data->test, 1);
 	r->evaluated = 1;
 	double rate = r->epoch_train_s > 0 ? r->epoch_samples / r->epoch_train_s : 0.0;
 	struct report_epoch rec = {.epoch = res->epochs_done, .iter = iter, .loss = res->loss,
@@ -279,9 +282,9 @@ keep_best_(struct trainer *t, struct run_ *r, enum train_status status)
 	net_state_load(t->net, r->best_state);
 	res->best_epoch = r->best_epoch;
 	res->loss = r->best_loss;
-	res->train = evaluate(t, r->data->train);
-	res->val = evaluate(t, r->data->val);
-	res->test = evaluate(t, r->data->test);
+	res->train = evaluate(t, r->data->train, 0);
+	res->val = evaluate(t, r->data->val, 1);
+	res->test = evaluate(t, r->data->test, 1);
 }
 
 /* Go on from a saved run: its counters, its unfinished epoch's sums, its epoch's order, its

@@ -129,8 +129,10 @@ struct train_result {
 void images_to_floats(float *x, const uint8_t *const *images, int n, int in);
 
 /* How well the net does on ds, evaluated EVAL_CHUNK images at a time; the net must have
- * max_batch >= EVAL_CHUNK (or >= ds->count). NaN for an empty set. */
-struct eval_result evaluate(struct trainer *t, const struct dataset *ds);
+ * max_batch >= EVAL_CHUNK (or >= ds->count). NaN for an empty set. The loss is NaN unless
+ * with_loss: no output shows the training set's, and its exp and log per image and class
+ * would be a tenth of the default run. */
+struct eval_result evaluate(struct trainer *t, const struct dataset *ds, int with_loss);
 
 /* Train t's net, handing rep a record per epoch (and one for the state at an interrupt) and a
  * progress tick per iteration. The result is filled whatever the status. */
