@@ -143,11 +143,12 @@ set_task_(void *arg, int task, int thread)
 			size_t b = i * NET_INPUT_BLOCKS + j;
 			const uint8_t *bytes = set->pixels + i * in + f->in_block[j];
 			int width = f->in_block[j + 1] - f->in_block[j];
+			if (!job->fill) {
+				set->start[b + 1] = (size_t)mm_sparse_count(bytes, width);
+				continue;
+			}
 			int n = mm_sparse_pack(packed, bytes, width);
-			if (job->fill)
-				memcpy(set->entry + set->start[b], packed, (size_t)n * sizeof *packed);
-			else
-				set->start[b + 1] = (size_t)n;
+			memcpy(set->entry + set->start[b], packed, (size_t)n * sizeof *packed);
 		}
 	}
 }

@@ -268,6 +268,26 @@ mm_sparse_pack(struct mm_sparse_entry *entry, const uint8_t *bytes, int K)
 	return n + pack_exact_(entry + n, bytes, k0, K, &last);
 }
 
+int
+mm_sparse_count(const uint8_t *bytes, int K)
+{
+	/* Up to 256 columns no gap needs bridging: one entry per nonzero byte, a loop the
+	 * compiler vectorizes. */
+	int n = 0;
+	if (K <= 256) {
+		for (int k = 0; k < K; k++)
+			n += bytes[k] != 0;
+		return n;
+	}
+	for (int k = 0, last = 0; k < K; k++) {
+		if (bytes[k] == 0)
+			continue;
+		n += 1 + (k - last > 255 ? (k - last - 1) / 255 : 0);
+		last = k;
+	}
+	return n;
+}
+
 size_t
 mm_sparse_bytes(int rows, int K)
 {

@@ -26,6 +26,8 @@ struct mm_sparse_row {
 /* Pack the nonzero bytes[0 .. K-1] into entry, which has room for K + 1 (one more than it
  * ever keeps); returns how many entries. */
 int mm_sparse_pack(struct mm_sparse_entry *entry, const uint8_t *bytes, int K);
+/* How many entries mm_sparse_pack makes of bytes[0 .. K-1], without making them. */
+int mm_sparse_count(const uint8_t *bytes, int K);
 
 /* The rows of a batch in one block of columns, k0 <= k < k0 + K: each row either compacted
  * here (mm_sparse_compact) or pointing at rows compacted beforehand (row[r] = ...). */

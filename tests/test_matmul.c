@@ -132,11 +132,13 @@ check_sparse_(int R, int N, int K, struct rng *rng)
 		for (int k = 0; k < K; k++) {
 			/* MNIST-like: mostly zeros, some full 255s, whole zero rows, and rows
 			 * with gaps of 255, 256 and 257 columns, around the longest a compacted
-			 * entry can skip. */
+			 * entry can skip, and of 510, bridged by exactly one entry. */
 			uint32_t u = (uint32_t)rng_below(rng, 100);
 			uint8_t p = r % 9 == 4 || u < 75 ? 0 : u < 85 ? 255 : (uint8_t)rng_below(rng, 256);
 			if (r % 9 == 7)
 				p = k == 255 || k == 511 || k == 768 || k == K - 1 ? (uint8_t)(1 + u) : 0;
+			if (r % 9 == 8)
+				p = k == 3 || k == 513 ? (uint8_t)(1 + u) : 0;
 			bytes[(size_t)r * K + k] = p;
 			X[(size_t)r * K + k] = (float)p / 255.0f;
 		}
@@ -147,8 +149,12 @@ check_sparse_(int R, int N, int K, struct rng *rng)
 	memcpy(Y, Y0, (size_t)R * N * sizeof *Y);
 	struct mm_sparse sp;
 	mm_sparse_init(&sp, R, 0, K, mem);
-	for (int r = 0; r < R; r++)
+	int counted = 1;
+	for (int r = 0; r < R; r++) {
 		mm_sparse_compact(&sp, r, rows[r]);
+		counted &= mm_sparse_count(rows[r], K) == sp.row[r].n;
+	}
+	CHECK(counted, "R=%d K=%d: mm_sparse_count differs from the entries packed", R, K);
 	/* In two calls, to check the row offset. */
 	int half = R / 2;
 	mm_sparse_nn(Y, N, &sp, 1, 0, half, W, N, N);
