@@ -61,16 +61,19 @@ fast_init(struct fast *f, struct net *net, struct pool *pool)
 	const struct layer *first = &net->layer[0];
 	size_t rows = (size_t)net->max_batch;
 	size_t losses = align_up(rows * sizeof(double));
+	size_t where = align_up(rows * sizeof(struct fast_where));
 	size_t scratch = pool ? 0 : align_up(fast_scratch_bytes(first->in)), sparse = 0;
 	for (int j = 0; j <= NET_INPUT_BLOCKS; j++)
 		f->in_block[j] = affine_block_start(first->in, NET_INPUT_BLOCKS, j);
 	for (int j = 0; j < NET_INPUT_BLOCKS; j++)
 		sparse += align_up(mm_sparse_bytes(net->max_batch, f->in_block[j + 1] - f->in_block[j]));
 	size_t part = align_up(rows * first->out * sizeof(float));
-	char *p = xmalloc_aligned(losses + scratch + sparse + (NET_INPUT_BLOCKS - 1) * part);
+	char *p = xmalloc_aligned(losses + where + scratch + sparse + (NET_INPUT_BLOCKS - 1) * part);
 	f->memory = p;
 	f->row_loss = (double *)p;
 	p += losses;
+	f->where = (struct fast_where *)p;
+	p += where;
 	f->scratch = scratch ? p : NULL;
 	p += scratch;
 	for (int j = 0; j < NET_INPUT_BLOCKS; j++) {
@@ -285,15 +288,13 @@ first_layer_task_(void *arg, int task, int thread)
 		/* Training samples are scattered over the data set: ask for where their rows
 		 * are, all at once, then for the rows, ahead of the product. */
 		for (int i = g; i < g + group; i++) {
-			size_t index = 0;
-			const struct fast_set *set = set_of_(f, pass->images[i], &index);
-			if (set)
-				__builtin_prefetch(set->start + index * NET_INPUT_BLOCKS + j);
+			const struct fast_where *w = &f->where[i];
+			if (w->set)
+				__builtin_prefetch(w->set->start + w->index * NET_INPUT_BLOCKS + j);
 		}
 		for (int i = g; i < g + group; i++) {
-			size_t index = 0;
-			const struct fast_set *set = set_of_(f, pass->images[i], &index);
-			set_row_(f, j, i, pass->images[i], set, index);
+			const struct fast_where *w = &f->where[i];
+			set_row_(f, j, i, pass->images[i], w->set, w->index);
 			prefetch_((const uint8_t *)sp->row[i].entry,
 				  sp->row[i].n * (int)sizeof(struct mm_sparse_entry));
 		}
@@ -660,6 +661,10 @@ fast_step(struct fast *f, const uint8_t *const *images, const uint8_t *labels, i
 	struct pass_ pass = {f, images, labels, n, row_block_(f, n), 0, 0, 0, 0};
 	float penalty = (float)net_penalty(f->net);
 	f->net->step++; /* as net_forward counts it: new dropout masks */
+	/* Once here, not in each input block's task: finding an image's set costs two
+	 * divisions. */
+	for (int i = 0; i < n; i++)
+		f->where[i].set = set_of_(f, images[i], &f->where[i].index);
 	run_(f, first_layer_task_, &pass, NET_INPUT_BLOCKS);
 	train_passes_(f, &pass, opt);
 	grads_(f, &pass, opt);

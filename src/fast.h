@@ -34,6 +34,12 @@ struct fast_set {
 /* Training, validation and test. */
 #define FAST_MAX_SETS 3
 
+/* Where a row of the batch comes from: image `index` of `set`, or no set (NULL). */
+struct fast_where {
+	const struct fast_set *set;
+	size_t index;
+};
+
 struct fast {
 	struct net *net;
 	struct pool *pool; /* NULL: everything runs on the calling thread, with `scratch` */
@@ -47,6 +53,7 @@ struct fast {
 	int n_sets;
 	float *part[NET_INPUT_BLOCKS - 1]; /* (max_batch, dims[1]): blocks 1.. of the first layer */
 	double *row_loss;                  /* (max_batch): each row's loss, summed in row order */
+	struct fast_where *where;          /* (max_batch): the step's rows, looked up once */
 	void *memory;                      /* the one allocation the pointers above are in */
 };
 
