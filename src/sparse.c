@@ -406,8 +406,8 @@ static sp_gather_fn_ *const sp_gather_[2][7] = {
 size_t
 mm_sparse_tn_scratch_bytes(int K)
 {
-	/* The counts and the lists of one sample, however dense. */
-	return (size_t)K * sizeof(int) + (size_t)K * sizeof(struct sp_entry_);
+	/* The lists' ends and the lists of one sample, however dense. */
+	return (size_t)K * sizeof(struct sp_entry_ *) + (size_t)K * sizeof(struct sp_entry_);
 }
 
 void
@@ -422,25 +422,28 @@ mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float 
 	 * once, instead of being loaded and stored for every sample. A pixel occurs at most
 	 * once per sample, so with `group` samples at a time each pixel's list gets `group`
 	 * slots and one pass fills them all. */
-	int *count = scratch;
-	size_t room = scratch_bytes / sizeof(int) - (size_t)cols;
-	int group = (int)(room * sizeof(int) / (sizeof(struct sp_entry_) * (size_t)cols));
+	struct sp_entry_ **end = scratch;
+	size_t room = (scratch_bytes - (size_t)cols * sizeof *end) / sizeof(struct sp_entry_);
+	int group = (int)(room / (size_t)cols);
 	group = group < R ? group : R;
 	group = group < UINT16_MAX ? group : UINT16_MAX; /* rows in a group fit sp_entry_ */
-	struct sp_entry_ *list = (struct sp_entry_ *)(count + cols);
+	struct sp_entry_ *list = (struct sp_entry_ *)(end + cols);
 	struct passes_ passes;
 	for (int g0 = 0; g0 < R; g0 += group) {
 		int g1 = g0 + group < R ? g0 + group : R;
-		memset(count, 0, (size_t)cols * sizeof *count);
+		for (int k = 0; k < cols; k++)
+			end[k] = list + (size_t)k * group;
 		for (int r = g0; r < g1; r++) {
 			const struct mm_sparse_entry *entry = sp->row[r].entry;
 			int n = sp->row[r].n;
-			/* The entries bridging long gaps add nothing to dW and are skipped. */
-			for (int e = 0, k = 0; e < n; e++) {
-				k += entry[e].gap;
-				if (entry[e].value)
-					list[(size_t)k * group + count[k]++] =
-						(struct sp_entry_){(uint16_t)(r - g0), entry[e].value};
+			struct sp_entry_ **at = end;
+			/* Every entry is written, but one bridging a long gap (value 0, adding
+			 * nothing to dW) is not kept: no branch to mispredict. Its pixel is zero in
+			 * this sample, so its list has a free slot to write it to. */
+			for (int e = 0; e < n; e++) {
+				at += entry[e].gap;
+				**at = (struct sp_entry_){(uint16_t)(r - g0), entry[e].value};
+				*at += entry[e].value != 0;
 			}
 		}
 		for (int j0 = 0; j0 < N; j0 += SP_MAX_COLS) {
@@ -448,16 +451,17 @@ mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float 
 			int vector_ok = plan_passes_(&passes, nc);
 			for (int p = 0; p < (vector_ok ? passes.count : 1); p++) {
 				for (int k = 0; k < cols; k++) {
-					if (count[k] == 0)
-						continue;
 					const struct sp_entry_ *l = list + (size_t)k * group;
+					int count = (int)(end[k] - l);
+					if (count == 0)
+						continue;
 					float *dw = dW + (size_t)(sp->k0 + k) * ldw + j0;
 					const float *dy = dY + (size_t)g0 * ldy + j0;
 					if (vector_ok)
 						sp_gather_[passes.half[p]][passes.vecs[p]](
-							passes.col[p], dw, dy, ldy, sp->scale, l, count[k]);
+							passes.col[p], dw, dy, ldy, sp->scale, l, count);
 					else
-						sp_gather_scalar_(nc, dw, dy, ldy, sp->scale, l, count[k]);
+						sp_gather_scalar_(nc, dw, dy, ldy, sp->scale, l, count);
 				}
 			}
 		}
