@@ -227,14 +227,19 @@ struct sp_entry_ {
 };
 
 static void
-sp_gather_scalar_(int N, float *restrict dw, const float *restrict dY, size_t ldy,
-		  const float *restrict scale, const struct sp_entry_ *restrict list, int n)
+sp_gather_scalar_(int N, float *dW, size_t ldw, const float *dY, size_t ldy,
+		  const float *restrict scale, const struct sp_entry_ *list, int group,
+		  struct sp_entry_ *const *end, int cols)
 {
-	for (int j = 0; j < N; j++) {
-		float acc = dw[j];
-		for (int p = 0; p < n; p++)
-			acc = VEC_MADD(scale[list[p].value], dY[(size_t)list[p].row * ldy + j], acc);
-		dw[j] = acc;
+	for (int k = 0; k < cols; k++) {
+		const struct sp_entry_ *l = list + (size_t)k * group;
+		float *dw = dW + (size_t)k * ldw;
+		for (int j = 0; j < N; j++) {
+			float acc = dw[j];
+			for (const struct sp_entry_ *e = l; e < end[k]; e++)
+				acc = VEC_MADD(scale[e->value], dY[(size_t)e->row * ldy + j], acc);
+			dw[j] = acc;
+		}
 	}
 }
 
@@ -411,35 +416,44 @@ mm_sparse_nn(float *Y, int ldy, const struct mm_sparse *blocks, int n_blocks, in
 	}
 }
 
-/* dw[col[v] ...] += Σ_p scale[value_p] · dY[row_p*ldy + col[v] ...] for v < nv: one row of the
- * weight gradient, the samples that have its pixel listed in order. Like the forward pass,
- * a pass's vectors are loaded, updated and stored once, so an overlapping last vector
- * (see plan_passes_) ends up holding the same sums as its neighbour. */
+/* dW[k][col[v] ...] += Σ_p scale[value_p] · dY[row_p*ldy + col[v] ...] for v < nv and each
+ * pixel k < cols: a row of the weight gradient per pixel, over the samples its list holds
+ * (list[k * group] up to end[k]), in order. Like the forward pass, a pass's vectors are
+ * loaded, updated and stored once, so an overlapping last vector (see plan_passes_) ends up
+ * holding the same sums as its neighbour. The pixels loop inside: a pixel's list is a
+ * dozen or two samples long. */
 #define SP_GATHER_PASS(nv, nh)                                                                \
 	static void                                                                            \
-	sp_gather_pass##nv##_##nh##_(const int *col, float *restrict dw,                        \
-				     const float *restrict dY, size_t ldy,                     \
-				     const float *restrict scale,                              \
-				     const struct sp_entry_ *restrict list, int n)             \
+	sp_gather_pass##nv##_##nh##_(const int *col, float *dW, size_t ldw, const float *dY,     \
+				     size_t ldy, const float *restrict scale,                  \
+				     const struct sp_entry_ *list, int group,                  \
+				     struct sp_entry_ *const *end, int cols)                   \
 	{                                                                                      \
-		vf acc[nv];                                                                    \
-		vh hacc = {0};                                                                 \
-		for (int v = 0; v < nv; v++)                                                   \
-			acc[v] = vec_load(dw + col[v]);                                           \
-		if (nh)                                                                        \
-			hacc = vec_load_half(dw + col[nv]);                                       \
-		for (int p = 0; p < n; p++) {                                                  \
-			const float *dy = dY + (size_t)list[p].row * ldy;                      \
-			float x = scale[list[p].value];                                        \
+		for (int k = 0; k < cols; k++) {                                               \
+			const struct sp_entry_ *l = list + (size_t)k * group;                  \
+			int n = (int)(end[k] - l);                                             \
+			if (n == 0)                                                            \
+				continue;                                                      \
+			float *dw = dW + (size_t)k * ldw;                                      \
+			vf acc[nv];                                                            \
+			vh hacc = {0};                                                         \
 			for (int v = 0; v < nv; v++)                                           \
-				acc[v] += x * vec_load(dy + col[v]);                              \
+				acc[v] = vec_load(dw + col[v]);                                   \
 			if (nh)                                                                \
-				hacc += x * vec_load_half(dy + col[nv]);                          \
+				hacc = vec_load_half(dw + col[nv]);                               \
+			for (int p = 0; p < n; p++) {                                          \
+				const float *dy = dY + (size_t)l[p].row * ldy;                 \
+				float x = scale[l[p].value];                                   \
+				for (int v = 0; v < nv; v++)                                   \
+					acc[v] += x * vec_load(dy + col[v]);                      \
+				if (nh)                                                        \
+					hacc += x * vec_load_half(dy + col[nv]);                  \
+			}                                                                      \
+			for (int v = 0; v < nv; v++)                                           \
+				vec_store(dw + col[v], acc[v]);                                   \
+			if (nh)                                                                \
+				vec_store_half(dw + col[nv], hacc);                               \
 		}                                                                              \
-		for (int v = 0; v < nv; v++)                                                   \
-			vec_store(dw + col[v], acc[v]);                                           \
-		if (nh)                                                                        \
-			vec_store_half(dw + col[nv], hacc);                                       \
 	}
 SP_GATHER_PASS(1, 0)
 SP_GATHER_PASS(2, 0)
@@ -454,8 +468,8 @@ SP_GATHER_PASS(4, 1)
 SP_GATHER_PASS(5, 1)
 SP_GATHER_PASS(6, 1)
 
-typedef void sp_gather_fn_(const int *, float *, const float *, size_t, const float *,
-			   const struct sp_entry_ *, int);
+typedef void sp_gather_fn_(const int *, float *, size_t, const float *, size_t, const float *,
+			   const struct sp_entry_ *, int, struct sp_entry_ *const *, int);
 static sp_gather_fn_ *const sp_gather_[2][7] = {
 	{NULL, sp_gather_pass1_0_, sp_gather_pass2_0_, sp_gather_pass3_0_, sp_gather_pass4_0_,
 	 sp_gather_pass5_0_, sp_gather_pass6_0_},
@@ -509,21 +523,13 @@ mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float 
 		for (int j0 = 0; j0 < N; j0 += SP_MAX_COLS) {
 			int nc = vec_min(SP_MAX_COLS, N - j0);
 			int vector_ok = plan_passes_(&passes, nc);
-			for (int p = 0; p < (vector_ok ? passes.count : 1); p++) {
-				for (int k = 0; k < cols; k++) {
-					const struct sp_entry_ *l = list + (size_t)k * group;
-					int count = (int)(end[k] - l);
-					if (count == 0)
-						continue;
-					float *dw = dW + (size_t)(sp->k0 + k) * ldw + j0;
-					const float *dy = dY + (size_t)g0 * ldy + j0;
-					if (vector_ok)
-						sp_gather_[passes.half[p]][passes.vecs[p]](
-							passes.col[p], dw, dy, ldy, sp->scale, l, count);
-					else
-						sp_gather_scalar_(nc, dw, dy, ldy, sp->scale, l, count);
-				}
-			}
+			float *dw = dW + (size_t)sp->k0 * ldw + j0;
+			const float *dy = dY + (size_t)g0 * ldy + j0;
+			if (!vector_ok)
+				sp_gather_scalar_(nc, dw, ldw, dy, ldy, sp->scale, list, group, end, cols);
+			for (int p = 0; vector_ok && p < passes.count; p++)
+				sp_gather_[passes.half[p]][passes.vecs[p]](passes.col[p], dw, ldw, dy, ldy,
+									   sp->scale, list, group, end, cols);
 		}
 	}
 }
