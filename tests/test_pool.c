@@ -1,7 +1,8 @@
 /* test_pool: every task of every job runs exactly once, on a valid thread with its own
  * scratch, for pools of several sizes and many jobs in a row (the spin-then-sleep hand-over
  * between jobs, and fixed tasks taken by another thread, are where a lost or doubled task
- * would show); and a stalled thread's fixed tasks run elsewhere. */
+ * would show); and a stalled thread's fixed tasks run elsewhere, while a thread that is
+ * only behind does not make the pool run alone. */
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -125,10 +126,46 @@ check_steal_(void)
 	pool_free(pool);
 }
 
+/* Tasks that keep the CPU busy for so many microseconds: the even ones (thread 0's in a
+ * fixed job of two threads) even[0], the odd ones (thread 1's) even[1]. */
+static void
+busy_task_(void *arg, int task, int thread)
+{
+	(void)thread;
+	long ns = 1000L * ((const int *)arg)[task % 2];
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < ns);
+}
+
+/* A thread that is merely behind is no sign of another process on its core, so the next job
+ * is shared as usual: when thread 1's tasks take a millisecond and thread 0's nothing (the
+ * caller takes thread 1's last tasks while it runs its first), and when they take 0.4 and
+ * 0.5 ms (the caller waits 0.4 ms, a quarter of its own 1.6). Timing decides, so ten tries, of
+ * which most must share (the machine may really be busy now and then); a pool that counts
+ * every taken task, or every wait past a fixed time, as late runs nearly all alone. */
+static void
+check_behind_(int us_even, int us_odd)
+{
+	struct pool *pool = pool_create(2, 256);
+	int us[2] = {us_even, us_odd}, shared = 0;
+	for (int try = 0; try < 10; try++) {
+		pool_run_fixed(pool, busy_task_, us, 8);
+		shared += ran_elsewhere_(pool);
+	}
+	CHECK(shared >= 6, "after jobs of %d and %d us tasks, the pool ran alone (%d of 10 shared)",
+	      us_even, us_odd, shared);
+	pool_free(pool);
+}
+
 int
 main(void)
 {
 	check_steal_();
+	check_behind_(0, 1000);
+	check_behind_(400, 500);
 	check_pool_(1);
 	check_pool_(2);
 	check_pool_(3);
