@@ -146,13 +146,21 @@ row() { # row LABEL NAME BASELINE_NAME
 }
 
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
+# A virtual machine's model name may be only the vendor's: the family and model say which
+# generation, the flags which vector width the native build uses.
+family=$(sed -n 's/^cpu family[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
+model=$(sed -n 's/^model[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
+if grep -q ' avx512f' /proc/cpuinfo 2>/dev/null; then simd=AVX-512
+elif grep -q ' avx2' /proc/cpuinfo 2>/dev/null; then simd=AVX2
+else simd='no AVX2'; fi
+cpu="${cpu:-unknown} (family ${family:-?} model ${model:-?}, $simd)"
 {
 	cat <<HEADER
 # Benchmarks
 
 Written by \`make bench\` (\`bench/run.sh\`) on $(date -u '+%Y-%m-%d %H:%M UTC').
 
-- CPU: ${cpu:-unknown}, $(getconf _NPROCESSORS_ONLN) online CPUs ($(uname -m), Linux $(uname -r))
+- CPU: ${cpu}, $(getconf _NPROCESSORS_ONLN) online CPUs ($(uname -m), Linux $(uname -r))
 - Compiler: $(${CC:-cc} --version | head -n 1), flags \`$(sed -n 's/^CFLAGS ?= //p' Makefile)\`
 - bptrain uses all online CPUs unless \`--threads\` says otherwise.
 
