@@ -606,7 +606,6 @@ grads_task_(void *arg, int task, int thread)
 		 * pixels. */
 		int j = input_block_(f, task);
 		k0 = f->in_block[j], k1 = f->in_block[j + 1];
-		memset(layer->dw + (size_t)k0 * out, 0, (size_t)(k1 - k0) * out * sizeof(float));
 		mm_sparse_tn(layer->dw, out, &f->sparse[j], n, dy, out, out, scratch,
 			     fast_scratch_bytes(in));
 	} else {

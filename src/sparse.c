@@ -229,13 +229,13 @@ struct sp_entry_ {
 static void
 sp_gather_scalar_(int N, float *dW, size_t ldw, const float *dY, size_t ldy,
 		  const float *restrict scale, const struct sp_entry_ *list, int group,
-		  struct sp_entry_ *const *end, int cols)
+		  struct sp_entry_ *const *end, int cols, int set)
 {
 	for (int k = 0; k < cols; k++) {
 		const struct sp_entry_ *l = list + (size_t)k * group;
 		float *dw = dW + (size_t)k * ldw;
 		for (int j = 0; j < N; j++) {
-			float acc = dw[j];
+			float acc = set ? 0.0f : dw[j];
 			for (const struct sp_entry_ *e = l; e < end[k]; e++)
 				acc = VEC_MADD(scale[e->value], dY[(size_t)e->row * ldy + j], acc);
 			dw[j] = acc;
@@ -416,30 +416,30 @@ mm_sparse_nn(float *Y, int ldy, const struct mm_sparse *blocks, int n_blocks, in
 	}
 }
 
-/* dW[k][col[v] ...] += Σ_p scale[value_p] · dY[row_p*ldy + col[v] ...] for v < nv and each
- * pixel k < cols: a row of the weight gradient per pixel, over the samples its list holds
- * (list[k * group] up to end[k]), in order. Like the forward pass, a pass's vectors are
- * loaded, updated and stored once, so an overlapping last vector (see plan_passes_) ends up
- * holding the same sums as its neighbour. The pixels loop inside: a pixel's list is a
- * dozen or two samples long. */
+/* dW[k][col[v] ...] += Σ_p scale[value_p] · dY[row_p*ldy + col[v] ...] (=, from zero, with
+ * set) for v < nv and each pixel k < cols: a row of the weight gradient per pixel, over the
+ * samples its list holds (list[k * group] up to end[k]), in order. Like the forward pass, a
+ * pass's vectors are loaded, updated and stored once, so an overlapping last vector (see
+ * plan_passes_) ends up holding the same sums as its neighbour. The pixels loop inside: a
+ * pixel's list is a dozen or two samples long. */
 #define SP_GATHER_PASS(nv, nh)                                                                \
 	static void                                                                            \
 	sp_gather_pass##nv##_##nh##_(const int *col, float *dW, size_t ldw, const float *dY,     \
 				     size_t ldy, const float *restrict scale,                  \
 				     const struct sp_entry_ *list, int group,                  \
-				     struct sp_entry_ *const *end, int cols)                   \
+				     struct sp_entry_ *const *end, int cols, int set)          \
 	{                                                                                      \
 		for (int k = 0; k < cols; k++) {                                               \
 			const struct sp_entry_ *l = list + (size_t)k * group;                  \
 			int n = (int)(end[k] - l);                                             \
-			if (n == 0)                                                            \
+			if (n == 0 && !set)                                                    \
 				continue;                                                      \
 			float *dw = dW + (size_t)k * ldw;                                      \
 			vf acc[nv];                                                            \
 			vh hacc = {0};                                                         \
 			for (int v = 0; v < nv; v++)                                           \
-				acc[v] = vec_load(dw + col[v]);                                   \
-			if (nh)                                                                \
+				acc[v] = set ? (vf){0} : vec_load(dw + col[v]);                   \
+			if (nh && !set)                                                        \
 				hacc = vec_load_half(dw + col[nv]);                               \
 			for (int p = 0; p < n; p++) {                                          \
 				const float *dy = dY + (size_t)l[p].row * ldy;                 \
@@ -469,7 +469,7 @@ SP_GATHER_PASS(5, 1)
 SP_GATHER_PASS(6, 1)
 
 typedef void sp_gather_fn_(const int *, float *, size_t, const float *, size_t, const float *,
-			   const struct sp_entry_ *, int, struct sp_entry_ *const *, int);
+			   const struct sp_entry_ *, int, struct sp_entry_ *const *, int, int);
 static sp_gather_fn_ *const sp_gather_[2][7] = {
 	{NULL, sp_gather_pass1_0_, sp_gather_pass2_0_, sp_gather_pass3_0_, sp_gather_pass4_0_,
 	 sp_gather_pass5_0_, sp_gather_pass6_0_},
@@ -489,8 +489,10 @@ mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float 
 	     int N, void *scratch, size_t scratch_bytes)
 {
 	int cols = sp->K;
-	if (R <= 0 || N <= 0 || cols <= 0)
+	if (N <= 0 || cols <= 0)
 		return;
+	for (int k = 0; R <= 0 && k < cols; k++)
+		memset(dW + (size_t)(sp->k0 + k) * ldw, 0, (size_t)N * sizeof *dW);
 	/* The nonzeros are regrouped by column of X (pixel), each pixel's list in sample
 	 * order: then a row of dW sums in registers, as the forward pass does, and is stored
 	 * once, instead of being loaded and stored for every sample. A pixel occurs at most
@@ -525,11 +527,15 @@ mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float 
 			int vector_ok = plan_passes_(&passes, nc);
 			float *dw = dW + (size_t)sp->k0 * ldw + j0;
 			const float *dy = dY + (size_t)g0 * ldy + j0;
+			/* The first group's sums set dW's rows; the others' add to them. */
+			int set = g0 == 0;
 			if (!vector_ok)
-				sp_gather_scalar_(nc, dw, ldw, dy, ldy, sp->scale, list, group, end, cols);
+				sp_gather_scalar_(nc, dw, ldw, dy, ldy, sp->scale, list, group, end, cols,
+						  set);
 			for (int p = 0; vector_ok && p < passes.count; p++)
 				sp_gather_[passes.half[p]][passes.vecs[p]](passes.col[p], dw, ldw, dy, ldy,
-									   sp->scale, list, group, end, cols);
+									   sp->scale, list, group, end, cols,
+									   set);
 		}
 	}
 }

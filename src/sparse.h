@@ -55,11 +55,11 @@ void mm_sparse_compact(struct mm_sparse *sp, int r, const uint8_t *bytes);
 void mm_sparse_nn(float *Y, int ldy, const struct mm_sparse *blocks, int n_blocks, int r0, int R,
 		  const float *W, int ldw, int N);
 
-/* dW(k, 0..N) (row stride ldw) += Σ_r X(r,k) · dY(r, 0..N) (row stride ldy) for the block's
- * columns k0 <= k < k0 + K, summing over rows r = 0..R-1 in that order: the weight gradient
- * Xᵀ·dY for the block's rows of dW (dW is the whole matrix). scratch holds scratch_bytes >=
- * mm_sparse_tn_scratch_bytes(K), enough for one sample at a time; more lets more samples
- * go at once. */
+/* dW(k, 0..N) (row stride ldw) = Σ_r X(r,k) · dY(r, 0..N) (row stride ldy) for the block's
+ * columns k0 <= k < k0 + K, summing from zero over rows r = 0..R-1 in that order: the weight
+ * gradient Xᵀ·dY for the block's rows of dW (dW is the whole matrix; no need to zero it).
+ * scratch holds scratch_bytes >= mm_sparse_tn_scratch_bytes(K), enough for one sample at a
+ * time; more lets more samples go at once. */
 size_t mm_sparse_tn_scratch_bytes(int K);
 void mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float *dY, int ldy,
 		  int N, void *scratch, size_t scratch_bytes);

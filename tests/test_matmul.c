@@ -163,7 +163,7 @@ check_sparse_(int R, int N, int K, struct rng *rng)
 	CHECK(memcmp(Y, Y0, (size_t)R * N * sizeof *Y) == 0,
 	      "sparse R=%d N=%d K=%d differs from the dense kernel", R, N, K);
 
-	/* The weight gradient dW(K,N) += Xᵀ·dY the same way, in two blocks of columns of X
+	/* The weight gradient dW(K,N) = Xᵀ·dY the same way, in two blocks of columns of X
 	 * (rows of dW), as training's tasks do, the second one starting inside a chunk. */
 	float *dY = malloc((size_t)R * N * sizeof *dY), *dW0 = malloc((size_t)K * N * sizeof *dW0);
 	float *dW = malloc((size_t)K * N * sizeof *dW);
@@ -208,6 +208,8 @@ check_sparse_(int R, int N, int K, struct rng *rng)
 	free(part);
 	free(block_mem[0]);
 	free(block_mem[1]);
+	/* mm_sparse_tn sets dW, whatever it held (random here): the dense kernel from zero. */
+	memset(dW0, 0, (size_t)K * N * sizeof *dW0);
 	mm_gemm(dW0, N, X, 1, K, dY, N, 1, K, N, R, scratch);
 	CHECK(memcmp(dW, dW0, (size_t)K * N * sizeof *dW) == 0,
 	      "sparse Xᵀ·dY R=%d N=%d K=%d differs from the dense kernel", R, N, K);

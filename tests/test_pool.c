@@ -3,7 +3,9 @@
  * between jobs, and fixed tasks taken by another thread, are where a lost or doubled task
  * would show); and a stalled thread's fixed tasks run elsewhere, while a thread that is
  * only behind does not make the pool run alone. */
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,18 +148,65 @@ busy_task_(void *arg, int task, int thread)
  * 0.5 ms (the caller waits 0.4 ms, a quarter of its own 1.6). Timing decides, so ten tries, of
  * which most must share (the machine may really be busy now and then); a pool that counts
  * every taken task, or every wait past a fixed time, as late runs nearly all alone. */
+static double
+now_(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static void *
+busy_thread_(void *arg)
+{
+	busy_task_(arg, 0, 0);
+	return NULL;
+}
+
+/* Whether two threads run at the same time here (not under valgrind, or with another
+ * process busy on a core): two plain threads busy for 10 ms take under 15 ms (a virtual
+ * machine may take a millisecond or two to start running the second), in one of three
+ * tries. Plain threads, so that the pool under test cannot decide it. */
+static int
+parallel_(void)
+{
+	int us[1] = {10000}, parallel = 0;
+	for (int try = 0; try < 3 && !parallel; try++) {
+		pthread_t other;
+		double t0 = now_();
+		if (pthread_create(&other, NULL, busy_thread_, us) != 0)
+			return 0;
+		busy_task_(us, 0, 0);
+		pthread_join(other, NULL);
+		parallel = now_() - t0 < 15e-3;
+	}
+	return parallel;
+}
+
 static void
 check_behind_(int us_even, int us_odd)
 {
-	struct pool *pool = pool_create(2, 256);
 	int us[2] = {us_even, us_odd}, shared = 0;
-	for (int try = 0; try < 10; try++) {
-		pool_run_fixed(pool, busy_task_, us, 8);
-		shared += ran_elsewhere_(pool);
+	/* Up to three rounds of ten, each on a fresh pool, for a machine busy now and then. */
+	for (int round = 0; round < 3 && shared < 6; round++) {
+		if (!parallel_())
+			continue;
+		struct pool *pool = pool_create(2, 256);
+		shared = 0;
+		for (int try = 0; try < 10; try++) {
+			pool_run_fixed(pool, busy_task_, us, 8);
+			shared += ran_elsewhere_(pool);
+		}
+		pool_free(pool);
+	}
+	/* Judged only where two threads do run at once. */
+	if (shared < 6 && !parallel_()) {
+		printf("test_pool: two threads did not run in parallel here; the check of a thread "
+		       "only behind (%d and %d us tasks) is skipped\n", us_even, us_odd);
+		return;
 	}
 	CHECK(shared >= 6, "after jobs of %d and %d us tasks, the pool ran alone (%d of 10 shared)",
 	      us_even, us_odd, shared);
-	pool_free(pool);
 }
 
 int
