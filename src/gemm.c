@@ -227,6 +227,39 @@ narrow_rows_(int nv, float *C, int ldc, const float *A, int a_rs, int a_cs,
 	}
 }
 
+/* The same for rows of one vector (10 logits), eight rows at a time: two chains would wait on
+ * the multiply-add's latency, eight keep it busy (the 50->10 and 800->10 products 25-35%
+ * faster, measured side by side in one process). Rows past M repeat the last and are not
+ * stored. */
+enum { NARROW_ROWS = 8 };
+
+static void
+narrow_rows8_(float *C, int ldc, const float *A, int a_rs, int a_cs, const float *restrict bp,
+	      int M, int N, int kc)
+{
+	for (int i = 0; i < M; i += NARROW_ROWS) {
+		int rows = vec_min(NARROW_ROWS, M - i);
+		const float *a[NARROW_ROWS];
+		float buf[NARROW_ROWS][VL] __attribute__((aligned(64))) = {{0}};
+		vf acc[NARROW_ROWS];
+		for (int r = 0; r < NARROW_ROWS; r++) {
+			int row = i + vec_min(r, rows - 1);
+			a[r] = A + (size_t)row * a_rs;
+			memcpy(buf[r], C + (size_t)row * ldc, (size_t)N * sizeof *C);
+			acc[r] = vec_load(buf[r]);
+		}
+		for (int k = 0; k < kc; k++) {
+			vf bv = vec_load(bp + (size_t)k * VL);
+			for (int r = 0; r < NARROW_ROWS; r++)
+				acc[r] += a[r][(size_t)k * a_cs] * bv;
+		}
+		for (int r = 0; r < rows; r++) {
+			vec_store(buf[r], acc[r]);
+			memcpy(C + (size_t)(i + r) * ldc, buf[r], (size_t)N * sizeof *C);
+		}
+	}
+}
+
 static void
 gemm_narrow_(float *C, int ldc, const float *A, int a_rs, int a_cs, const float *B, int b_rs,
 	     int b_cs, int M, int N, int K, float *bp)
@@ -244,7 +277,7 @@ gemm_narrow_(float *C, int ldc, const float *A, int a_rs, int a_cs, const float 
 		/* A constant nv in each call lets the compiler keep the accumulators in
 		 * registers. */
 		switch (nv) {
-		case 1: narrow_rows_(1, C, ldc, a, a_rs, a_cs, bp, M, N, kc); break;
+		case 1: narrow_rows8_(C, ldc, a, a_rs, a_cs, bp, M, N, kc); break;
 		case 2: narrow_rows_(2, C, ldc, a, a_rs, a_cs, bp, M, N, kc); break;
 		case 3: narrow_rows_(3, C, ldc, a, a_rs, a_cs, bp, M, N, kc); break;
 		default: narrow_rows_(4, C, ldc, a, a_rs, a_cs, bp, M, N, kc); break;
