@@ -187,7 +187,8 @@ pack_b_(float *restrict dst, const float *restrict B, int rs, int cs, int kc, in
 /* C with at most NARROW_VECS vectors per row (the second layer's 10 logits, a hidden layer
  * of 50) is not worth packing A for: the tile would be mostly padding. Instead op(B) is
  * copied into rows of nv vectors, and each row of C, two at a time for two independent
- * chains, sums its terms k = 0, 1, ... in order, as kernel_ does. */
+ * chains (eight for rows of one vector, below), sums its terms k = 0, 1, ... in order, as
+ * kernel_ does. */
 enum { NARROW_VECS = 4 };
 #define NARROW_COLS (NARROW_VECS * VL)
 
