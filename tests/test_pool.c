@@ -165,13 +165,13 @@ busy_thread_(void *arg)
 
 /* Whether two threads run at the same time here (not under valgrind, or with another
  * process busy on a core): two plain threads busy for 10 ms take under 15 ms (a virtual
- * machine may take a millisecond or two to start running the second), in one of three
+ * machine may take a millisecond or two to start running the second), in one of ten
  * tries. Plain threads, so that the pool under test cannot decide it. */
 static int
 parallel_(void)
 {
 	int us[1] = {10000}, parallel = 0;
-	for (int try = 0; try < 3 && !parallel; try++) {
+	for (int try = 0; try < 10 && !parallel; try++) {
 		pthread_t other;
 		double t0 = now_();
 		if (pthread_create(&other, NULL, busy_thread_, us) != 0)
