@@ -64,15 +64,15 @@
  * of a wide net, half the caller's own part of the job, as a thread merely behind is less. */
 #define LATE_SECONDS 300e-6
 #define LATE_SHARE 0.5
-/* Jobs the caller then runs alone: SOLO_MIN the first time, twice as many each time a job
- * ends late again within ON_TIME_RESET jobs of the last, at most SOLO_MAX (a second or so of
- * training); a late job after more jobs on time than that, as an idle machine has now and
- * then (once or twice in a thousand jobs, measured), costs SOLO_MIN again. */
 /* The caller's share of its core over a window: a busy loop on its core leaves it about half;
  * a virtual machine's host takes 10% and more now and then (12% measured over 16 jobs of
  * 1-2 ms), which is no reason to run alone. */
 #define WINDOW_JOBS 16
 #define CALLER_SHARE 0.75
+/* Jobs the caller then runs alone: SOLO_MIN the first time, twice as many each time a job
+ * ends late again within ON_TIME_RESET jobs of the last, at most SOLO_MAX (a second or so of
+ * training); a late job after more jobs on time than that, as an idle machine has now and
+ * then (once or twice in a thousand jobs, measured), costs SOLO_MIN again. */
 #define SOLO_MIN 64
 #define SOLO_MAX 16384
 #define ON_TIME_RESET 256
@@ -456,6 +456,7 @@ run_(struct pool *pool, pool_task_fn *fn, void *arg, int n_tasks, int fixed)
 
 	double start = now_sec();
 	int taken = run_tasks_(pool, gen, 0);
+	/* |, not ||: the caller waits for the job's end either way. */
 	int late = (taken > 0 && !all_begun_(pool, gen)) |
 		   wait_done_(pool, n_tasks, now_sec() - start);
 	if (woken) {

@@ -491,8 +491,11 @@ mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float 
 	int cols = sp->K;
 	if (N <= 0 || cols <= 0)
 		return;
-	for (int k = 0; R <= 0 && k < cols; k++)
-		memset(dW + (size_t)(sp->k0 + k) * ldw, 0, (size_t)N * sizeof *dW);
+	if (R <= 0) { /* the sum of no samples */
+		for (int k = 0; k < cols; k++)
+			memset(dW + (size_t)(sp->k0 + k) * ldw, 0, (size_t)N * sizeof *dW);
+		return;
+	}
 	/* The nonzeros are regrouped by column of X (pixel), each pixel's list in sample
 	 * order: then a row of dW sums in registers, as the forward pass does, and is stored
 	 * once, instead of being loaded and stored for every sample. A pixel occurs at most
