@@ -391,18 +391,21 @@ all_begun_(struct pool *pool, uint32_t gen)
 	return 1;
 }
 
-/* The caller's wait for the other threads' tasks of a job, after `own` seconds on its own
- * part; returns 1 if it was late. */
-static int
-wait_done_(struct pool *pool, int n_tasks, double own)
+int
+pool_job_late(int took_unbegun, double own, double wait)
 {
-	double start = now_sec(), limit = own * LATE_SHARE > LATE_SECONDS ? own * LATE_SHARE
-									 : LATE_SECONDS;
-	int late = 0;
+	double limit = own * LATE_SHARE > LATE_SECONDS ? own * LATE_SHARE : LATE_SECONDS;
+	return took_unbegun || wait > limit;
+}
+
+/* The caller's wait for the other threads' tasks of a job; returns its seconds. */
+static double
+wait_done_(struct pool *pool, int n_tasks)
+{
+	double start = now_sec();
 	for (int spin = 0; spin < SPIN_ROUNDS; spin++) {
 		if (atomic_load_explicit(&pool->done, memory_order_acquire) == n_tasks)
-			return late;
-		late = late || now_sec() - start > limit;
+			return now_sec() - start;
 		wait_round_(spin);
 	}
 	/* A long job's wait may outlast the spinning: sleeping then is the caller's own
@@ -417,7 +420,7 @@ wait_done_(struct pool *pool, int n_tasks, double own)
 	double end = now_sec();
 	pool->window_slept += end - sleep_start;
 	pool->slept = 1;
-	return end - start > limit;
+	return end - start;
 }
 
 static void
@@ -456,9 +459,10 @@ run_(struct pool *pool, pool_task_fn *fn, void *arg, int n_tasks, int fixed)
 
 	double start = now_sec();
 	int taken = run_tasks_(pool, gen, 0);
-	/* |, not ||: the caller waits for the job's end either way. */
-	int late = (taken > 0 && !all_begun_(pool, gen)) |
-		   wait_done_(pool, n_tasks, now_sec() - start);
+	/* Before the wait, in which a late thread may yet begin. */
+	int took_unbegun = taken > 0 && !all_begun_(pool, gen);
+	double own = now_sec() - start;
+	int late = pool_job_late(took_unbegun, own, wait_done_(pool, n_tasks));
 	if (woken) {
 		pool->window = 0;
 		return;
