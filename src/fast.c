@@ -68,7 +68,10 @@ fast_init(struct fast *f, struct net *net, struct pool *pool)
 	for (int j = 0; j < NET_INPUT_BLOCKS; j++)
 		sparse += align_up(mm_sparse_bytes(net->max_batch, f->in_block[j + 1] - f->in_block[j]));
 	size_t part = align_up(rows * first->out * sizeof(float));
-	char *p = xmalloc_aligned(losses + where + scratch + sparse + (NET_INPUT_BLOCKS - 1) * part);
+	f->w1_ld = (int)(align_up((size_t)first->out * sizeof(float)) / sizeof(float));
+	size_t w1 = f->w1_ld == first->out ? 0 : (size_t)first->in * f->w1_ld * sizeof(float);
+	char *p = xmalloc_aligned(losses + where + scratch + sparse + (NET_INPUT_BLOCKS - 1) * part +
+				  w1);
 	f->memory = p;
 	f->row_loss = (double *)p;
 	p += losses;
@@ -85,6 +88,7 @@ fast_init(struct fast *f, struct net *net, struct pool *pool)
 		f->part[j] = (float *)p;
 		p += part;
 	}
+	f->w1 = w1 ? (float *)p : NULL;
 }
 
 void
@@ -320,7 +324,7 @@ first_layer_rows_(struct fast *f, const uint8_t *const *images, int r0, int rows
 				set_row_(f, j, i, images[i], set, index);
 		}
 		mm_sparse_nn(layer->y + (size_t)g * out, out, f->sparse, NET_INPUT_BLOCKS, g, group,
-			     layer->w, out, out);
+			     f->w1 ? f->w1 : layer->w, f->w1_ld, out);
 	}
 }
 
@@ -543,6 +547,10 @@ eval_rows_task_(void *arg, int task, int thread)
 static void
 eval_(struct fast *f, const uint8_t *const *images, const uint8_t *labels, int n)
 {
+	const struct layer *first = &f->net->layer[0];
+	for (int k = 0; f->w1 && k < first->in; k++)
+		memcpy(f->w1 + (size_t)k * f->w1_ld, first->w + (size_t)k * first->out,
+		       (size_t)first->out * sizeof *f->w1);
 	struct pass_ pass = {f, images, labels, n, row_block_(f, n), 0, 0, 0, 0};
 	run_(f, eval_rows_task_, &pass, (n + pass.rows_per_task - 1) / pass.rows_per_task);
 	f->net->mode = NET_EVAL;
