@@ -64,7 +64,7 @@ call_(const struct call_ *c)
 		mm_pool(c->pool, c->op, c->C, c->A, c->B, c->M, c->N, c->K);
 	} else if (c->kind == 3) {
 		/* dW(K,N) += Xᵀ·dY over the M compacted rows; B is dY. */
-		mm_sparse_tn(c->C, c->N, c->sp, c->rows, c->M, c->B, c->N, c->N, c->scratch,
+		mm_sparse_tn(c->C, c->N, c->sp, c->M, c->B, c->N, c->N, c->scratch,
 			     c->scratch_bytes);
 	} else {
 		for (int r = 0; r < c->M; r++)

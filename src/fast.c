@@ -301,9 +301,6 @@ first_layer_task_(void *arg, int task, int thread)
 			set_row_(f, j, i, pass->images[i], w->set, w->index);
 			prefetch_((const uint8_t *)sp->row[i].entry,
 				  sp->row[i].n * (int)sizeof(struct mm_sparse_entry));
-			/* The weight gradient reads the block's pixels of each image itself
-			 * (mm_sparse_tn), on this thread: from cache, not memory, by then. */
-			prefetch_(pass->images[i] + k0, width);
 		}
 		mm_sparse_nn(y + (size_t)g * out, out, sp, 1, g, group, layer->w, out, out);
 	}
@@ -617,7 +614,7 @@ grads_task_(void *arg, int task, int thread)
 		 * pixels. */
 		int j = input_block_(f, task);
 		k0 = f->in_block[j], k1 = f->in_block[j + 1];
-		mm_sparse_tn(layer->dw, out, &f->sparse[j], job->pass.images, n, dy, out, out, scratch,
+		mm_sparse_tn(layer->dw, out, &f->sparse[j], n, dy, out, out, scratch,
 			     fast_scratch_bytes(in));
 	} else {
 		k0 = (task - job->tasks_before[a]) * job->rows_per_task[a];

@@ -4,8 +4,8 @@
 
 #include <stdlib.h>
 #include <string.h>
-#if defined(__SSE2__)
-#include <immintrin.h> /* only for packing and masking images: pack_vector_, nonzero_bits_ */
+#if defined(__AVX512F__)
+#include <immintrin.h> /* only for packing images; see pack_vector_ */
 #endif
 
 #include "util.h"
@@ -169,6 +169,32 @@ sp_axpy_scalar_(int N, float *Y, size_t ldy, const float *W, size_t ldw,
 	}
 }
 
+/* The transposed product's version, one row of dW: see sp_gather_pass. An entry of a
+ * pixel's list is a sample's row within its group and its pixel byte: 4 bytes, half what a
+ * row number and a float take, so that a batch's lists stay in L1 for the gather (5-15%
+ * faster weight gradients, measured side by side in one process). */
+struct sp_entry_ {
+	uint16_t row;
+	uint8_t value;
+};
+
+static void
+sp_gather_scalar_(int N, float *dW, size_t ldw, const float *dY, size_t ldy,
+		  const float *restrict scale, const struct sp_entry_ *list, int group,
+		  struct sp_entry_ *const *end, int cols, int set)
+{
+	for (int k = 0; k < cols; k++) {
+		const struct sp_entry_ *l = list + (size_t)k * group;
+		float *dw = dW + (size_t)k * ldw;
+		for (int j = 0; j < N; j++) {
+			float acc = set ? 0.0f : dw[j];
+			for (const struct sp_entry_ *e = l; e < end[k]; e++)
+				acc = VEC_MADD(scale[e->value], dY[(size_t)e->row * ldy + j], acc);
+			dw[j] = acc;
+		}
+	}
+}
+
 /* The entries of bytes[k0 .. k1), the last entry so far being at column *last: a gap too
  * long for one entry is bridged first. */
 static int
@@ -326,55 +352,15 @@ mm_sparse_nn(float *Y, int ldy, const struct mm_sparse *blocks, int n_blocks, in
 	}
 }
 
-/* ---- the weight gradient Xᵀ·dY ----
- *
- * A row of dW sums in registers, as the forward pass does, over the samples where its pixel
- * is nonzero, and is stored once, instead of being loaded and stored for every sample. Which
- * samples those are is found one of two ways. Rows of one pass of at most SP_MASK_VECS
- * vectors (a hidden layer of up to 72 with AVX-512, 36 with AVX2) take two pixels at a time,
- * from bit sets of the samples with each pixel nonzero, made from the images themselves:
- * 1.4-1.8x faster weight gradients than the lists below with AVX-512 and 1.2-1.4x with AVX2
- * (side by side in one process, Xeon). Wider rows take several passes, each of which walks
- * the samples again, and there the lists of each pixel's samples were faster (with the
- * masks, 0.98x at 800 wide with AVX-512 and 0.7-0.9x with AVX2). */
-
-/* -- by lists -- */
-
-/* The transposed product's version, one row of dW: see sp_list_pass. An entry of a
- * pixel's list is a sample's row within its group and its pixel byte: 4 bytes, half what a
- * row number and a float take, so that a batch's lists stay in L1 for the gather (5-15%
- * faster weight gradients, measured side by side in one process). */
-struct sp_entry_ {
-	uint16_t row;
-	uint8_t value;
-};
-
-static void
-sp_list_scalar_(int N, float *dW, size_t ldw, const float *dY, size_t ldy,
-		  const float *restrict scale, const struct sp_entry_ *list, int group,
-		  struct sp_entry_ *const *end, int cols, int set)
-{
-	for (int k = 0; k < cols; k++) {
-		const struct sp_entry_ *l = list + (size_t)k * group;
-		float *dw = dW + (size_t)k * ldw;
-		for (int j = 0; j < N; j++) {
-			float acc = set ? 0.0f : dw[j];
-			for (const struct sp_entry_ *e = l; e < end[k]; e++)
-				acc = VEC_MADD(scale[e->value], dY[(size_t)e->row * ldy + j], acc);
-			dw[j] = acc;
-		}
-	}
-}
-
 /* dW[k][col[v] ...] += Σ_p scale[value_p] · dY[row_p*ldy + col[v] ...] (=, from zero, with
  * set) for v < nv and each pixel k < cols: a row of the weight gradient per pixel, over the
  * samples its list holds (list[k * group] up to end[k]), in order. Like the forward pass, a
  * pass's vectors are loaded, updated and stored once, so an overlapping last vector (see
  * plan_passes_) ends up holding the same sums as its neighbour. The pixels loop inside: a
  * pixel's list is a dozen or two samples long. */
-#define SP_LIST_PASS(nv, nh)                                                                \
+#define SP_GATHER_PASS(nv, nh)                                                                \
 	static void                                                                            \
-	sp_list_pass##nv##_##nh##_(const int *col, float *dW, size_t ldw, const float *dY,       \
+	sp_gather_pass##nv##_##nh##_(const int *col, float *dW, size_t ldw, const float *dY,     \
 				     size_t ldy, const float *restrict scale,                  \
 				     const struct sp_entry_ *list, int group,                  \
 				     struct sp_entry_ *const *end, int cols, int set)          \
@@ -405,37 +391,51 @@ sp_list_scalar_(int N, float *dW, size_t ldw, const float *dY, size_t ldy,
 				vec_store_half(dw + col[nv], hacc);                               \
 		}                                                                              \
 	}
-SP_LIST_PASS(1, 0)
-SP_LIST_PASS(2, 0)
-SP_LIST_PASS(3, 0)
-SP_LIST_PASS(4, 0)
-SP_LIST_PASS(5, 0)
-SP_LIST_PASS(6, 0)
-SP_LIST_PASS(7, 0)
-SP_LIST_PASS(8, 0)
-SP_LIST_PASS(1, 1)
-SP_LIST_PASS(2, 1)
-SP_LIST_PASS(3, 1)
-SP_LIST_PASS(4, 1)
-SP_LIST_PASS(5, 1)
-SP_LIST_PASS(6, 1)
-SP_LIST_PASS(7, 1)
-SP_LIST_PASS(8, 1)
+SP_GATHER_PASS(1, 0)
+SP_GATHER_PASS(2, 0)
+SP_GATHER_PASS(3, 0)
+SP_GATHER_PASS(4, 0)
+SP_GATHER_PASS(5, 0)
+SP_GATHER_PASS(6, 0)
+SP_GATHER_PASS(7, 0)
+SP_GATHER_PASS(8, 0)
+SP_GATHER_PASS(1, 1)
+SP_GATHER_PASS(2, 1)
+SP_GATHER_PASS(3, 1)
+SP_GATHER_PASS(4, 1)
+SP_GATHER_PASS(5, 1)
+SP_GATHER_PASS(6, 1)
+SP_GATHER_PASS(7, 1)
+SP_GATHER_PASS(8, 1)
 
-typedef void sp_list_fn_(const int *, float *, size_t, const float *, size_t, const float *,
+typedef void sp_gather_fn_(const int *, float *, size_t, const float *, size_t, const float *,
 			   const struct sp_entry_ *, int, struct sp_entry_ *const *, int, int);
-static sp_list_fn_ *const sp_list_[2][9] = {
-	{NULL, sp_list_pass1_0_, sp_list_pass2_0_, sp_list_pass3_0_, sp_list_pass4_0_,
-	 sp_list_pass5_0_, sp_list_pass6_0_, sp_list_pass7_0_, sp_list_pass8_0_},
-	{NULL, sp_list_pass1_1_, sp_list_pass2_1_, sp_list_pass3_1_, sp_list_pass4_1_,
-	 sp_list_pass5_1_, sp_list_pass6_1_, sp_list_pass7_1_, sp_list_pass8_1_},
+static sp_gather_fn_ *const sp_gather_[2][9] = {
+	{NULL, sp_gather_pass1_0_, sp_gather_pass2_0_, sp_gather_pass3_0_, sp_gather_pass4_0_,
+	 sp_gather_pass5_0_, sp_gather_pass6_0_, sp_gather_pass7_0_, sp_gather_pass8_0_},
+	{NULL, sp_gather_pass1_1_, sp_gather_pass2_1_, sp_gather_pass3_1_, sp_gather_pass4_1_,
+	 sp_gather_pass5_1_, sp_gather_pass6_1_, sp_gather_pass7_1_, sp_gather_pass8_1_},
 };
 
-static void
-tn_by_lists_(float *dW, int ldw, const struct mm_sparse *sp, int R, const float *dY, int ldy,
+size_t
+mm_sparse_tn_scratch_bytes(int K)
+{
+	/* The lists' ends and the lists of one sample, however dense. */
+	return (size_t)K * sizeof(struct sp_entry_ *) + (size_t)K * sizeof(struct sp_entry_);
+}
+
+void
+mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float *dY, int ldy,
 	     int N, void *scratch, size_t scratch_bytes)
 {
 	int cols = sp->K;
+	if (N <= 0 || cols <= 0)
+		return;
+	if (R <= 0) { /* the sum of no samples */
+		for (int k = 0; k < cols; k++)
+			memset(dW + (size_t)(sp->k0 + k) * ldw, 0, (size_t)N * sizeof *dW);
+		return;
+	}
 	/* The nonzeros are regrouped by column of X (pixel), each pixel's list in sample
 	 * order: then a row of dW sums in registers, as the forward pass does, and is stored
 	 * once, instead of being loaded and stored for every sample. A pixel occurs at most
@@ -473,259 +473,13 @@ tn_by_lists_(float *dW, int ldw, const struct mm_sparse *sp, int R, const float 
 			/* The first group's sums set dW's rows; the others' add to them. */
 			int set = g0 == 0;
 			if (!vector_ok)
-				sp_list_scalar_(nc, dw, ldw, dy, ldy, sp->scale, list, group, end, cols,
-						set);
+				sp_gather_scalar_(nc, dw, ldw, dy, ldy, sp->scale, list, group, end, cols,
+						  set);
 			for (int p = 0; vector_ok && p < passes.count; p++)
-				sp_list_[passes.half[p]][passes.vecs[p]](passes.col[p], dw, ldw, dy, ldy,
-									 sp->scale, list, group, end, cols,
-									 set);
+				sp_gather_[passes.half[p]][passes.vecs[p]](passes.col[p], dw, ldw, dy, ldy,
+									   sp->scale, list, group, end, cols,
+									   set);
 		}
 	}
 }
 
-/* -- by masks -- */
-
-/* Full vectors of a row the masks take: two pixels' sums of up to four vectors and a half
- * fit 16 registers. */
-enum { SP_MASK_VECS = 4 };
-
-/* Pixels the masks' gather takes at once. */
-enum { SP_PIXELS = 2 };
-
-/* A group's samples with each pixel nonzero, as bit sets: bit r % 64 of word r / 64 of
- * mask[k * words ...] for sample r of the group, whose image is images[r]. */
-struct sp_masks_ {
-	const uint64_t *mask;
-	int words;
-	const uint8_t *const *images;
-	int k0; /* the block's first pixel */
-};
-
-/* The next sample of a bit set, clearing it: the lowest set bit of *bits, in word w. */
-static inline int
-sp_next_row_(uint64_t *bits, int w)
-{
-	int r = w * 64 + __builtin_ctzll(*bits);
-	*bits &= *bits - 1;
-	return r;
-}
-
-/* dW[k + q][col[v] ...] += Σ_r scale[X(r, k + q)] · dY[r*ldy + col[v] ...] (=, from zero, with
- * set) for v < nv, q < P and pixels k0 <= k < k1 in steps of P: rows of the weight gradient,
- * summed in sample order over the samples where any of the P pixels is nonzero. A pixel's
- * neighbour is nonzero in most of the same samples, so each row of dY loaded serves both
- * (adding 0·dY where one is zero, which is exact, as the dense product does). Like the
- * forward pass, a pass's vectors are loaded, updated and stored once, so an overlapping last
- * vector (see plan_passes_) ends up holding the same sums as its neighbour. */
-#define SP_MASK_PASS(nv, nh, P)                                                             \
-	static void                                                                            \
-	sp_mask##P##_##nv##_##nh##_(const int *col, float *dW, size_t ldw, const float *dY,    \
-				      size_t ldy, const float *restrict scale,                 \
-				      const struct sp_masks_ *m, int k0, int k1, int set)      \
-	{                                                                                      \
-		for (int k = k0; k + P <= k1; k += P) {                                        \
-			const uint64_t *mask = m->mask + (size_t)k * m->words;                 \
-			uint64_t any = 0;                                                      \
-			for (int i = 0; i < P * m->words; i++)                                 \
-				any |= mask[i];                                                \
-			if (any == 0 && !set)                                                  \
-				continue;                                                      \
-			vf acc[P][nv];                                                         \
-			vh hacc[P];                                                            \
-			for (int q = 0; q < P; q++) {                                          \
-				const float *dw = dW + (size_t)(k + q) * ldw;                  \
-				for (int v = 0; v < nv; v++)                                   \
-					acc[q][v] = set ? (vf){0} : vec_load(dw + col[v]);        \
-				hacc[q] = nh && !set ? vec_load_half(dw + col[nv]) : (vh){0};  \
-			}                                                                      \
-			for (int w = 0; w < m->words; w++) {                                   \
-				uint64_t bits = 0;                                             \
-				for (int q = 0; q < P; q++)                                    \
-					bits |= mask[q * m->words + w];                        \
-				while (bits) {                                                 \
-					int r = sp_next_row_(&bits, w);                        \
-					const uint8_t *x = m->images[r] + m->k0 + k;           \
-					const float *dy = dY + (size_t)r * ldy;                \
-					float xs[P];                                           \
-					for (int q = 0; q < P; q++)                            \
-						xs[q] = scale[x[q]];                           \
-					for (int v = 0; v < nv; v++) {                         \
-						vf d = vec_load(dy + col[v]);                  \
-						for (int q = 0; q < P; q++)                    \
-							acc[q][v] += xs[q] * d;                \
-					}                                                      \
-					if (nh) {                                              \
-						vh d = vec_load_half(dy + col[nv]);            \
-						for (int q = 0; q < P; q++)                    \
-							hacc[q] += xs[q] * d;                  \
-					}                                                      \
-				}                                                              \
-			}                                                                      \
-			for (int q = 0; q < P; q++) {                                          \
-				float *dw = dW + (size_t)(k + q) * ldw;                        \
-				for (int v = 0; v < nv; v++)                                   \
-					vec_store(dw + col[v], acc[q][v]);                        \
-				if (nh)                                                        \
-					vec_store_half(dw + col[nv], hacc[q]);                    \
-			}                                                                      \
-		}                                                                              \
-	}
-#define SP_MASK_PASSES(P)                                                                     \
-	SP_MASK_PASS(1, 0, P)                                                                  \
-	SP_MASK_PASS(2, 0, P)                                                                  \
-	SP_MASK_PASS(3, 0, P)                                                                  \
-	SP_MASK_PASS(4, 0, P)                                                                  \
-	SP_MASK_PASS(1, 1, P)                                                                  \
-	SP_MASK_PASS(2, 1, P)                                                                  \
-	SP_MASK_PASS(3, 1, P)                                                                  \
-	SP_MASK_PASS(4, 1, P)
-SP_MASK_PASSES(1)
-SP_MASK_PASSES(2)
-
-typedef void sp_mask_fn_(const int *, float *, size_t, const float *, size_t, const float *,
-			 const struct sp_masks_ *, int, int, int);
-#define SP_MASK_TABLE(P)                                                                      \
-	{                                                                                      \
-		{NULL, sp_mask##P##_1_0_, sp_mask##P##_2_0_, sp_mask##P##_3_0_,                \
-		 sp_mask##P##_4_0_},                                                           \
-		{NULL, sp_mask##P##_1_1_, sp_mask##P##_2_1_, sp_mask##P##_3_1_,                \
-		 sp_mask##P##_4_1_},                                                           \
-	}
-/* [pixels at once - 1][half vector][full vectors] */
-static sp_mask_fn_ *const sp_mask_[2][2][SP_MASK_VECS + 1] = {SP_MASK_TABLE(1), SP_MASK_TABLE(2)};
-
-/* The bits of the nonzero bytes among bytes[0 .. n-1], n <= 64, byte i's in bit i. */
-static uint64_t
-nonzero_bits_(const uint8_t *bytes, int n)
-{
-	uint64_t bits = 0;
-	int i = 0;
-#if defined(__AVX512BW__)
-	if (n == 64) {
-		__m512i v = _mm512_loadu_si512((const void *)bytes);
-		return _mm512_test_epi8_mask(v, v);
-	}
-#elif defined(__SSE2__)
-	for (; i + 16 <= n; i += 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(bytes + i));
-		uint64_t zero = (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128()));
-		bits |= (~zero & 0xffff) << i;
-	}
-#endif
-	for (; i < n; i++)
-		bits |= (uint64_t)(bytes[i] != 0) << i;
-	return bits;
-}
-
-/* Transpose the 64x64 bit matrix a (bit c of a[r] is row r, column c) in place: swap the
- * off-diagonal blocks of each size j, halving from 32. For j >= 8 eight words go at once,
- * a word's partner (word + j) being in another vector; below, one word at a time. */
-typedef uint64_t sp_v8_ __attribute__((vector_size(8 * sizeof(uint64_t))));
-
-static void
-transpose_bits_(uint64_t *a)
-{
-	sp_v8_ v[8];
-	memcpy(v, a, sizeof v);
-	uint64_t m = 0x00000000ffffffffu;
-	int j = 32;
-	for (; j >= 8; j >>= 1, m ^= m << j)
-		for (int k = 0; k < 8; k = ((k | j / 8) + 1) & ~(j / 8)) {
-			sp_v8_ t = ((v[k] >> j) ^ v[k | j / 8]) & m;
-			v[k] ^= t << j;
-			v[k | j / 8] ^= t;
-		}
-	memcpy(a, v, sizeof v);
-	for (; j != 0; j >>= 1, m ^= m << j)
-		for (int k = 0; k < 64; k = ((k | j) + 1) & ~j) {
-			uint64_t t = ((a[k] >> j) ^ a[k | j]) & m;
-			a[k] ^= t << j;
-			a[k | j] ^= t;
-		}
-}
-
-/* Which samples g0 <= r < g1 have each of the K pixels from k0 nonzero, into mask (see
- * sp_masks_): each sample's bits for 64 pixels at a time, then those 64x64 tiles
- * transposed. */
-static void
-sample_masks_(uint64_t *mask, uint64_t *tile, const uint8_t *const *images, int k0, int K,
-	      int g0, int g1)
-{
-	int words = (g1 - g0 + 63) / 64;
-	for (int c = 0; c < K; c += 64) {
-		int n = vec_min(64, K - c);
-		for (int w = 0; w < words; w++) {
-			int rows = vec_min(64, g1 - g0 - 64 * w);
-			uint64_t any = 0;
-			for (int i = 0; i < 64; i++) {
-				tile[i] = i < rows ? nonzero_bits_(images[g0 + 64 * w + i] + k0 + c, n)
-						   : 0;
-				any |= tile[i];
-			}
-			if (any)
-				transpose_bits_(tile);
-			for (int i = 0; i < n; i++)
-				mask[(size_t)(c + i) * words + w] = tile[i];
-		}
-	}
-}
-
-/* Bytes of scratch for the weight gradient by masks: a 64x64 tile of bits for transposing,
- * then the pixels' bits per 64 samples of a group. */
-enum { SP_TILE_BYTES = 64 * sizeof(uint64_t) };
-
-size_t
-mm_sparse_tn_scratch_bytes(int K)
-{
-	/* Lists: their ends and the lists of one sample, however dense. Masks: 64 samples. */
-	size_t lists = (size_t)K * sizeof(struct sp_entry_ *) + (size_t)K * sizeof(struct sp_entry_);
-	size_t masks = (size_t)((K + 63) / 64 + 1) * SP_TILE_BYTES;
-	return lists > masks ? lists : masks;
-}
-
-/* The weight gradient of rows that are one pass of at most SP_MASK_VECS vectors, by masks. */
-static void
-tn_by_masks_(float *dW, int ldw, const struct mm_sparse *sp, const uint8_t *const *images, int R,
-	     const float *dY, int ldy, const struct passes_ *passes, void *scratch,
-	     size_t scratch_bytes)
-{
-	int cols = sp->K, nv = passes->vecs[0], half = passes->half[0];
-	size_t tiles = (size_t)(cols + 63) / 64;
-	int group = 64 * (int)((scratch_bytes - SP_TILE_BYTES) / (tiles * SP_TILE_BYTES));
-	group = group < R ? group : R;
-	uint64_t *tile = scratch, *mask = tile + 64;
-	int paired = cols / SP_PIXELS * SP_PIXELS;
-	for (int g0 = 0; g0 < R; g0 += group) {
-		int g1 = g0 + group < R ? g0 + group : R;
-		sample_masks_(mask, tile, images, sp->k0, cols, g0, g1);
-		struct sp_masks_ m = {mask, (g1 - g0 + 63) / 64, images + g0, sp->k0};
-		float *dw = dW + (size_t)sp->k0 * ldw;
-		const float *dy = dY + (size_t)g0 * ldy;
-		/* The first group's sums set dW's rows; the others' add to them. */
-		int set = g0 == 0;
-		sp_mask_[SP_PIXELS - 1][half][nv](passes->col[0], dw, ldw, dy, ldy, sp->scale, &m,
-						  0, paired, set);
-		sp_mask_[0][half][nv](passes->col[0], dw, ldw, dy, ldy, sp->scale, &m, paired, cols,
-				      set);
-	}
-}
-
-void
-mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, const uint8_t *const *images, int R,
-	     const float *dY, int ldy, int N, void *scratch, size_t scratch_bytes)
-{
-	int cols = sp->K;
-	if (N <= 0 || cols <= 0)
-		return;
-	if (R <= 0) { /* the sum of no samples */
-		for (int k = 0; k < cols; k++)
-			memset(dW + (size_t)(sp->k0 + k) * ldw, 0, (size_t)N * sizeof *dW);
-		return;
-	}
-	struct passes_ passes;
-	if (N <= SP_MAX_COLS && plan_passes_(&passes, N) && passes.count == 1 &&
-	    passes.vecs[0] <= SP_MASK_VECS)
-		tn_by_masks_(dW, ldw, sp, images, R, dY, ldy, &passes, scratch, scratch_bytes);
-	else
-		tn_by_lists_(dW, ldw, sp, R, dY, ldy, N, scratch, scratch_bytes);
-}

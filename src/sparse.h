@@ -58,11 +58,10 @@ void mm_sparse_nn(float *Y, int ldy, const struct mm_sparse *blocks, int n_block
 /* dW(k, 0..N) (row stride ldw) = Σ_r X(r,k) · dY(r, 0..N) (row stride ldy) for the block's
  * columns k0 <= k < k0 + K, summing from zero over rows r = 0..R-1 in that order: the weight
  * gradient Xᵀ·dY for the block's rows of dW (dW is the whole matrix; no need to zero it).
- * Row r of X is the byte image images[r] (pixel p is the input sp->scale[p]): sp names the
- * block, and its rows are not read. scratch holds scratch_bytes >=
- * mm_sparse_tn_scratch_bytes(K), enough for 64 samples at a time; more lets more go at once. */
+ * scratch holds scratch_bytes >= mm_sparse_tn_scratch_bytes(K), enough for one sample at a
+ * time; more lets more samples go at once. */
 size_t mm_sparse_tn_scratch_bytes(int K);
-void mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, const uint8_t *const *images,
-		  int R, const float *dY, int ldy, int N, void *scratch, size_t scratch_bytes);
+void mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float *dY, int ldy,
+		  int N, void *scratch, size_t scratch_bytes);
 
 #endif

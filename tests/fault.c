@@ -46,9 +46,8 @@ void __real_batchnorm_backward(float *dx, float *dgamma, float *dbeta, const flo
 				const float *xn, const float *std, const float *gamma, int n, int d,
 				int j0, int j1);
 void __real_l2_backward(float *dw, const float *w, size_t len, float lambda);
-void __real_mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp,
-			 const uint8_t *const *images, int R, const float *dY, int ldy, int N,
-			 void *scratch, size_t scratch_bytes);
+void __real_mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float *dY,
+			 int ldy, int N, void *scratch, size_t scratch_bytes);
 
 void __wrap_softmax_xent_backward(float *dlogits, const float *probs, const uint8_t *labels,
 				  int n, int k);
@@ -67,9 +66,8 @@ void __wrap_batchnorm_backward(float *dx, float *dgamma, float *dbeta, const flo
 				const float *xn, const float *std, const float *gamma, int n, int d,
 				int j0, int j1);
 void __wrap_l2_backward(float *dw, const float *w, size_t len, float lambda);
-void __wrap_mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp,
-			 const uint8_t *const *images, int R, const float *dY, int ldy, int N,
-			 void *scratch, size_t scratch_bytes);
+void __wrap_mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float *dY,
+			 int ldy, int N, void *scratch, size_t scratch_bytes);
 
 static int
 fault_is_(const char *name)
@@ -158,12 +156,12 @@ __wrap_affine_backward_bias(float *db, const float *dy, int n, int out)
 }
 
 void
-__wrap_mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, const uint8_t *const *images,
-		    int R, const float *dY, int ldy, int N, void *scratch, size_t scratch_bytes)
+__wrap_mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float *dY,
+		    int ldy, int N, void *scratch, size_t scratch_bytes)
 {
 	if (fault_is_("sparse-last-image"))
 		R--;
-	__real_mm_sparse_tn(dW, ldw, sp, images, R, dY, ldy, N, scratch, scratch_bytes);
+	__real_mm_sparse_tn(dW, ldw, sp, R, dY, ldy, N, scratch, scratch_bytes);
 	/* The caller's rows of dW are contiguous when ldw is N, as in training. */
 	bump_largest_(dW + (size_t)sp->k0 * ldw, (size_t)sp->K * ldw);
 }
