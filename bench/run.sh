@@ -264,8 +264,8 @@ scripts in `bench/`: the book's TwoLayerNet (Affine-ReLU-Affine-SoftmaxWithLoss,
 N(0, 0.01²) weights, batch 100 drawn with replacement, lr 0.1, 10000 iterations, full
 train and test accuracy every 600 iterations, each set evaluated in one piece as the book
 does), reading the same IDX files. PyTorch runs on 1 and on 2 threads (its intra-op
-threads; the faster of the two is its best). KANN could not be measured: it is not packaged
-for Debian and this machine reaches no source host beyond Debian and npm.
+threads; the faster of the two is its best). KANN is not packaged for Debian, and `make
+bench` builds nothing it would have to fetch: README.md (Speed) has a measurement by hand.
 
 ## What is dense and what is sparse
 
