@@ -337,8 +337,8 @@ mm_sparse_nn(float *Y, int ldy, const struct mm_sparse *blocks, int n_blocks, in
 		return;
 	if (n_blocks > MM_MAX_BLOCKS)
 		dief(EXIT_RUNTIME, "mm_sparse_nn: %d blocks, at most %d", n_blocks, MM_MAX_BLOCKS);
-	/* Column passes outermost, rows inside: a pass's columns of W (K x 64 floats, 200 KiB
-	 * for MNIST) are reused by every row while they sit in L2. */
+	/* Column passes outermost, then blocks, then rows (see SP_AXPY_PASS): a pass's columns
+	 * of a block's rows of W are reused by every row while they sit in cache. */
 	struct passes_ passes;
 	for (int j0 = 0; j0 < N; j0 += SP_MAX_COLS) {
 		int nc = vec_min(SP_MAX_COLS, N - j0);
