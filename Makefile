@@ -188,7 +188,7 @@ MUTATE_SH_TESTS = tests/test_limits.sh tests/test_activations.sh tests/test_man.
 	tests/test_stop.sh tests/test_cli.sh tests/test_epochs.sh tests/test_model_cli.sh \
 	tests/test_resume.sh tests/test_chapter6.sh
 
-mutate: $(BIN) $(TESTS) $(FUZZ_TESTS) data
+mutate: $(BIN) $(TESTS) $(FUZZ_TESTS) $(FAULT_BIN) data
 	@sh tests/mutate.sh $(TESTS) $(FUZZ_TESTS) $(MUTATE_SH_TESTS)
 
 # Benchmarks (not part of test): GEMM GFLOP/s and end-to-end runs, written to
