@@ -472,6 +472,37 @@ mm_sparse_tn_scratch_bytes(int K)
 	return (size_t)K * sizeof(struct sp_entry_ *) + (size_t)K * sizeof(struct sp_entry_);
 }
 
+/* Append sample `row`'s entries to the lists of their pixels (ends at end[k]). Every entry is
+ * written, but one bridging a long gap (value 0, adding nothing to dW) is not kept: no branch
+ * to mispredict. Its pixel is zero in this sample, so its list has a free slot to write it
+ * to. Decoded SP_AHEAD ahead, like the products: a store's address then waits for no load
+ * just issued, which here made later loads wait too (2x faster on the AMD EPYC, in one test
+ * program). */
+static void
+regroup_row_(struct sp_entry_ **end, const struct mm_sparse_row *sample, uint16_t row)
+{
+	const struct mm_sparse_entry *entry = sample->entry, *stop = entry + sample->n;
+	struct sp_entry_ **at[SP_AHEAD], **next = end;
+	uint8_t value[SP_AHEAD];
+	for (int i = 0; i < SP_AHEAD; i++) {
+		next += entry + i < stop ? entry[i].gap : 0;
+		at[i] = next;
+		value[i] = entry + i < stop ? entry[i].value : 0;
+	}
+	for (const struct mm_sparse_entry *e = entry; e < stop; e++) {
+		**at[0] = (struct sp_entry_){row, value[0]};
+		*at[0] += value[0] != 0;
+		for (int i = 0; i + 1 < SP_AHEAD; i++) {
+			at[i] = at[i + 1];
+			value[i] = value[i + 1];
+		}
+		if (e + SP_AHEAD < stop) {
+			at[SP_AHEAD - 1] += e[SP_AHEAD].gap;
+			value[SP_AHEAD - 1] = e[SP_AHEAD].value;
+		}
+	}
+}
+
 void
 mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float *dY, int ldy,
 	     int N, void *scratch, size_t scratch_bytes)
@@ -500,19 +531,8 @@ mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float 
 		int g1 = g0 + group < R ? g0 + group : R;
 		for (int k = 0; k < cols; k++)
 			end[k] = list + (size_t)k * group;
-		for (int r = g0; r < g1; r++) {
-			const struct mm_sparse_entry *entry = sp->row[r].entry;
-			int n = sp->row[r].n;
-			struct sp_entry_ **at = end;
-			/* Every entry is written, but one bridging a long gap (value 0, adding
-			 * nothing to dW) is not kept: no branch to mispredict. Its pixel is zero in
-			 * this sample, so its list has a free slot to write it to. */
-			for (int e = 0; e < n; e++) {
-				at += entry[e].gap;
-				**at = (struct sp_entry_){(uint16_t)(r - g0), entry[e].value};
-				*at += entry[e].value != 0;
-			}
-		}
+		for (int r = g0; r < g1; r++)
+			regroup_row_(end, &sp->row[r], (uint16_t)(r - g0));
 		for (int j0 = 0; j0 < N; j0 += SP_MAX_COLS) {
 			int nc = vec_min(SP_MAX_COLS, N - j0);
 			int vector_ok = plan_passes_(&passes, nc);
