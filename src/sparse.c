@@ -12,18 +12,13 @@
 #include "vec.h"
 
 /* Columns per sparse pass: SP_VECS vectors of Y (or dW) and their partial sums stay in
- * registers while the nonzeros stream by. With 8-float vectors (AVX2, 16 registers), six and
- * a half cover a 50-wide hidden layer in one pass instead of two: 15-20% fewer cycles for
- * the default run, 10-30% at --hidden 800 (perf samples, AMD EPYC with -mno-avx512f). With
- * AVX-512 (32 registers), eight rather than four: every pass decodes each entry again, and
- * on a Xeon that loads one vector per cycle those loads are a third of a four-vector pass;
- * the sparse product at --hidden 800 ran 8-24% faster, the weight gradient 3-5% (side by
- * side in one process; 50 wide is one pass either way). */
-#if VL >= 16
+ * registers while the nonzeros stream by; every pass decodes each entry again. Eight, with
+ * AVX-512 (32 registers) and with AVX2 (16: eight sums, the broadcast pixel and the SP_AHEAD
+ * decoded ones fit). At --hidden 800, eight rather than four made the sparse product 8-24%
+ * faster and the weight gradient 3-5% on a Xeon with AVX-512; eight rather than six, 5-7%
+ * and 7-10% on an AMD EPYC with AVX2 (side by side in one process). A 50-wide hidden layer
+ * is one pass either way (see plan_passes_). */
 enum { SP_VECS = 8 };
-#else
-enum { SP_VECS = 6 };
-#endif
 
 /* ---- sparse products over byte images ---- */
 
