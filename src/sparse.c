@@ -35,8 +35,9 @@ enum { SP_VECS = 8 };
 struct passes_ {
 	int count;
 	int vecs[64];
-	int half[64];                /* col[p][vecs[p]] is the column of a half vector */
-	int col[64][SP_VECS + 1];
+	int half[64];
+	int first[64]; /* the pass's first column */
+	int last[64];  /* its last full vector's (or its half's) column, past first */
 };
 
 static int
@@ -56,12 +57,13 @@ plan_passes_(struct passes_ *p, int N)
 		 * handles columns in groups of at most SP_MAX_COLS. */
 		p->vecs[p->count] = nv;
 		p->half[p->count] = use_half && left == 0;
-		for (int v = 0; v < nv; v++)
-			p->col[p->count][v] = j + v * VL;
+		p->first[p->count] = j;
 		if (left == 0 && use_half)
-			p->col[p->count][nv] = N - VL / 2;
+			p->last[p->count] = N - VL / 2 - j;
 		else if (left == 0)
-			p->col[p->count][nv - 1] = N - VL;
+			p->last[p->count] = N - VL - j;
+		else
+			p->last[p->count] = (nv - 1) * VL;
 		j += nv * VL;
 		p->count++;
 	}
@@ -71,8 +73,9 @@ plan_passes_(struct passes_ *p, int N)
 /* Columns handled per call of the pass planner. */
 #define SP_MAX_COLS (64 * SP_VECS * VL - 2 * VL)
 
-/* Y(r - r0, col[v] ...) += Σ_p x_p · W(k_p, col[v] ...) for v < nv and rows r0 <= r < r0 + R,
- * over the entries of each block in turn, x_p and k_p decoded from them (see mm_sparse_row):
+/* Y(r - r0, c ...) += Σ_p x_p · W(k_p, c ...) for the pass's columns c (first + sp_col_) and
+ * rows r0 <= r < r0 + R, over the entries of each block in turn, x_p and k_p decoded from
+ * them (see mm_sparse_row):
  * the first block's terms are added to Y one by one, each later block's are summed from zero
  * and the sum added (see mm_sparse_nn). Blocks outermost, so that a block's rows of W stay
  * in L1 while every row of Y uses them: 20-25% faster evaluation than rows outermost (side
@@ -95,14 +98,13 @@ sp_col_(int v, int nv, int nh, int last)
 
 #define SP_AXPY_PASS(nv, nh)                                                                  \
 	static void                                                                            \
-	sp_axpy_pass##nv##_##nh##_(const int *col, float *Y, size_t ldy, const float *W,         \
+	sp_axpy_pass##nv##_##nh##_(int first, int last, float *Y, size_t ldy, const float *W,   \
 				   size_t ldw, const struct mm_sparse *blocks, int n_blocks,    \
 				   int r0, int R)                                               \
 	{                                                                                      \
 		const float *restrict scale = blocks[0].scale;                                 \
-		int last = col[nv - 1 + nh] - col[0];                                          \
-		Y += col[0];                                                                   \
-		W += col[0];                                                                   \
+		Y += first;                                                                    \
+		W += first;                                                                    \
 		for (int b = 0; b < n_blocks; b++) {                                           \
 			const struct mm_sparse_row *row = blocks[b].row;                       \
 			for (int r = r0; r < r0 + R; r++) {                                    \
@@ -164,7 +166,7 @@ SP_AXPY_PASS(6, 1)
 SP_AXPY_PASS(7, 1)
 SP_AXPY_PASS(8, 1)
 
-typedef void sp_axpy_fn_(const int *, float *, size_t, const float *, size_t,
+typedef void sp_axpy_fn_(int, int, float *, size_t, const float *, size_t,
 			 const struct mm_sparse *, int, int, int);
 static sp_axpy_fn_ *const sp_axpy_[2][9] = {
 	{NULL, sp_axpy_pass1_0_, sp_axpy_pass2_0_, sp_axpy_pass3_0_, sp_axpy_pass4_0_,
@@ -375,13 +377,13 @@ mm_sparse_nn(float *Y, int ldy, const struct mm_sparse *blocks, int n_blocks, in
 			continue;
 		}
 		for (int p = 0; p < passes.count; p++)
-			sp_axpy_[passes.half[p]][passes.vecs[p]](passes.col[p], Y + j0, ldy, W + j0,
+			sp_axpy_[passes.half[p]][passes.vecs[p]](passes.first[p], passes.last[p], Y + j0, ldy, W + j0,
 								 ldw, blocks, n_blocks, r0, R);
 	}
 }
 
-/* dW[k][col[v] ...] += Σ_p scale[value_p] · dY[row_p*ldy + col[v] ...] (=, from zero, with
- * set) for v < nv and each pixel k < cols: a row of the weight gradient per pixel, over the
+/* dW[k][c ...] += Σ_p scale[value_p] · dY[row_p*ldy + c ...] (=, from zero, with set) for the
+ * pass's columns c (first + sp_col_) and each pixel k < cols: a row of the weight gradient per pixel, over the
  * samples its list holds (list[k * group] up to end[k]), in order. Like the forward pass, a
  * pass's vectors are loaded, updated and stored once, so an overlapping last vector (see
  * plan_passes_) ends up holding the same sums as its neighbour, and a list's entries are
@@ -389,14 +391,13 @@ mm_sparse_nn(float *Y, int ldy, const struct mm_sparse *blocks, int n_blocks, in
  * long. */
 #define SP_GATHER_PASS(nv, nh)                                                                \
 	static void                                                                            \
-	sp_gather_pass##nv##_##nh##_(const int *col, float *dW, size_t ldw, const float *dY,     \
+	sp_gather_pass##nv##_##nh##_(int first, int last, float *dW, size_t ldw, const float *dY, \
 				     size_t ldy, const float *restrict scale,                  \
 				     const struct sp_entry_ *list, int group,                  \
 				     struct sp_entry_ *const *end, int cols, int set)          \
 	{                                                                                      \
-		int last = col[nv - 1 + nh] - col[0];                                          \
-		dW += col[0];                                                                  \
-		dY += col[0];                                                                  \
+		dW += first;                                                                   \
+		dY += first;                                                                   \
 		for (int k = 0; k < cols; k++) {                                               \
 			const struct sp_entry_ *l = list + (size_t)k * group;                  \
 			if (l == end[k] && !set)                                               \
@@ -452,7 +453,7 @@ SP_GATHER_PASS(6, 1)
 SP_GATHER_PASS(7, 1)
 SP_GATHER_PASS(8, 1)
 
-typedef void sp_gather_fn_(const int *, float *, size_t, const float *, size_t, const float *,
+typedef void sp_gather_fn_(int, int, float *, size_t, const float *, size_t, const float *,
 			   const struct sp_entry_ *, int, struct sp_entry_ *const *, int, int);
 static sp_gather_fn_ *const sp_gather_[2][9] = {
 	{NULL, sp_gather_pass1_0_, sp_gather_pass2_0_, sp_gather_pass3_0_, sp_gather_pass4_0_,
@@ -540,7 +541,7 @@ mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float 
 				sp_gather_scalar_(nc, dw, ldw, dy, ldy, sp->scale, list, group, end, cols,
 						  set);
 			for (int p = 0; vector_ok && p < passes.count; p++)
-				sp_gather_[passes.half[p]][passes.vecs[p]](passes.col[p], dw, ldw, dy, ldy,
+				sp_gather_[passes.half[p]][passes.vecs[p]](passes.first[p], passes.last[p], dw, ldw, dy, ldy,
 									   sp->scale, list, group, end, cols,
 									   set);
 		}
