@@ -28,15 +28,21 @@
  * it a whole scheduler slice, milliseconds, many passes' worth; and the caller itself may be
  * the one descheduled. So when a job ends late (the caller had to take the tasks of a
  * thread that had not even begun the job, or waited for one longer than LATE_SECONDS and
- * than LATE_SHARE of its own part of the job), or the caller got less than CALLER_SHARE of
- * its core over the last WINDOW_JOBS jobs, the caller runs the next jobs alone, more of them
- * each time it happens again: on a machine that stays busy the pool soon runs like one
- * thread, and after a long enough run of jobs on time it starts again from the shortest
- * stretch. A thread that is merely behind (unequal tasks; the long jobs of a wide net) has
- * begun, and its wait is a fraction of the job: neither counts, or a pool on an idle
- * machine would run a --hidden 800 run mostly alone (it ran 79% of its jobs so). */
+ * than LATE_SHARE of its own part of the job while that thread got less than RUN_SHARE of
+ * its core), or the caller got less than RUN_SHARE of its core over the last WINDOW_JOBS
+ * jobs, the caller runs the next jobs alone, more of them each time it happens again: on a
+ * machine that stays busy the pool soon runs like one thread, and after a long enough run
+ * of jobs on time it starts again from the shortest stretch. A thread that is merely behind
+ * (unequal tasks; the long jobs of a wide net; a core that a virtual machine's neighbours
+ * slow down) has begun, and runs while the caller waits for it: neither counts, or a pool on
+ * an idle machine would run a --hidden 800 run mostly alone (it ran 79% of its jobs so when
+ * a long wait alone counted, and still 77-87% on a shared AMD EPYC when a long wait past
+ * half the caller's part did, where the waited-for thread had its whole core). The caller
+ * reads the threads' CPU clocks only once a wait has grown long, so a job on time costs no
+ * system call. */
 #include "pool.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -64,11 +70,14 @@
  * of a wide net, half the caller's own part of the job, as a thread merely behind is less. */
 #define LATE_SECONDS 300e-6
 #define LATE_SHARE 0.5
-/* The caller's share of its core over a window: a busy loop on its core leaves it about half;
- * a virtual machine's host takes 10% and more now and then (12% measured over 16 jobs of
- * 1-2 ms), which is no reason to run alone. */
+/* The shortest look at a waited-for thread's CPU clock that can tell whether it ran. */
+#define WATCH_SECONDS 100e-6
+/* A thread's share of its core, the caller's over a window of jobs or a worker's while the
+ * caller waits for it: a busy loop on its core leaves it about half; a virtual machine's host
+ * takes 10% and more now and then (12% measured over 16 jobs of 1-2 ms), which is no reason
+ * to run alone. */
 #define WINDOW_JOBS 16
-#define CALLER_SHARE 0.75
+#define RUN_SHARE 0.75
 /* Jobs the caller then runs alone: SOLO_MIN the first time, twice as many each time a job
  * ends late again within ON_TIME_RESET jobs of the last, at most SOLO_MAX (a second or so of
  * training); a late job after more jobs on time than that, as an idle machine has now and
@@ -98,7 +107,9 @@ struct pool {
 	_Atomic(void *) arg;
 	atomic_int n_tasks;
 	_Atomic uint32_t claim[MAX_FIXED_TASKS]; /* fixed jobs: the generation that took task i */
-	_Atomic uint32_t begun[POOL_MAX_THREADS]; /* the last fixed job thread t began */
+	_Atomic uint32_t begun[POOL_MAX_THREADS]; /* the last job thread t began ... */
+	_Atomic uint32_t ended[POOL_MAX_THREADS]; /* ... and the last it ended its part of */
+	clockid_t clock[POOL_MAX_THREADS];         /* the workers' CPU clocks */
 
 	pthread_mutex_t lock;
 	pthread_cond_t wake;     /* sleeping workers wait here for a new job */
@@ -197,7 +208,6 @@ static int
 run_fixed_(struct pool *pool, uint32_t gen, int n_tasks, int thread)
 {
 	int own = 0, taken = 0;
-	atomic_store_explicit(&pool->begun[thread], gen, memory_order_relaxed);
 	for (int task = thread; task < n_tasks; task += pool->threads)
 		own += claim_and_run_(pool, gen, task, thread);
 	for (int round = 0; round < STEAL_GRACE && unclaimed_(pool, gen, n_tasks); round++)
@@ -271,7 +281,9 @@ worker_main_(void *p)
 		if (atomic_load(&pool->stop))
 			return NULL;
 		seen = generation_(job);
+		atomic_store_explicit(&pool->begun[self->id], seen, memory_order_relaxed);
 		run_tasks_(pool, seen, self->id);
+		atomic_store_explicit(&pool->ended[self->id], seen, memory_order_relaxed);
 	}
 }
 
@@ -308,6 +320,9 @@ pool_create(int threads, size_t scratch_bytes)
 		if (pthread_create(&pool->tids[started], NULL, worker_main_,
 				   &pool->workers[started]) != 0)
 			break;
+		/* Without its clock a thread counts as always running: never late by a wait. */
+		if (pthread_getcpuclockid(pool->tids[started], &pool->clock[started]) != 0)
+			pool->clock[started] = CLOCK_MONOTONIC;
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (started < threads) {
@@ -374,7 +389,7 @@ caller_descheduled_(struct pool *pool)
 	double wall = now_sec(), cpu = thread_cpu_sec_();
 	int short_share = pool->window > 1 &&
 			  cpu - pool->window_cpu <
-				  CALLER_SHARE * (wall - pool->window_wall - pool->window_slept);
+				  RUN_SHARE * (wall - pool->window_wall - pool->window_slept);
 	pool->window_wall = wall;
 	pool->window_cpu = cpu;
 	pool->window_slept = 0.0;
@@ -391,32 +406,124 @@ all_begun_(struct pool *pool, uint32_t gen)
 	return 1;
 }
 
-int
-pool_job_late(int took_unbegun, double own, double wait)
+/* How long the caller that ran its part of a job in `own` seconds waits before it looks at
+ * whether the threads it waits for are running. */
+static double
+late_limit_(double own)
 {
-	double limit = own * LATE_SHARE > LATE_SECONDS ? own * LATE_SHARE : LATE_SECONDS;
-	return took_unbegun || wait > limit;
+	return own * LATE_SHARE > LATE_SECONDS ? own * LATE_SHARE : LATE_SECONDS;
 }
 
-/* The caller's wait for the other threads' tasks of a job; returns its seconds. */
-static double
-wait_done_(struct pool *pool, int n_tasks)
+int
+pool_job_late(int took_unbegun, double own, double wait, double share)
 {
-	double start = now_sec();
+	return took_unbegun || (wait > late_limit_(own) && share < RUN_SHARE);
+}
+
+/* The threads still in job gen (begun, their part not ended), and their CPU clocks then. */
+struct watch_ {
+	int on;
+	double wall;
+	int in_job[POOL_MAX_THREADS];
+	double cpu[POOL_MAX_THREADS];
+};
+
+static double
+clock_sec_(clockid_t clock)
+{
+	struct timespec ts;
+	if (clock_gettime(clock, &ts) != 0)
+		return now_sec(); /* as if it always ran */
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void
+watch_start_(struct pool *pool, uint32_t gen, struct watch_ *w)
+{
+	w->on = 1;
+	w->wall = now_sec();
+	for (int t = 1; t < pool->threads; t++) {
+		w->in_job[t] = atomic_load_explicit(&pool->begun[t], memory_order_relaxed) == gen &&
+			       atomic_load_explicit(&pool->ended[t], memory_order_relaxed) != gen;
+		w->cpu[t] = w->in_job[t] ? clock_sec_(pool->clock[t]) : 0.0;
+	}
+}
+
+/* The lowest share of its core that a watched thread has had since the watch began; 1 for a
+ * watch too short to tell (the clocks are read one after the other) or never begun. */
+static double
+watch_share_(const struct pool *pool, const struct watch_ *w)
+{
+	double wall = now_sec() - w->wall, share = 1.0;
+	if (!w->on || wall < WATCH_SECONDS)
+		return 1.0;
+	for (int t = 1; t < pool->threads; t++) {
+		double s = w->in_job[t] ? (clock_sec_(pool->clock[t]) - w->cpu[t]) / wall : 1.0;
+		share = s < share ? s : share;
+	}
+	return share;
+}
+
+/* The real-time clock `seconds` from now: condition variables time out by it. */
+static struct timespec
+realtime_after_(double seconds)
+{
+	struct timespec at;
+	clock_gettime(CLOCK_REALTIME, &at);
+	double sec = (double)at.tv_sec + (double)at.tv_nsec * 1e-9 + seconds;
+	at.tv_sec = (time_t)sec;
+	at.tv_nsec = (long)((sec - (double)at.tv_sec) * 1e9);
+	return at;
+}
+
+/* The caller sleeps until the job's n_tasks are done or, given `until`, the real-time clock
+ * passes it; returns whether they are done. */
+static int
+sleep_done_(struct pool *pool, int n_tasks, const struct timespec *until)
+{
+	pthread_mutex_lock(&pool->lock);
+	pool->caller_sleeping = 1;
+	int done, timed_out = 0;
+	while (!(done = atomic_load_explicit(&pool->done, memory_order_acquire) == n_tasks) &&
+	       !timed_out) {
+		if (until)
+			timed_out = pthread_cond_timedwait(&pool->finished, &pool->lock, until) ==
+				    ETIMEDOUT;
+		else
+			pthread_cond_wait(&pool->finished, &pool->lock);
+	}
+	pool->caller_sleeping = 0;
+	pthread_mutex_unlock(&pool->lock);
+	return done;
+}
+
+/* The caller's wait for the other threads' tasks of job gen, after `own` seconds of its own
+ * part: returns its seconds, and in *share what the threads waited for had of their cores
+ * once the wait passed the limit (see pool_job_late). */
+static double
+wait_done_(struct pool *pool, uint32_t gen, int n_tasks, double own, double *share)
+{
+	double start = now_sec(), limit = late_limit_(own);
+	struct watch_ w = {0};
 	for (int spin = 0; spin < SPIN_ROUNDS; spin++) {
-		if (atomic_load_explicit(&pool->done, memory_order_acquire) == n_tasks)
+		if (atomic_load_explicit(&pool->done, memory_order_acquire) == n_tasks) {
+			*share = watch_share_(pool, &w);
 			return now_sec() - start;
+		}
+		if (!w.on && spin % 64 == 63 && now_sec() - start > limit)
+			watch_start_(pool, gen, &w);
 		wait_round_(spin);
 	}
 	/* A long job's wait may outlast the spinning: sleeping then is the caller's own
 	 * choice, not the scheduler's, and is left out of its share of its core. */
 	double sleep_start = now_sec();
-	pthread_mutex_lock(&pool->lock);
-	pool->caller_sleeping = 1;
-	while (atomic_load_explicit(&pool->done, memory_order_acquire) != n_tasks)
-		pthread_cond_wait(&pool->finished, &pool->lock);
-	pool->caller_sleeping = 0;
-	pthread_mutex_unlock(&pool->lock);
+	if (!w.on) {
+		struct timespec at = realtime_after_(start + limit - sleep_start);
+		if (!sleep_done_(pool, n_tasks, &at))
+			watch_start_(pool, gen, &w);
+	}
+	sleep_done_(pool, n_tasks, NULL);
+	*share = watch_share_(pool, &w);
 	double end = now_sec();
 	pool->window_slept += end - sleep_start;
 	pool->slept = 1;
@@ -461,8 +568,9 @@ run_(struct pool *pool, pool_task_fn *fn, void *arg, int n_tasks, int fixed)
 	int taken = run_tasks_(pool, gen, 0);
 	/* Before the wait, in which a late thread may yet begin. */
 	int took_unbegun = taken > 0 && !all_begun_(pool, gen);
-	double own = now_sec() - start;
-	int late = pool_job_late(took_unbegun, own, wait_done_(pool, n_tasks));
+	double own = now_sec() - start, share = 1.0;
+	double wait = wait_done_(pool, gen, n_tasks, own, &share);
+	int late = pool_job_late(took_unbegun, own, wait, share);
 	if (woken) {
 		pool->window = 0;
 		return;

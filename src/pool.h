@@ -34,8 +34,10 @@ void pool_run_fixed(struct pool *pool, pool_task_fn *fn, void *arg, int n_tasks)
 
 /* The rule that decides whether a job ended late (see pool.c): the caller took tasks of a
  * thread that had not begun the job, or, after `own` seconds on its own part, waited `wait`
- * seconds for the other threads' tasks. Apart so that test_pool checks it without timing. */
-int pool_job_late(int took_unbegun, double own, double wait);
+ * seconds for the other threads' tasks, which, once the wait had grown long, had at least
+ * `share` of their cores (the lowest share among them). Apart so that test_pool checks it
+ * without timing. */
+int pool_job_late(int took_unbegun, double own, double wait, double share);
 
 int pool_threads(const struct pool *pool);
 void *pool_scratch(const struct pool *pool, int thread);
