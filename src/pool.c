@@ -504,7 +504,8 @@ static double
 wait_done_(struct pool *pool, uint32_t gen, int n_tasks, double own, double *share)
 {
 	double start = now_sec(), limit = late_limit_(own);
-	struct watch_ w = {0};
+	struct watch_ w; /* its arrays are filled only if it starts: not on every job */
+	w.on = 0;
 	for (int spin = 0; spin < SPIN_ROUNDS; spin++) {
 		if (atomic_load_explicit(&pool->done, memory_order_acquire) == n_tasks) {
 			*share = watch_share_(pool, &w);

@@ -377,18 +377,19 @@ mm_sparse_nn(float *Y, int ldy, const struct mm_sparse *blocks, int n_blocks, in
 			continue;
 		}
 		for (int p = 0; p < passes.count; p++)
-			sp_axpy_[passes.half[p]][passes.vecs[p]](passes.first[p], passes.last[p], Y + j0, ldy, W + j0,
-								 ldw, blocks, n_blocks, r0, R);
+			sp_axpy_[passes.half[p]][passes.vecs[p]](passes.first[p], passes.last[p],
+								 Y + j0, ldy, W + j0, ldw, blocks,
+								 n_blocks, r0, R);
 	}
 }
 
 /* dW[k][c ...] += Σ_p scale[value_p] · dY[row_p*ldy + c ...] (=, from zero, with set) for the
- * pass's columns c (first + sp_col_) and each pixel k < cols: a row of the weight gradient per pixel, over the
- * samples its list holds (list[k * group] up to end[k]), in order. Like the forward pass, a
- * pass's vectors are loaded, updated and stored once, so an overlapping last vector (see
- * plan_passes_) ends up holding the same sums as its neighbour, and a list's entries are
- * decoded SP_AHEAD ahead. The pixels loop inside: a pixel's list is a dozen or two samples
- * long. */
+ * pass's columns c (first + sp_col_) and each pixel k < cols: a row of the weight gradient
+ * per pixel, over the samples its list holds (list[k * group] up to end[k]), in order. Like
+ * the forward pass, a pass's vectors are loaded, updated and stored once, so an overlapping
+ * last vector (see plan_passes_) ends up holding the same sums as its neighbour, and a
+ * list's entries are decoded SP_AHEAD ahead. The pixels loop inside: a pixel's list is a
+ * dozen or two samples long. */
 #define SP_GATHER_PASS(nv, nh)                                                                \
 	static void                                                                            \
 	sp_gather_pass##nv##_##nh##_(int first, int last, float *dW, size_t ldw, const float *dY, \
@@ -541,9 +542,10 @@ mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float 
 				sp_gather_scalar_(nc, dw, ldw, dy, ldy, sp->scale, list, group, end, cols,
 						  set);
 			for (int p = 0; vector_ok && p < passes.count; p++)
-				sp_gather_[passes.half[p]][passes.vecs[p]](passes.first[p], passes.last[p], dw, ldw, dy, ldy,
-									   sp->scale, list, group, end, cols,
-									   set);
+				sp_gather_[passes.half[p]][passes.vecs[p]](passes.first[p],
+									   passes.last[p], dw, ldw, dy,
+									   ldy, sp->scale, list, group,
+									   end, cols, set);
 		}
 	}
 }

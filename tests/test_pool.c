@@ -202,7 +202,8 @@ check_late_rule_(void)
 	CHECK(pool_job_late(0, 0.0, 0.4e-3, 0.1), "a wait of 400 us after nothing is on time");
 	CHECK(pool_job_late(0, 2.0e-3, 1.1e-3, 0.5), "a wait past half of the job is on time");
 	CHECK(!pool_job_late(0, 2.0e-3, 5.0e-3, 1.0), "a long wait for a running thread is late");
-	CHECK(!pool_job_late(0, 0.0, 0.4e-3, 0.8), "a wait for a thread at 0.8 of its core is late");
+	CHECK(!pool_job_late(0, 0.0, 0.4e-3, 0.8),
+	      "a wait for a thread at 0.8 of its core is late");
 	CHECK(pool_job_late(1, 0.0, 0.0, 1.0), "tasks taken from a thread not begun are on time");
 }
 
