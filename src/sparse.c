@@ -96,6 +96,20 @@ sp_col_(int v, int nv, int nh, int last)
 	return !nh && v == nv - 1 ? last : v * VL;
 }
 
+/* acc (and hacc) += x · the pass's columns of W's row at w: one term of a sparse pass. */
+#define SP_TERM(nv, nh, w, x)                                                                 \
+	do {                                                                                   \
+		vf xv_ = vec_broadcast(x);                                                     \
+		for (int v = 0; v < (nv); v++)                                                 \
+			acc[v] += xv_ * vec_load((w) + sp_col_(v, (nv), (nh), last));          \
+		if (nh)                                                                        \
+			hacc += vec_low_half(xv_) * vec_load_half((w) + last);                 \
+	} while (0)
+
+/* A row of at least SP_AHEAD entries runs a loop that always decodes SP_AHEAD ahead, then the
+ * last SP_AHEAD terms without a branch: a test inside the loop would change its mind near the
+ * end of every row and be mispredicted there, once more per row than the loop's exit (10%
+ * faster evaluation, AMD EPYC with AVX2, side by side in one program). */
 #define SP_AXPY_PASS(nv, nh)                                                                  \
 	static void                                                                            \
 	sp_axpy_pass##nv##_##nh##_(int first, int last, float *Y, size_t ldy, const float *W,   \
@@ -114,28 +128,32 @@ sp_col_(int v, int nv, int nh, int last)
 					acc[v] = b == 0 ? vec_load(y + sp_col_(v, nv, nh, last))   \
 							: (vf){0};                             \
 				vh hacc = nh && b == 0 ? vec_load_half(y + last) : (vh){0};    \
-				const struct mm_sparse_entry *entry = row[r].entry;            \
-				const struct mm_sparse_entry *end = entry + row[r].n;          \
-				const float *w[SP_AHEAD], *next = W + (size_t)blocks[b].k0 * ldw; \
-				float x[SP_AHEAD];                                             \
-				for (int i = 0; i < SP_AHEAD; i++) {                           \
-					next += entry + i < end ? (size_t)entry[i].gap * ldw : 0; \
-					w[i] = next;                                           \
-					x[i] = entry + i < end ? scale[entry[i].value] : 0;    \
-				}                                                              \
-				for (const struct mm_sparse_entry *e = entry; e < end; e++) {  \
-					vf xv = vec_broadcast(x[0]);                           \
-					for (int v = 0; v < nv; v++)                           \
-						acc[v] += xv * vec_load(w[0] + sp_col_(v, nv, nh, last)); \
-					if (nh)                                                \
-						hacc += vec_low_half(xv) * vec_load_half(w[0] + last); \
-					for (int i = 0; i + 1 < SP_AHEAD; i++) {               \
-						w[i] = w[i + 1];                               \
-						x[i] = x[i + 1];                               \
+				const struct mm_sparse_entry *e = row[r].entry;                \
+				const struct mm_sparse_entry *end = e + row[r].n;              \
+				const float *next = W + (size_t)blocks[b].k0 * ldw;            \
+				if (end - e >= SP_AHEAD) {                                     \
+					const float *w[SP_AHEAD];                              \
+					float x[SP_AHEAD];                                     \
+					for (int i = 0; i < SP_AHEAD; i++) {                   \
+						next += (size_t)e[i].gap * ldw;                \
+						w[i] = next;                                   \
+						x[i] = scale[e[i].value];                      \
 					}                                                      \
-					if (e + SP_AHEAD < end) {                              \
+					for (; e + SP_AHEAD < end; e++) {                      \
+						SP_TERM(nv, nh, w[0], x[0]);                   \
+						for (int i = 0; i + 1 < SP_AHEAD; i++) {       \
+							w[i] = w[i + 1];                       \
+							x[i] = x[i + 1];                       \
+						}                                              \
 						w[SP_AHEAD - 1] += (size_t)e[SP_AHEAD].gap * ldw; \
 						x[SP_AHEAD - 1] = scale[e[SP_AHEAD].value];    \
+					}                                                      \
+					for (int i = 0; i < SP_AHEAD; i++)                     \
+						SP_TERM(nv, nh, w[i], x[i]);                   \
+				} else {                                                       \
+					for (; e < end; e++) {                                 \
+						next += (size_t)e->gap * ldw;                  \
+						SP_TERM(nv, nh, next, scale[e->value]);        \
 					}                                                      \
 				}                                                              \
 				for (int v = 0; b > 0 && v < nv; v++)                          \
@@ -410,26 +428,28 @@ mm_sparse_nn(float *Y, int ldy, const struct mm_sparse *blocks, int n_blocks, in
 				acc[v] = set ? (vf){0} : vec_load(dw + sp_col_(v, nv, nh, last));  \
 			if (nh && !set)                                                        \
 				hacc = vec_load_half(dw + last);                                  \
-			const float *dy[SP_AHEAD];                                             \
-			float x[SP_AHEAD];                                                     \
-			for (int i = 0; i < SP_AHEAD; i++) {                                   \
-				dy[i] = l + i < end[k] ? dY + (size_t)l[i].row * ldy : dY;     \
-				x[i] = l + i < end[k] ? scale[l[i].value] : 0;                 \
-			}                                                                      \
-			for (const struct sp_entry_ *e = l; e < end[k]; e++) {                 \
-				vf xv = vec_broadcast(x[0]);                                   \
-				for (int v = 0; v < nv; v++)                                   \
-					acc[v] += xv * vec_load(dy[0] + sp_col_(v, nv, nh, last)); \
-				if (nh)                                                        \
-					hacc += vec_low_half(xv) * vec_load_half(dy[0] + last);   \
-				for (int i = 0; i + 1 < SP_AHEAD; i++) {                       \
-					dy[i] = dy[i + 1];                                     \
-					x[i] = x[i + 1];                                       \
+			const struct sp_entry_ *e = l, *stop = end[k];                         \
+			if (stop - e >= SP_AHEAD) {                                            \
+				const float *dy[SP_AHEAD];                                     \
+				float x[SP_AHEAD];                                             \
+				for (int i = 0; i < SP_AHEAD; i++) {                           \
+					dy[i] = dY + (size_t)e[i].row * ldy;                   \
+					x[i] = scale[e[i].value];                              \
 				}                                                              \
-				if (e + SP_AHEAD < end[k]) {                                   \
+				for (; e + SP_AHEAD < stop; e++) {                             \
+					SP_TERM(nv, nh, dy[0], x[0]);                          \
+					for (int i = 0; i + 1 < SP_AHEAD; i++) {               \
+						dy[i] = dy[i + 1];                             \
+						x[i] = x[i + 1];                               \
+					}                                                      \
 					dy[SP_AHEAD - 1] = dY + (size_t)e[SP_AHEAD].row * ldy; \
 					x[SP_AHEAD - 1] = scale[e[SP_AHEAD].value];            \
 				}                                                              \
+				for (int i = 0; i < SP_AHEAD; i++)                             \
+					SP_TERM(nv, nh, dy[i], x[i]);                          \
+			} else {                                                               \
+				for (; e < stop; e++)                                          \
+					SP_TERM(nv, nh, dY + (size_t)e->row * ldy, scale[e->value]); \
 			}                                                                      \
 			for (int v = 0; v < nv; v++)                                           \
 				vec_store(dw + sp_col_(v, nv, nh, last), acc[v]);                 \
