@@ -261,6 +261,52 @@ narrow_rows8_(float *C, int ldc, const float *A, int a_rs, int a_cs, const float
 	}
 }
 
+/* The same for rows of more than one vector but at most one and a half (the 10 logits with
+ * AVX2): a full vector and a half per row, four rows at a time, which is eight chains (two
+ * full vectors a row in pairs of rows was four, waiting on the multiply-add's latency, and a
+ * quarter more work on padding). The last N - VL columns of a row go through `tail`, so
+ * nothing past the row is read or written, without a call to memcpy. */
+enum { HALF_ROWS = 4 };
+
+static void
+narrow_rows_half_(float *C, int ldc, const float *A, int a_rs, int a_cs,
+		  const float *restrict bp, int M, int N, int kc)
+{
+	int rest = N - VL;
+	for (int i = 0; i < M; i += HALF_ROWS) {
+		int rows = vec_min(HALF_ROWS, M - i);
+		const float *a[HALF_ROWS];
+		float *c[HALF_ROWS], tail[HALF_ROWS][VL / 2];
+		vf acc[HALF_ROWS];
+		vh hacc[HALF_ROWS];
+		for (int r = 0; r < HALF_ROWS; r++) {
+			int row = i + vec_min(r, rows - 1);
+			a[r] = A + (size_t)row * a_rs;
+			c[r] = C + (size_t)row * ldc;
+			for (int j = 0; j < VL / 2; j++)
+				tail[r][j] = j < rest ? c[r][VL + j] : 0.0f;
+			acc[r] = vec_load(c[r]);
+			hacc[r] = vec_load_half(tail[r]);
+		}
+		for (int k = 0; k < kc; k++) {
+			vf bv = vec_load(bp + (size_t)k * 2 * VL);
+			vh bh = vec_load_half(bp + (size_t)k * 2 * VL + VL);
+			for (int r = 0; r < HALF_ROWS; r++) {
+				vf x = vec_broadcast(a[r][(size_t)k * a_cs]);
+				acc[r] += x * bv;
+				hacc[r] += vec_low_half(x) * bh;
+			}
+		}
+		for (int r = 0; r < rows; r++) {
+			vec_store(c[r], acc[r]);
+			vec_store_half(tail[r], hacc[r]);
+			for (int j = 0; j < VL / 2; j++)
+				if (j < rest)
+					c[r][VL + j] = tail[r][j];
+		}
+	}
+}
+
 static void
 gemm_narrow_(float *C, int ldc, const float *A, int a_rs, int a_cs, const float *B, int b_rs,
 	     int b_cs, int M, int N, int K, float *bp)
@@ -279,7 +325,12 @@ gemm_narrow_(float *C, int ldc, const float *A, int a_rs, int a_cs, const float 
 		 * registers. */
 		switch (nv) {
 		case 1: narrow_rows8_(C, ldc, a, a_rs, a_cs, bp, M, N, kc); break;
-		case 2: narrow_rows_(2, C, ldc, a, a_rs, a_cs, bp, M, N, kc); break;
+		case 2:
+			if (N <= VL + VL / 2)
+				narrow_rows_half_(C, ldc, a, a_rs, a_cs, bp, M, N, kc);
+			else
+				narrow_rows_(2, C, ldc, a, a_rs, a_cs, bp, M, N, kc);
+			break;
 		case 3: narrow_rows_(3, C, ldc, a, a_rs, a_cs, bp, M, N, kc); break;
 		default: narrow_rows_(4, C, ldc, a, a_rs, a_cs, bp, M, N, kc); break;
 		}
