@@ -178,8 +178,10 @@ here never has: these are dense numbers. Training does not use the dense kernel 
 first layer: its forward product and its weight gradient Xᵀ·dY are the sparse kernels of
 the last table (MNIST pixels are about 80% zeros; "dense-equivalent" counts the FLOPs a
 dense product would do, "on the nonzeros" the ones actually done), and its input gradient
-is never computed. The other layers are small and dense; those up to 64 wide (H=50 and the
-10 logits) go through the narrow path, which skips the packed tile.
+is never computed. The other layers are small and dense; those at most four vectors wide
+(the 10 logits; with AVX-512 also H=50) go through the narrow path, and those up to eight
+vectors wide over at most 32 steps (dY·Wᵀ below the 10 logits) through the short path:
+neither packs tiles.
 
 The bound: a whole run's arithmetic (the first layer's nonzero pixels only, forward and
 weight gradient, and the dense layers above it; training and the 17 evaluations) at the
@@ -283,8 +285,8 @@ bench` builds nothing it would have to fetch: README.md (Speed) has a measuremen
   (src/optim.c) by the same thread.
 - Layer 1 input gradient: not computed (nothing needs it).
 - Every other product (hidden layers, output layer, their gradients): dense; the packed
-  GEMM (which also drops all-zero strips, e.g. of ReLU outputs), or for outputs at most 64
-  wide the narrow path.
+  GEMM (which also drops all-zero strips, e.g. of ReLU outputs), or for outputs at most four
+  vectors wide the narrow path, and up to eight vectors over at most 32 steps the short path.
 NOTES
 } >"$out"
 echo "bench: wrote $out" >&2

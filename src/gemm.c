@@ -307,6 +307,59 @@ narrow_rows_half_(float *C, int ldc, const float *A, int a_rs, int a_cs,
 	}
 }
 
+/* Wider rows (up to SHORT_VECS vectors) over few steps k, as in dx = dy · Wᵀ below the 10
+ * logits: packing tiles for the register kernel costs more than the product. One row at a
+ * time, every vector of it in registers; a last vector that N does not fill is shifted left
+ * to end at N, overlapping its neighbour, which computes the shared columns identically
+ * (all of C's row is loaded before any of it is stored). */
+enum { SHORT_VECS = 8, SHORT_K = 32 };
+_Static_assert(SHORT_K * SHORT_VECS * VL <= KC * NC, "a short product's B must fit the scratch");
+
+static inline int
+short_col_(int v, int nv, int N)
+{
+	return v < nv - 1 ? v * VL : N - VL;
+}
+
+static inline __attribute__((always_inline)) void
+short_rows_(int nv, float *C, int ldc, const float *A, int a_rs, int a_cs,
+	    const float *restrict bp, int M, int N, int kc)
+{
+	for (int i = 0; i < M; i++) {
+		float *c = C + (size_t)i * ldc;
+		const float *a = A + (size_t)i * a_rs;
+		vf acc[SHORT_VECS];
+		for (int v = 0; v < nv; v++)
+			acc[v] = vec_load(c + short_col_(v, nv, N));
+		for (int k = 0; k < kc; k++) {
+			vf x = vec_broadcast(a[(size_t)k * a_cs]);
+			const float *b = bp + (size_t)k * nv * VL;
+			for (int v = 0; v < nv; v++)
+				acc[v] += x * vec_load(b + v * VL);
+		}
+		for (int v = 0; v < nv; v++)
+			vec_store(c + short_col_(v, nv, N), acc[v]);
+	}
+}
+
+static void
+gemm_short_(float *C, int ldc, const float *A, int a_rs, int a_cs, const float *B, int b_rs,
+	    int b_cs, int M, int N, int K, float *bp)
+{
+	int nv = (N + VL - 1) / VL;
+	for (int k = 0; k < K; k++)
+		for (int v = 0; v < nv; v++)
+			for (int l = 0; l < VL; l++)
+				bp[((size_t)k * nv + v) * VL + l] =
+					B[(size_t)k * b_rs + (size_t)(short_col_(v, nv, N) + l) * b_cs];
+	switch (nv) {
+	case 5: short_rows_(5, C, ldc, A, a_rs, a_cs, bp, M, N, K); break;
+	case 6: short_rows_(6, C, ldc, A, a_rs, a_cs, bp, M, N, K); break;
+	case 7: short_rows_(7, C, ldc, A, a_rs, a_cs, bp, M, N, K); break;
+	default: short_rows_(8, C, ldc, A, a_rs, a_cs, bp, M, N, K); break;
+	}
+}
+
 static void
 gemm_narrow_(float *C, int ldc, const float *A, int a_rs, int a_cs, const float *B, int b_rs,
 	     int b_cs, int M, int N, int K, float *bp)
@@ -344,6 +397,10 @@ mm_gemm(float *C, int ldc, const float *A, int a_rs, int a_cs, const float *B, i
 	float *pa = scratch, *pb = pa + (size_t)MC * KC;
 	if (N <= NARROW_COLS) {
 		gemm_narrow_(C, ldc, A, a_rs, a_cs, B, b_rs, b_cs, M, N, K, pb);
+		return;
+	}
+	if (N <= SHORT_VECS * VL && K <= SHORT_K) {
+		gemm_short_(C, ldc, A, a_rs, a_cs, B, b_rs, b_cs, M, N, K, pb);
 		return;
 	}
 	int *ks = (int *)(pb + (size_t)KC * NC), *counts = ks + (size_t)MC / MR * KC;
