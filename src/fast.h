@@ -51,12 +51,14 @@ struct fast {
 	struct mm_sparse sparse[NET_INPUT_BLOCKS];
 	struct fast_set set[FAST_MAX_SETS];
 	int n_sets;
-	float *part[NET_INPUT_BLOCKS - 1]; /* (max_batch, dims[1]): blocks 1.. of the first layer */
+	/* (max_batch, dims[1]): the first layer's blocks that a task does not add to the bias
+	 * itself (see blocks_per_task_ in fast.c) */
+	float *part[NET_INPUT_BLOCKS - 1];
 	double *row_loss;                  /* (max_batch): each row's loss, summed in row order */
 	/* (dims[0], w1_ld): the W1 evaluation reads, its rows padded to whole cache lines
 	 * (ALIGN_BYTES) so that fewer loads of the sparse product straddle two of them (10%
-	 * faster at 50 wide), copied for each evaluation; NULL when W1's rows are whole lines
-	 * already */
+	 * faster at 50 wide), its changed rows copied for each evaluation; NULL when W1's
+	 * rows are whole lines already */
 	float *w1;
 	int w1_ld;
 	struct fast_where *where;          /* (max_batch): the step's rows, looked up once */
