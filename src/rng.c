@@ -57,16 +57,33 @@ rng_normal(struct rng *rng)
 	return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
 }
 
+/* x % n. A 64-bit integer division takes tens of cycles, twice per draw, and sampling a
+ * batch is serial; a double's quotient, for n from 2^11 to 2^52, is off by at most two (x
+ * rounds by up to 2^10), which the remainder then corrects, so the result is exactly x % n. */
+static uint64_t
+mod_(uint64_t x, uint64_t n)
+{
+	if (n < (UINT64_C(1) << 11) || n > (UINT64_C(1) << 52))
+		return x % n;
+	uint64_t q = (uint64_t)((double)x / (double)n);
+	int64_t r = (int64_t)(x - q * n); /* within (-3n, 3n): the wrap-around is exact */
+	while (r < 0)
+		r += (int64_t)n;
+	while (r >= (int64_t)n)
+		r -= (int64_t)n;
+	return (uint64_t)r;
+}
+
 uint64_t
 rng_below(struct rng *rng, uint64_t n)
 {
 	/* Rejection sampling: drop the top partial copy of [0, n) so every value is equally likely. */
-	uint64_t limit = UINT64_MAX - UINT64_MAX % n;
+	uint64_t limit = UINT64_MAX - mod_(UINT64_MAX, n);
 	uint64_t x;
 	do
 		x = rng_next(rng);
 	while (x >= limit);
-	return x % n;
+	return mod_(x, n);
 }
 
 uint64_t

@@ -99,9 +99,35 @@ test_schedule_(void)
 	CHECK_NEAR(schedule_lr(&s, 60), 0.05, 1e-7, "cosine after warmup: half way at 60");
 }
 
+/* rng_below against the plain rejection and remainder it stands for, over bounds on both
+ * sides of where it stops dividing integers (2^11 and 2^52). */
+static void
+test_below_(void)
+{
+	const uint64_t bounds[] = {1, 2, 3, 255, 2047, 2048, 3001, 65536, 60000, 1000000007,
+				   (UINT64_C(1) << 32) + 1, (UINT64_C(1) << 52) - 1, UINT64_C(1) << 52,
+				   (UINT64_C(1) << 53) + 5, UINT64_C(1) << 63, UINT64_MAX};
+	for (size_t b = 0; b < sizeof bounds / sizeof bounds[0]; b++) {
+		uint64_t n = bounds[b], limit = UINT64_MAX - UINT64_MAX % n;
+		struct rng a, c;
+		rng_seed(&a, 5);
+		rng_seed(&c, 5);
+		int same = 1;
+		for (int i = 0; i < 20000; i++) {
+			uint64_t x;
+			do
+				x = rng_next(&c);
+			while (x >= limit);
+			same &= rng_below(&a, n) == x % n;
+		}
+		CHECK(same, "rng_below(%llu) differs from rejection and %% n", (unsigned long long)n);
+	}
+}
+
 int
 main(void)
 {
+	test_below_();
 	test_shuffle_(60, 10);
 	test_shuffle_(1000, 128);
 	test_shuffle_(7, 100);
