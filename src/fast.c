@@ -726,8 +726,8 @@ fast_step(struct fast *f, const uint8_t *const *images, const uint8_t *labels, i
 	struct pass_ pass = {f, images, labels, n, row_block_(f, n), 0, 0, 0, 0};
 	float penalty = (float)net_penalty(f->net);
 	f->net->step++; /* as net_forward counts it: new dropout masks */
-	/* Once here, not in each input block's task: finding an image's set costs two
-	 * divisions. */
+	/* Once here, not in each input block's task: finding an image's set costs a
+	 * division. */
 	for (int i = 0; i < n; i++)
 		f->where[i].set = set_of_(f, images[i], &f->where[i].index);
 	run_(f, first_layer_task_, &pass, NET_INPUT_BLOCKS / blocks_per_task_(f));
