@@ -493,8 +493,33 @@ static sp_gather_fn_ *const sp_gather_[2][9] = {
  * registers, on an AMD EPYC (Zen 5) with AVX-512 and MNIST batches, side by side in one
  * program: 20% less time for 50 columns (four vectors), but 7% more for 100 (seven) and 75%
  * more for 800, where a row of dW per entry is loaded and stored from L2; the earlier
- * measurement on AVX2 (Zen 2, 50 columns in seven vectors) had scattering slower too. */
+ * measurement on AVX2 (Zen 2, 50 columns in seven vectors) had scattering slower too.
+ * Entries are decoded SP_AHEAD ahead, so each store's address is known well before it
+ * issues and later loads need not wait behind it: 9% less time again, with the rows of a
+ * pass and its last terms as in the forward pass. */
 enum { SP_SCATTER_VECS = 4 };
+
+/* Row w of dW += scale[value] · the sample's row of dY (in d and dh), skipping a bridging
+ * entry (value 0). */
+#define SP_SCATTER_TERM(nv, nh, w, value)                                                    \
+	do {                                                                                   \
+		if ((value) != 0) {                                                            \
+			vf x_ = vec_broadcast(scale[value]), sum_[nv];                         \
+			vh hsum_ = {0};                                                        \
+			for (int v = 0; v < (nv); v++)                                         \
+				sum_[v] = vec_load((w) + sp_col_(v, (nv), (nh), last));        \
+			if (nh)                                                                \
+				hsum_ = vec_load_half((w) + last);                             \
+			for (int v = 0; v < (nv); v++)                                         \
+				sum_[v] += x_ * d[v];                                          \
+			if (nh)                                                                \
+				hsum_ += vec_low_half(x_) * dh;                                \
+			for (int v = 0; v < (nv); v++)                                         \
+				vec_store((w) + sp_col_(v, (nv), (nh), last), sum_[v]);        \
+			if (nh)                                                                \
+				vec_store_half((w) + last, hsum_);                             \
+		}                                                                              \
+	} while (0)
 
 #define SP_SCATTER_PASS(nv, nh)                                                               \
 	static void                                                                            \
@@ -516,24 +541,31 @@ enum { SP_SCATTER_VECS = 4 };
 			const struct mm_sparse_entry *e = sp->row[r].entry;                    \
 			const struct mm_sparse_entry *end = e + sp->row[r].n;                  \
 			float *dw = dW;                                                        \
-			for (; e < end; e++) {                                                 \
-				dw += (size_t)e->gap * ldw;                                    \
-				if (e->value == 0)                                             \
-					continue;                                              \
-				vf x = vec_broadcast(scale[e->value]), sum[nv];                \
-				vh hsum = {0};                                                 \
-				for (int v = 0; v < nv; v++)                                   \
-					sum[v] = vec_load(dw + sp_col_(v, nv, nh, last));      \
-				if (nh)                                                        \
-					hsum = vec_load_half(dw + last);                       \
-				for (int v = 0; v < nv; v++)                                   \
-					sum[v] += x * d[v];                                    \
-				if (nh)                                                        \
-					hsum += vec_low_half(x) * dh;                          \
-				for (int v = 0; v < nv; v++)                                   \
-					vec_store(dw + sp_col_(v, nv, nh, last), sum[v]);      \
-				if (nh)                                                        \
-					vec_store_half(dw + last, hsum);                       \
+			if (end - e >= SP_AHEAD) {                                             \
+				float *at[SP_AHEAD];                                           \
+				int value[SP_AHEAD];                                           \
+				for (int i = 0; i < SP_AHEAD; i++) {                           \
+					dw += (size_t)e[i].gap * ldw;                          \
+					at[i] = dw;                                            \
+					value[i] = e[i].value;                                 \
+				}                                                              \
+				for (; e + SP_AHEAD < end; e++) {                              \
+					SP_SCATTER_TERM(nv, nh, at[0], value[0]);              \
+					for (int i = 0; i + 1 < SP_AHEAD; i++) {               \
+						at[i] = at[i + 1];                             \
+						value[i] = value[i + 1];                       \
+					}                                                      \
+					dw += (size_t)e[SP_AHEAD].gap * ldw;                   \
+					at[SP_AHEAD - 1] = dw;                                 \
+					value[SP_AHEAD - 1] = e[SP_AHEAD].value;               \
+				}                                                              \
+				for (int i = 0; i < SP_AHEAD; i++)                             \
+					SP_SCATTER_TERM(nv, nh, at[i], value[i]);              \
+			} else {                                                               \
+				for (; e < end; e++) {                                         \
+					dw += (size_t)e->gap * ldw;                            \
+					SP_SCATTER_TERM(nv, nh, dw, e->value);                 \
+				}                                                              \
 			}                                                                      \
 		}                                                                              \
 	}
