@@ -160,9 +160,20 @@ softmax_xent_backward_rows(float *dlogits, const float *probs, const uint8_t *la
 double
 l2_forward(const float *w, size_t len, float lambda)
 {
-	double sum = 0.0;
-	for (size_t i = 0; i < len; i++)
-		sum += (double)w[i] * w[i];
+	/* Eight sums, of every eighth square, added pairwise at the end: a single chain waited
+	 * on every addition (40 µs of each step for the default net's weights, before the step,
+	 * with the other threads idle; a run with --weight-decay took 1.4x the time of one
+	 * without), eight go as fast as the loads. The order is fixed, so both paths and any
+	 * thread count get the same penalty. */
+	double part[8] = {0};
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8)
+		for (int j = 0; j < 8; j++)
+			part[j] += (double)w[i + j] * w[i + j];
+	for (int j = 0; i < len; i++, j++)
+		part[j] += (double)w[i] * w[i];
+	double sum = ((part[0] + part[1]) + (part[2] + part[3])) +
+		     ((part[4] + part[5]) + (part[6] + part[7]));
 	return 0.5 * lambda * sum;
 }
 
