@@ -184,24 +184,34 @@ l2_backward(float *dw, const float *w, size_t len, float lambda)
 		dw[i] += lambda * w[i];
 }
 
+/* The top 24 bits of a draw are compared with p's share of 2^24: an integer comparison,
+ * exact. */
+static uint32_t
+dropout_threshold_(float p)
+{
+	return (uint32_t)((double)p * 16777216.0);
+}
+
 int
 dropout_keeps(uint64_t key, float p, uint64_t e)
 {
-	/* The top 24 bits against p's share of 2^24: an integer comparison, exact. */
-	uint32_t threshold = (uint32_t)((double)p * 16777216.0);
-	return (uint32_t)(rng_hash(key, e) >> 40) >= threshold;
+	return (uint32_t)(rng_hash(key, e) >> 40) >= dropout_threshold_(p);
 }
 
 void
 dropout_forward(float *y, const float *x, int rows, int cols, int row0, uint64_t key, float p)
 {
 	float scale = 1.0f / (1.0f - p);
-	for (int r = 0; r < rows; r++)
+	uint32_t threshold = dropout_threshold_(p);
+	for (int r = 0; r < rows; r++) {
+		uint64_t unit = (uint64_t)(row0 + r) * cols;
+		const float *xr = x + (size_t)r * cols;
+		float *yr = y + (size_t)r * cols;
 		for (int j = 0; j < cols; j++) {
-			size_t e = (size_t)r * cols + j;
-			uint64_t unit = (uint64_t)(row0 + r) * cols + j;
-			y[e] = dropout_keeps(key, p, unit) ? x[e] * scale : 0.0f;
+			int keep = (uint32_t)(rng_hash(key, unit + (uint64_t)j) >> 40) >= threshold;
+			yr[j] = keep ? xr[j] * scale : 0.0f;
 		}
+	}
 }
 
 void

@@ -4,15 +4,6 @@
 #include <math.h>
 
 static uint64_t
-splitmix64_(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static uint64_t
 rotl_(uint64_t x, int k)
 {
 	return (x << k) | (x >> (64 - k));
@@ -23,7 +14,7 @@ rng_seed(struct rng *rng, uint64_t seed)
 {
 	/* splitmix64 spreads any seed, including 0, into a state that is never all zero. */
 	for (int i = 0; i < 4; i++)
-		rng->s[i] = splitmix64_(&seed);
+		rng->s[i] = rng_splitmix64(&seed);
 }
 
 uint64_t
@@ -84,13 +75,4 @@ rng_below(struct rng *rng, uint64_t n)
 		x = rng_next(rng);
 	while (x >= limit);
 	return mod_(x, n);
-}
-
-uint64_t
-rng_hash(uint64_t key, uint64_t counter)
-{
-	/* splitmix64's finalizer of a Weyl step: two rounds, as the key is itself a hash. */
-	uint64_t x = key + counter * 0x9e3779b97f4a7c15ULL;
-	x = splitmix64_(&x);
-	return splitmix64_(&x);
 }
