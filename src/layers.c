@@ -192,10 +192,16 @@ dropout_threshold_(float p)
 	return (uint32_t)((double)p * 16777216.0);
 }
 
+static int
+keeps_(uint64_t key, uint32_t threshold, uint64_t e)
+{
+	return (uint32_t)(rng_hash(key, e) >> 40) >= threshold;
+}
+
 int
 dropout_keeps(uint64_t key, float p, uint64_t e)
 {
-	return (uint32_t)(rng_hash(key, e) >> 40) >= dropout_threshold_(p);
+	return keeps_(key, dropout_threshold_(p), e);
 }
 
 void
@@ -208,8 +214,7 @@ dropout_forward(float *y, const float *x, int rows, int cols, int row0, uint64_t
 		const float *xr = x + (size_t)r * cols;
 		float *yr = y + (size_t)r * cols;
 		for (int j = 0; j < cols; j++) {
-			int keep = (uint32_t)(rng_hash(key, unit + (uint64_t)j) >> 40) >= threshold;
-			yr[j] = keep ? xr[j] * scale : 0.0f;
+			yr[j] = keeps_(key, threshold, unit + (uint64_t)j) ? xr[j] * scale : 0.0f;
 		}
 	}
 }

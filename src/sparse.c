@@ -573,27 +573,24 @@ SP_SCATTER_PASS(1, 0)
 SP_SCATTER_PASS(2, 0)
 SP_SCATTER_PASS(3, 0)
 SP_SCATTER_PASS(4, 0)
-SP_SCATTER_PASS(5, 0)
-SP_SCATTER_PASS(6, 0)
-SP_SCATTER_PASS(7, 0)
-SP_SCATTER_PASS(8, 0)
 SP_SCATTER_PASS(1, 1)
 SP_SCATTER_PASS(2, 1)
 SP_SCATTER_PASS(3, 1)
-SP_SCATTER_PASS(4, 1)
-SP_SCATTER_PASS(5, 1)
-SP_SCATTER_PASS(6, 1)
-SP_SCATTER_PASS(7, 1)
-SP_SCATTER_PASS(8, 1)
 
 typedef void sp_scatter_fn_(int, int, float *, size_t, const float *, size_t,
 			    const struct mm_sparse *, int);
-static sp_scatter_fn_ *const sp_scatter_[2][9] = {
-	{NULL, sp_scatter_pass1_0_, sp_scatter_pass2_0_, sp_scatter_pass3_0_, sp_scatter_pass4_0_,
-	 sp_scatter_pass5_0_, sp_scatter_pass6_0_, sp_scatter_pass7_0_, sp_scatter_pass8_0_},
-	{NULL, sp_scatter_pass1_1_, sp_scatter_pass2_1_, sp_scatter_pass3_1_, sp_scatter_pass4_1_,
-	 sp_scatter_pass5_1_, sp_scatter_pass6_1_, sp_scatter_pass7_1_, sp_scatter_pass8_1_},
+static sp_scatter_fn_ *const sp_scatter_[2][SP_SCATTER_VECS + 1] = {
+	{NULL, sp_scatter_pass1_0_, sp_scatter_pass2_0_, sp_scatter_pass3_0_, sp_scatter_pass4_0_},
+	{NULL, sp_scatter_pass1_1_, sp_scatter_pass2_1_, sp_scatter_pass3_1_, NULL},
 };
+
+/* dW's rows of the block's columns, zeroed. */
+static void
+zero_rows_(float *dW, int ldw, const struct mm_sparse *sp, int N)
+{
+	for (int k = 0; k < sp->K; k++)
+		memset(dW + (size_t)(sp->k0 + k) * ldw, 0, (size_t)N * sizeof *dW);
+}
 
 size_t
 mm_sparse_tn_scratch_bytes(int K)
@@ -641,15 +638,13 @@ mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float 
 	if (N <= 0 || cols <= 0)
 		return;
 	if (R <= 0) { /* the sum of no samples */
-		for (int k = 0; k < cols; k++)
-			memset(dW + (size_t)(sp->k0 + k) * ldw, 0, (size_t)N * sizeof *dW);
+		zero_rows_(dW, ldw, sp, N);
 		return;
 	}
 	struct passes_ passes;
 	if (plan_passes_(&passes, N) && passes.count == 1 &&
 	    passes.vecs[0] + passes.half[0] <= SP_SCATTER_VECS) {
-		for (int k = 0; k < cols; k++)
-			memset(dW + (size_t)(sp->k0 + k) * ldw, 0, (size_t)N * sizeof *dW);
+		zero_rows_(dW, ldw, sp, N);
 		sp_scatter_[passes.half[0]][passes.vecs[0]](passes.first[0], passes.last[0], dW, ldw,
 							    dY, ldy, sp, R);
 		return;
