@@ -216,6 +216,9 @@ augment_task_(void *arg, int task, int thread)
 	void *scratch = r->augment_scratch + (size_t)thread * r->augment_scratch_bytes;
 	int i1 = (task + 1) * job->per_task < job->n ? (task + 1) * job->per_task : job->n;
 	for (int i = task * job->per_task; i < i1; i++) {
+		/* The next image, from anywhere in the training set, while this one is made. */
+		for (size_t b = 0; i + 1 < i1 && b < in; b += 64)
+			__builtin_prefetch(job->images[i + 1] + b);
 		augment_image(r->augmented + i * in, job->images[i], train->rows, train->cols,
 			      augment_key(r->opt->seed, job->step, i), scratch);
 		job->images[i] = r->augmented + i * in;
