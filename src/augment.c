@@ -73,16 +73,18 @@ grid_place_(int t, int n, int *i, float *a)
 	*a = g - (float)*i;
 }
 
-/* Row y's line through the elastic field g (GRID x GRID offsets spanning the image): its
- * value at each of the grid's columns, bilinearly between the grid's rows. */
+/* Row y's lines through the elastic fields gx and gy (GRID x GRID offsets spanning the
+ * image): their values at each of the grid's columns, bilinearly between the grid's rows. */
 static void
-grid_line_(float *line, const float *g, int rows, int y)
+grid_lines_(float *lx, float *ly, const float *gx, const float *gy, int rows, int y)
 {
 	int j;
 	float ay;
 	grid_place_(y, rows, &j, &ay);
-	for (int k = 0; k < AUGMENT_GRID; k++)
-		line[k] = (1.0f - ay) * g[j * AUGMENT_GRID + k] + ay * g[(j + 1) * AUGMENT_GRID + k];
+	for (int k = 0; k < AUGMENT_GRID; k++) {
+		lx[k] = (1.0f - ay) * gx[j * AUGMENT_GRID + k] + ay * gx[(j + 1) * AUGMENT_GRID + k];
+		ly[k] = (1.0f - ay) * gy[j * AUGMENT_GRID + k] + ay * gy[(j + 1) * AUGMENT_GRID + k];
+	}
 }
 
 /* The elastic offset at a column placed on the grid by xi and xa, between two of line's
@@ -120,8 +122,7 @@ source_row_(const struct scratch_ *s, int rows, int cols, int y, float sv, float
 	    const float *gx, const float *gy)
 {
 	float cx = (float)(cols - 1) / 2.0f, cy = (float)(rows - 1) / 2.0f, lx[4], ly[4];
-	grid_line_(lx, gx, rows, y);
-	grid_line_(ly, gy, rows, y);
+	grid_lines_(lx, ly, gx, gy, rows, y);
 	float *restrict px = s->px + (size_t)y * cols, *restrict py = s->py + (size_t)y * cols;
 	for (int x = 0; x < cols; x++) {
 		px[x] = s->cu[x] + sv + cx + elastic_(lx, s->xi[x], s->xa[x]);
