@@ -280,9 +280,12 @@ bench` builds nothing it would have to fetch: README.md (Speed) has a measuremen
   reference path (src/net.c), which sums the same blocks, since every kernel adds the terms
   of each output in the same order and adding 0·w is exact.
 - Layer 1 weight gradient (Xᵀ·dY): sparse, from the same compacted rows, block by block on
-  the thread that ran the block forward: the batch's nonzeros are regrouped by pixel (each pixel's
-  samples in order) and each row of dW1 is summed in registers, then its update applied
-  (src/optim.c) by the same thread.
+  the thread that ran the block forward. Where one pass of at most four vectors covers a
+  row of dW1 (50 units with AVX-512), each sample's row of dY stays in registers and each of
+  its nonzeros adds it into its pixel's row of dW1; wider rows regroup the batch's nonzeros
+  by pixel (each pixel's samples in order) and sum each row of dW1 in registers. Either way
+  each element gets the same terms in sample order, and its update is applied (src/optim.c)
+  by the same thread.
 - Layer 1 input gradient: not computed (nothing needs it).
 - Every other product (hidden layers, output layer, their gradients): dense; the packed
   GEMM (which also drops all-zero strips, e.g. of ReLU outputs), or for outputs at most four

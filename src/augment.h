@@ -12,7 +12,9 @@
  * zero outside the image, and rounded to bytes.
  *
  * What an image becomes depends only on the seed, the step and its place in the batch
- * (rng_hash), never on threads or timing, so runs stay bit for bit reproducible. */
+ * (rng_hash), never on threads or timing, so runs stay bit for bit reproducible; and, as
+ * augment.c is built without contraction into fused multiply-adds, not on the compiler
+ * (GCC or Clang) or the target's vector width either. */
 #ifndef BPTRAIN_AUGMENT_H
 #define BPTRAIN_AUGMENT_H
 
