@@ -49,7 +49,8 @@ FAULT_BIN = tests/bptrain-fault
 FAULT_WRAP = -Wl,--wrap=softmax_xent_backward,--wrap=softmax_xent_backward_rows \
 	-Wl,--wrap=relu_backward,--wrap=sigmoid_backward,--wrap=affine_backward \
 	-Wl,--wrap=affine_backward_weight,--wrap=affine_backward_bias,--wrap=mm_sparse_tn \
-	-Wl,--wrap=l2_backward,--wrap=dropout_backward,--wrap=batchnorm_backward
+	-Wl,--wrap=l2_backward,--wrap=dropout_backward,--wrap=batchnorm_backward_sums \
+	-Wl,--wrap=batchnorm_backward_rows
 
 DATA_DIR ?= mnist
 DATA_FILES = $(DATA_DIR)/train-images-idx3-ubyte $(DATA_DIR)/train-labels-idx1-ubyte \

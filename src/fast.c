@@ -271,14 +271,16 @@ input_block_(const struct fast *f, int task)
 }
 
 /* One pass over a batch. In training, a round of row tasks runs the layers between two
- * batch normalization units (whose statistics need every row): forward over [fwd_lo,
- * fwd_hi), then backward over [back_lo, back_hi) from the top. */
+ * batch normalization units' column sums (which need every row): forward over [fwd_lo,
+ * fwd_hi), then backward over [back_lo, back_hi) from the top; the first round also adds
+ * up the first layer's block sums (sum_parts). */
 struct pass_ {
 	struct fast *f;
 	const uint8_t *const *images;
 	const uint8_t *labels; /* NULL in evaluation */
 	int n, rows_per_task;
 	int fwd_lo, fwd_hi, back_lo, back_hi;
+	int sum_parts;
 };
 
 /* Ask for the cache lines of len bytes ahead of their use. */
@@ -393,10 +395,14 @@ forward_rows_(const struct net *net, enum net_mode mode, double *row_loss, const
 			mm_gemm(y, out, x, in, 1, layer->w, out, 1, rows, out, in, scratch);
 			break;
 		case LAYER_BATCHNORM:
+			/* In training, the column tasks have taken the batch's statistics
+			 * (batchnorm_task_). */
 			if (mode == NET_TRAIN)
-				abort(); /* the column tasks run it (batchnorm_task_) */
-			batchnorm_forward_eval(y, x, layer->w, layer->b, layer->run_mean,
-					       layer->run_var, rows, out);
+				batchnorm_normalize(y, layer->xn + (size_t)r0 * out, x, layer->mean,
+						    layer->std, layer->w, layer->b, rows, out);
+			else
+				batchnorm_forward_eval(y, x, layer->w, layer->b, layer->run_mean,
+						       layer->run_var, rows, out);
 			break;
 		case LAYER_RELU:
 			relu_forward(y, x, len);
@@ -440,7 +446,10 @@ backward_rows_(const struct net *net, const uint8_t *labels, int n, int r0, int 
 			mm_gemm(dx, in, dy, out, 1, layer->w, 1, out, rows, in, out, scratch);
 			break;
 		case LAYER_BATCHNORM:
-			abort(); /* the column tasks run it (batchnorm_backward_task_) */
+			/* From the column sums of batchnorm_backward_task_. */
+			batchnorm_backward_rows(dx, dy, layer->xn + (size_t)r0 * in, layer->std,
+						layer->w, layer->dxn_xn, layer->dxc_mean, n, rows, in);
+			break;
 		case LAYER_RELU:
 			relu_backward(dx, dy, x, len);
 			break;
@@ -473,7 +482,7 @@ train_rows_task_(void *arg, int task, int thread)
 	float *y = net->layer[0].y + (size_t)r0 * out;
 	size_t len = (size_t)rows * out;
 	int per = blocks_per_task_(f);
-	for (int j = per; pass->fwd_lo == 1 && j < NET_INPUT_BLOCKS; j++) {
+	for (int j = per; pass->sum_parts && j < NET_INPUT_BLOCKS; j++) {
 		const float *part = f->part[j - per] + (size_t)r0 * out;
 		for (size_t i = 0; i < len; i++)
 			y[i] += part[i];
@@ -491,7 +500,6 @@ struct columns_ {
 	const struct pass_ *pass;
 	int layer;
 	int cols_per_task;
-	const struct optim *opt; /* backward: the update of γ and β, or NULL */
 };
 
 static void
@@ -502,15 +510,14 @@ batchnorm_task_(void *arg, int task, int thread)
 	struct layer *layer = &c->pass->f->net->layer[c->layer];
 	int d = layer->out, j0 = task * c->cols_per_task;
 	int j1 = j0 + c->cols_per_task < d ? j0 + c->cols_per_task : d;
-	batchnorm_forward(layer->y, layer->xn, layer->std, layer->mean, layer->var,
-			  c->pass->f->net->layer[c->layer - 1].y, layer->w, layer->b, c->pass->n, d,
-			  j0, j1);
+	batchnorm_stats(layer->std, layer->mean, layer->var, c->pass->f->net->layer[c->layer - 1].y,
+			c->pass->n, d, j0, j1);
 	batchnorm_update_running(layer->run_mean, layer->run_var, layer->mean, layer->var,
 				 NET_BATCHNORM_MOMENTUM, j0, j1);
 }
 
-/* Backward, the same blocks of columns; γ and β are updated by the thread that computed
- * their gradients (nothing below reads them). */
+/* Backward, the same blocks of columns: the column sums, from which the row tasks below
+ * take dx. γ and β are updated only after those (grads_), since they read γ. */
 static void
 batchnorm_backward_task_(void *arg, int task, int thread)
 {
@@ -520,33 +527,27 @@ batchnorm_backward_task_(void *arg, int task, int thread)
 	const struct layer *layer = &net->layer[c->layer];
 	int d = layer->out, j0 = task * c->cols_per_task;
 	int j1 = j0 + c->cols_per_task < d ? j0 + c->cols_per_task : d;
-	batchnorm_backward(layer->dx, layer->dw, layer->db, net->layer[c->layer + 1].dx,
-			   layer->xn, layer->std, layer->w, c->pass->n, d, j0, j1);
-	if (!c->opt)
-		return;
-	for (int k = 0; k < 2; k++) {
-		size_t i0 = (size_t)((k ? layer->b : layer->w) + j0 - net->params);
-		optim_update(c->opt, net->params, net->grads, i0, i0 + (size_t)(j1 - j0));
-	}
+	batchnorm_backward_sums(layer->dw, layer->db, layer->dxn_xn, layer->dxc_mean,
+				net->layer[c->layer + 1].dx, layer->xn, layer->std, layer->w,
+				c->pass->n, d, j0, j1);
 }
 
 /* A round of column tasks over batch normalization unit i. */
 static void
-columns_(struct fast *f, const struct pass_ *pass, int i, pool_task_fn *fn,
-	 const struct optim *opt)
+columns_(struct fast *f, const struct pass_ *pass, int i, pool_task_fn *fn)
 {
 	int d = f->net->layer[i].out, threads = threads_(f);
 	int cols = (d + threads - 1) / threads;
-	struct columns_ c = {.pass = pass, .layer = i, .cols_per_task = cols < 8 ? 8 : cols,
-			     .opt = opt};
+	struct columns_ c = {.pass = pass, .layer = i, .cols_per_task = cols < 8 ? 8 : cols};
 	run_(f, fn, &c, (d + c.cols_per_task - 1) / c.cols_per_task);
 }
 
 /* The training pass after the first layer: rounds of row tasks between batch normalization
- * units, each unit a round of column tasks; the last rounds forward and backward meet in
- * one task, then backward comes down the units again. */
+ * units, each unit's column sums a round of column tasks whose results the next round of
+ * rows uses (the unit's normalization, then the layers above it); the last rounds forward
+ * and backward meet in one task, then backward comes down the units again. */
 static void
-train_passes_(struct fast *f, struct pass_ *pass, const struct optim *opt)
+train_passes_(struct fast *f, struct pass_ *pass)
 {
 	const struct net *net = f->net;
 	int units[NET_MAX_LAYERS], n_units = 0, L = net->n_layers;
@@ -555,22 +556,24 @@ train_passes_(struct fast *f, struct pass_ *pass, const struct optim *opt)
 			units[n_units++] = i;
 	int tasks = (pass->n + pass->rows_per_task - 1) / pass->rows_per_task;
 	int lo = 1;
+	pass->sum_parts = 1;
 	for (int u = 0; u < n_units; u++) {
 		pass->fwd_lo = lo, pass->fwd_hi = units[u];
 		pass->back_lo = pass->back_hi = 0;
 		run_(f, train_rows_task_, pass, tasks);
-		columns_(f, pass, units[u], batchnorm_task_, NULL);
-		lo = units[u] + 1;
+		pass->sum_parts = 0;
+		columns_(f, pass, units[u], batchnorm_task_);
+		lo = units[u];
 	}
 	pass->fwd_lo = lo, pass->fwd_hi = L;
-	pass->back_lo = lo, pass->back_hi = L;
+	pass->back_lo = n_units > 0 ? units[n_units - 1] + 1 : 1, pass->back_hi = L;
 	run_(f, train_rows_task_, pass, tasks);
+	pass->sum_parts = 0;
 	for (int u = n_units - 1; u >= 0; u--) {
-		columns_(f, pass, units[u], batchnorm_backward_task_, opt);
+		columns_(f, pass, units[u], batchnorm_backward_task_);
 		pass->fwd_lo = pass->fwd_hi = 0;
-		pass->back_lo = u > 0 ? units[u - 1] + 1 : 1, pass->back_hi = units[u];
-		if (pass->back_lo < pass->back_hi) /* else the unit is layer 1 */
-			run_(f, train_rows_task_, pass, tasks);
+		pass->back_lo = u > 0 ? units[u - 1] + 1 : 1, pass->back_hi = units[u] + 1;
+		run_(f, train_rows_task_, pass, tasks);
 	}
 }
 
@@ -609,7 +612,7 @@ eval_(struct fast *f, const uint8_t *const *images, const uint8_t *labels, int n
 	 * only its claim, and the threads share the work as their speeds are. Against two fixed
 	 * halves, 15% less time evaluating at --hidden 50 and 30% less at --hidden 800 (one
 	 * process, alternate epochs, a shared 2-core AMD EPYC). */
-	struct pass_ pass = {f, images, labels, n, SPARSE_GROUP, 0, 0, 0, 0};
+	struct pass_ pass = {f, images, labels, n, SPARSE_GROUP, 0, 0, 0, 0, 0};
 	run_on_(f, eval_rows_task_, &pass, (n + pass.rows_per_task - 1) / pass.rows_per_task, 0);
 	f->net->mode = NET_EVAL;
 }
@@ -717,13 +720,19 @@ grads_(struct fast *f, const struct pass_ *pass, const struct optim *opt)
 		a++;
 	}
 	run_(f, grads_task_, &job, job.tasks_before[a]);
+	/* Batch normalization's γ and β, which the rows of its backward pass read. */
+	for (int i = 0; opt && i < net->n_layers; i++)
+		if (net->layer[i].kind == LAYER_BATCHNORM) {
+			update_(&job, net->layer[i].w, (size_t)net->layer[i].out);
+			update_(&job, net->layer[i].b, (size_t)net->layer[i].out);
+		}
 }
 
 float
 fast_step(struct fast *f, const uint8_t *const *images, const uint8_t *labels, int n,
 	  const struct optim *opt)
 {
-	struct pass_ pass = {f, images, labels, n, row_block_(f, n), 0, 0, 0, 0};
+	struct pass_ pass = {f, images, labels, n, row_block_(f, n), 0, 0, 0, 0, 0};
 	float penalty = (float)net_penalty(f->net);
 	f->net->step++; /* as net_forward counts it: new dropout masks */
 	/* Once here, not in each input block's task: finding an image's set costs a
@@ -731,7 +740,7 @@ fast_step(struct fast *f, const uint8_t *const *images, const uint8_t *labels, i
 	for (int i = 0; i < n; i++)
 		f->where[i].set = set_of_(f, images[i], &f->where[i].index);
 	run_(f, first_layer_task_, &pass, NET_INPUT_BLOCKS / blocks_per_task_(f));
-	train_passes_(f, &pass, opt);
+	train_passes_(f, &pass);
 	grads_(f, &pass, opt);
 	f->net->mode = NET_TRAIN;
 	/* The mean loss, summed in row order whatever the blocks were; the penalty as the

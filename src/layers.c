@@ -227,27 +227,53 @@ dropout_backward(float *dx, const float *dy, int rows, int cols, int row0, uint6
 	dropout_forward(dx, dy, rows, cols, row0, key, p);
 }
 
-void
-batchnorm_forward(float *y, float *xn, float *std, float *mean, float *var, const float *x,
-		  const float *gamma, const float *beta, int n, int d, int j0, int j1)
+/* Batch normalization's column sums run over rows and, inside, over a chunk of at most
+ * BATCHNORM_CHUNK columns, so that the columns' sums advance side by side in vector
+ * registers; each column's sum still adds its rows in order, as one chain. */
+#define BATCHNORM_CHUNK 64
+
+static void
+batchnorm_stats_chunk_(float *std, float *mean, float *var, const float *x, int n, int d,
+		       int j0, int j1)
 {
-	for (int j = j0; j < j1; j++) {
-		double sum = 0.0, sq = 0.0;
-		for (int r = 0; r < n; r++)
-			sum += x[(size_t)r * d + j];
-		mean[j] = (float)(sum / n);
-		for (int r = 0; r < n; r++) {
+	double sum[BATCHNORM_CHUNK] = {0}, sq[BATCHNORM_CHUNK] = {0};
+	int w = j1 - j0;
+	x += j0, std += j0, mean += j0, var += j0;
+	for (int r = 0; r < n; r++)
+		for (int j = 0; j < w; j++)
+			sum[j] += x[(size_t)r * d + j];
+	for (int j = 0; j < w; j++)
+		mean[j] = (float)(sum[j] / n);
+	for (int r = 0; r < n; r++)
+		for (int j = 0; j < w; j++) {
 			double c = x[(size_t)r * d + j] - mean[j];
-			sq += c * c;
+			sq[j] += c * c;
 		}
-		var[j] = (float)(sq / n);
+	for (int j = 0; j < w; j++) {
+		var[j] = (float)(sq[j] / n);
 		std[j] = sqrtf(var[j] + BATCHNORM_EPS);
-		for (int r = 0; r < n; r++) {
+	}
+}
+
+void
+batchnorm_stats(float *std, float *mean, float *var, const float *x, int n, int d, int j0,
+		int j1)
+{
+	for (int j = j0; j < j1; j += BATCHNORM_CHUNK)
+		batchnorm_stats_chunk_(std, mean, var, x, n, d, j,
+				       j1 - j < BATCHNORM_CHUNK ? j1 : j + BATCHNORM_CHUNK);
+}
+
+void
+batchnorm_normalize(float *y, float *xn, const float *x, const float *mean, const float *std,
+		    const float *gamma, const float *beta, int rows, int d)
+{
+	for (int r = 0; r < rows; r++)
+		for (int j = 0; j < d; j++) {
 			size_t e = (size_t)r * d + j;
 			xn[e] = (x[e] - mean[j]) / std[j];
 			y[e] = gamma[j] * xn[e] + beta[j];
 		}
-	}
 }
 
 void
@@ -264,41 +290,77 @@ void
 batchnorm_forward_eval(float *y, const float *x, const float *gamma, const float *beta,
 		       const float *mean, const float *var, int n, int d)
 {
-	for (int j = 0; j < d; j++) {
-		float std = sqrtf(var[j] + BATCHNORM_EPS);
-		for (int r = 0; r < n; r++) {
-			size_t e = (size_t)r * d + j;
-			y[e] = gamma[j] * ((x[e] - mean[j]) / std) + beta[j];
-		}
+	for (int j0 = 0; j0 < d; j0 += BATCHNORM_CHUNK) {
+		int w = d - j0 < BATCHNORM_CHUNK ? d - j0 : BATCHNORM_CHUNK;
+		float std[BATCHNORM_CHUNK];
+		for (int j = 0; j < w; j++)
+			std[j] = sqrtf(var[j0 + j] + BATCHNORM_EPS);
+		for (int r = 0; r < n; r++)
+			for (int j = 0; j < w; j++) {
+				size_t e = (size_t)r * d + j0 + j;
+				y[e] = gamma[j0 + j] * ((x[e] - mean[j0 + j]) / std[j]) + beta[j0 + j];
+			}
 	}
 }
 
-void
-batchnorm_backward(float *dx, float *dgamma, float *dbeta, const float *dy, const float *xn,
-		   const float *std, const float *gamma, int n, int d, int j0, int j1)
+/* With dxn = γ·dy: dstd = -Σ dxn·xc / std², dvar = dstd / (2·std), and dx = dxc - the
+ * column mean of dxc, where dxc = dxn / std + (2/n)·xc·dvar; here xc = xn·std, which folds
+ * to dxc = (dxn - xn·Σ(dxn·xn)/n) / std. Both parts of the backward pass compute it here. */
+static inline double
+batchnorm_dxc_(float gamma, float dy, float xn, double dxn_xn, int n, float std)
 {
-	/* With dxn = γ·dy: dstd = -Σ dxn·xc / std², dvar = dstd / (2·std), and dx = dxc - the
-	 * column mean of dxc, where dxc = dxn / std + (2/n)·xc·dvar; here xc = xn·std, which
-	 * folds to dx = (dxn - xn·Σ(dxn·xn)/n) / std - mean of that. */
-	for (int j = j0; j < j1; j++) {
-		double sum_dy = 0.0, sum_xn_dy = 0.0;
-		for (int r = 0; r < n; r++) {
+	return ((double)gamma * dy - xn * dxn_xn / n) / std;
+}
+
+static void
+batchnorm_sums_chunk_(float *dgamma, float *dbeta, double *dxn_xn, float *dxc_mean,
+		      const float *dy, const float *xn, const float *std, const float *gamma,
+		      int n, int d, int j0, int j1)
+{
+	double sum_dy[BATCHNORM_CHUNK] = {0}, sum_xn_dy[BATCHNORM_CHUNK] = {0};
+	double sum_dxc[BATCHNORM_CHUNK] = {0};
+	int w = j1 - j0;
+	dgamma += j0, dbeta += j0, dxn_xn += j0, dxc_mean += j0, dy += j0, xn += j0;
+	std += j0, gamma += j0;
+	for (int r = 0; r < n; r++)
+		for (int j = 0; j < w; j++) {
 			size_t e = (size_t)r * d + j;
-			sum_dy += dy[e];
-			sum_xn_dy += (double)xn[e] * dy[e];
+			sum_dy[j] += dy[e];
+			sum_xn_dy[j] += (double)xn[e] * dy[e];
 		}
-		dbeta[j] = (float)sum_dy;
-		dgamma[j] = (float)sum_xn_dy;
-		double sum_dxn_xn = gamma[j] * sum_xn_dy;
-		double sum_dxc = 0.0;
-		for (int r = 0; r < n; r++) {
-			size_t e = (size_t)r * d + j;
-			double dxc = ((double)gamma[j] * dy[e] - xn[e] * sum_dxn_xn / n) / std[j];
-			dx[e] = (float)dxc;
-			sum_dxc += dxc;
-		}
-		float mean_dxc = (float)(sum_dxc / n);
-		for (int r = 0; r < n; r++)
-			dx[(size_t)r * d + j] -= mean_dxc;
+	for (int j = 0; j < w; j++) {
+		dbeta[j] = (float)sum_dy[j];
+		dgamma[j] = (float)sum_xn_dy[j];
+		dxn_xn[j] = gamma[j] * sum_xn_dy[j];
 	}
+	for (int r = 0; r < n; r++)
+		for (int j = 0; j < w; j++) {
+			size_t e = (size_t)r * d + j;
+			sum_dxc[j] += batchnorm_dxc_(gamma[j], dy[e], xn[e], dxn_xn[j], n, std[j]);
+		}
+	for (int j = 0; j < w; j++)
+		dxc_mean[j] = (float)(sum_dxc[j] / n);
+}
+
+void
+batchnorm_backward_sums(float *dgamma, float *dbeta, double *dxn_xn, float *dxc_mean,
+			const float *dy, const float *xn, const float *std, const float *gamma,
+			int n, int d, int j0, int j1)
+{
+	for (int j = j0; j < j1; j += BATCHNORM_CHUNK)
+		batchnorm_sums_chunk_(dgamma, dbeta, dxn_xn, dxc_mean, dy, xn, std, gamma, n, d, j,
+				      j1 - j < BATCHNORM_CHUNK ? j1 : j + BATCHNORM_CHUNK);
+}
+
+void
+batchnorm_backward_rows(float *dx, const float *dy, const float *xn, const float *std,
+			const float *gamma, const double *dxn_xn, const float *dxc_mean, int n,
+			int rows, int d)
+{
+	for (int r = 0; r < rows; r++)
+		for (int j = 0; j < d; j++) {
+			size_t e = (size_t)r * d + j;
+			float dxc = (float)batchnorm_dxc_(gamma[j], dy[e], xn[e], dxn_xn[j], n, std[j]);
+			dx[e] = dxc - dxc_mean[j];
+		}
 }

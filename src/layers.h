@@ -61,15 +61,22 @@ void softmax_xent_backward(float *dlogits, const float *probs, const uint8_t *la
 void softmax_xent_backward_rows(float *dlogits, const float *probs, const uint8_t *labels,
 				int rows, int k, int n);
 
-/* Batch normalization (the book's BatchNormalization), column by column over the n rows of
- * x(n,d): xn = (x - mean) / std with the batch's mean and std = √(var + BATCHNORM_EPS), and
- * y = γ·xn + β. Saves xn(n,d) and std(d) for backward and returns the batch's mean(d) and
- * var(d) for the running averages. Sums are taken in double, in row order. Training's
- * functions do columns j0 .. j1-1 only: every column is independent, so any split of them
- * (the fast path's, by thread) gives the same bits as one call over [0, d). */
+/* Batch normalization (the book's BatchNormalization) over the n rows of x(n,d): xn = (x -
+ * mean) / std with the batch's mean and std = √(var + BATCHNORM_EPS), and y = γ·xn + β.
+ * Each pass comes in two parts, the columns' sums and the work of each element, so that
+ * threads can take the sums by blocks of columns and the elements by blocks of rows: two
+ * threads writing different columns of the same rows would share their cache lines (a row
+ * of 50 floats has both halves' columns on one line). Every column is independent, so any
+ * split gives the bits of one call over the whole batch.
+ *  - batchnorm_stats: the mean(d) and var(d) of columns j0 .. j1-1 (for the running
+ *    averages) and their std(d); sums in double, in row order.
+ *  - batchnorm_normalize: xn and y for `rows` rows (x, xn and y at the first of them);
+ *    backward reads xn(n,d) and std(d). */
 #define BATCHNORM_EPS 1e-6f
-void batchnorm_forward(float *y, float *xn, float *std, float *mean, float *var, const float *x,
-		       const float *gamma, const float *beta, int n, int d, int j0, int j1);
+void batchnorm_stats(float *std, float *mean, float *var, const float *x, int n, int d, int j0,
+		     int j1);
+void batchnorm_normalize(float *y, float *xn, const float *x, const float *mean, const float *std,
+			 const float *gamma, const float *beta, int rows, int d);
 /* run = momentum·run + (1 - momentum)·batch for the mean and var of columns j0 .. j1-1. */
 void batchnorm_update_running(float *run_mean, float *run_var, const float *mean,
 			      const float *var, float momentum, int j0, int j1);
@@ -77,10 +84,18 @@ void batchnorm_update_running(float *run_mean, float *run_var, const float *mean
  * on its own, so any block of rows may go alone. */
 void batchnorm_forward_eval(float *y, const float *x, const float *gamma, const float *beta,
 			    const float *mean, const float *var, int n, int d);
-/* dx(n,d), dgamma(d) = Σ xn·dy, dbeta(d) = Σ dy, through the book's computational graph, for
- * columns j0 .. j1-1. */
-void batchnorm_backward(float *dx, float *dgamma, float *dbeta, const float *dy, const float *xn,
-			const float *std, const float *gamma, int n, int d, int j0, int j1);
+/* Backward through the book's computational graph, in the same two parts:
+ *  - batchnorm_backward_sums: for columns j0 .. j1-1 of the batch of n, dgamma(d) = Σ xn·dy
+ *    and dbeta(d) = Σ dy, and what each element's dx needs: dxn_xn(d) = Σ dxn·xn (dxn =
+ *    γ·dy), in double, and dxc_mean(d), the column mean of dx before it is centred;
+ *  - batchnorm_backward_rows: dx for `rows` rows of the batch of n (dx, dy and xn at the
+ *    first of them), from those. */
+void batchnorm_backward_sums(float *dgamma, float *dbeta, double *dxn_xn, float *dxc_mean,
+			     const float *dy, const float *xn, const float *std, const float *gamma,
+			     int n, int d, int j0, int j1);
+void batchnorm_backward_rows(float *dx, const float *dy, const float *xn, const float *std,
+			     const float *gamma, const double *dxn_xn, const float *dxc_mean,
+			     int n, int rows, int d);
 
 /* Inverted dropout over rows row0.. of a batch, `cols` units each: a unit is kept, and
  * scaled by 1 / (1 - p), unless rng_hash(key, row * cols + unit) falls in the lowest fraction

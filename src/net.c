@@ -106,6 +106,8 @@ carve_(struct net *net, float *p)
 			layer->var = take_(&p, &total, layer->out);
 			layer->run_mean = take_(&p, &total, layer->out);
 			layer->run_var = take_(&p, &total, layer->out);
+			layer->dxn_xn = (double *)take_(&p, &total, 2 * (size_t)layer->out);
+			layer->dxc_mean = take_(&p, &total, layer->out);
 		}
 		layer->y = take_(&p, &total, rows * layer->out);
 		layer->dx = i > 0 ? take_(&p, &total, rows * layer->in) : NULL;
@@ -233,8 +235,9 @@ batchnorm_(struct layer *layer, const float *in, int n, enum net_mode mode)
 				       layer->run_var, n, d);
 		return;
 	}
-	batchnorm_forward(layer->y, layer->xn, layer->std, layer->mean, layer->var, in, layer->w,
-			  layer->b, n, d, 0, d);
+	batchnorm_stats(layer->std, layer->mean, layer->var, in, n, d, 0, d);
+	batchnorm_normalize(layer->y, layer->xn, in, layer->mean, layer->std, layer->w, layer->b, n,
+			    d);
 	batchnorm_update_running(layer->run_mean, layer->run_var, layer->mean, layer->var,
 				 NET_BATCHNORM_MOMENTUM, 0, d);
 }
@@ -318,8 +321,11 @@ net_backward(struct net *net, const float *x, const uint8_t *labels, int n)
 					    net->weight_decay);
 			break;
 		case LAYER_BATCHNORM:
-			batchnorm_backward(layer->dx, layer->dw, layer->db, dy, layer->xn, layer->std,
-					   layer->w, n, layer->out, 0, layer->out);
+			batchnorm_backward_sums(layer->dw, layer->db, layer->dxn_xn, layer->dxc_mean, dy,
+						layer->xn, layer->std, layer->w, n, layer->out, 0,
+						layer->out);
+			batchnorm_backward_rows(layer->dx, dy, layer->xn, layer->std, layer->w,
+						layer->dxn_xn, layer->dxc_mean, n, n, layer->out);
 			break;
 		case LAYER_RELU:
 			relu_backward(layer->dx, dy, in, len);

@@ -73,10 +73,13 @@ struct layer {
 	/* LAYER_DROPOUT: the rate p. */
 	float rate;
 	/* LAYER_BATCHNORM: what forward saves, xn (max_batch, out) and std (out); the batch's
-	 * mean and var (out); and the running averages (out) that evaluation uses, part of the
-	 * model. */
+	 * mean and var (out); the running averages (out) that evaluation uses, part of the
+	 * model; and the column sums (out) that backward's rows take dx from (see
+	 * batchnorm_backward_sums). */
 	float *xn, *std, *mean, *var;
 	float *run_mean, *run_var;
+	double *dxn_xn;
+	float *dxc_mean;
 };
 
 struct net {

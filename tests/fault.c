@@ -42,9 +42,12 @@ void __real_affine_backward_weight(float *dw, const float *dy, const float *x, i
 void __real_affine_backward_bias(float *db, const float *dy, int n, int out);
 void __real_dropout_backward(float *dx, const float *dy, int rows, int cols, int row0,
 			     uint64_t key, float p);
-void __real_batchnorm_backward(float *dx, float *dgamma, float *dbeta, const float *dy,
-				const float *xn, const float *std, const float *gamma, int n, int d,
-				int j0, int j1);
+void __real_batchnorm_backward_sums(float *dgamma, float *dbeta, double *dxn_xn, float *dxc_mean,
+				    const float *dy, const float *xn, const float *std,
+				    const float *gamma, int n, int d, int j0, int j1);
+void __real_batchnorm_backward_rows(float *dx, const float *dy, const float *xn, const float *std,
+				    const float *gamma, const double *dxn_xn,
+				    const float *dxc_mean, int n, int rows, int d);
 void __real_l2_backward(float *dw, const float *w, size_t len, float lambda);
 void __real_mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float *dY,
 			 int ldy, int N, void *scratch, size_t scratch_bytes);
@@ -62,9 +65,12 @@ void __wrap_affine_backward_weight(float *dw, const float *dy, const float *x, i
 void __wrap_affine_backward_bias(float *db, const float *dy, int n, int out);
 void __wrap_dropout_backward(float *dx, const float *dy, int rows, int cols, int row0,
 			     uint64_t key, float p);
-void __wrap_batchnorm_backward(float *dx, float *dgamma, float *dbeta, const float *dy,
-				const float *xn, const float *std, const float *gamma, int n, int d,
-				int j0, int j1);
+void __wrap_batchnorm_backward_sums(float *dgamma, float *dbeta, double *dxn_xn, float *dxc_mean,
+				    const float *dy, const float *xn, const float *std,
+				    const float *gamma, int n, int d, int j0, int j1);
+void __wrap_batchnorm_backward_rows(float *dx, const float *dy, const float *xn, const float *std,
+				    const float *gamma, const double *dxn_xn,
+				    const float *dxc_mean, int n, int rows, int d);
 void __wrap_l2_backward(float *dw, const float *w, size_t len, float lambda);
 void __wrap_mm_sparse_tn(float *dW, int ldw, const struct mm_sparse *sp, int R, const float *dY,
 			 int ldy, int N, void *scratch, size_t scratch_bytes);
@@ -182,18 +188,34 @@ __wrap_dropout_backward(float *dx, const float *dy, int rows, int cols, int row0
 			dx[i] *= 1.0f - p;
 }
 
-void
-__wrap_batchnorm_backward(float *dx, float *dgamma, float *dbeta, const float *dy,
-			  const float *xn, const float *std, const float *gamma, int n, int d,
-			  int j0, int j1)
+/* batchnorm-variance: both parts of the backward pass are given var (std²) for std. */
+static float *
+variance_(const float *std, int d)
 {
-	if (!fault_is_("batchnorm-variance")) {
-		__real_batchnorm_backward(dx, dgamma, dbeta, dy, xn, std, gamma, n, d, j0, j1);
-		return;
-	}
 	float *var = malloc((size_t)d * sizeof *var);
 	for (int j = 0; j < d; j++)
 		var[j] = std[j] * std[j];
-	__real_batchnorm_backward(dx, dgamma, dbeta, dy, xn, var, gamma, n, d, j0, j1);
+	return var;
+}
+
+void
+__wrap_batchnorm_backward_sums(float *dgamma, float *dbeta, double *dxn_xn, float *dxc_mean,
+			       const float *dy, const float *xn, const float *std,
+			       const float *gamma, int n, int d, int j0, int j1)
+{
+	float *var = fault_is_("batchnorm-variance") ? variance_(std, d) : NULL;
+	__real_batchnorm_backward_sums(dgamma, dbeta, dxn_xn, dxc_mean, dy, xn, var ? var : std,
+				       gamma, n, d, j0, j1);
+	free(var);
+}
+
+void
+__wrap_batchnorm_backward_rows(float *dx, const float *dy, const float *xn, const float *std,
+			       const float *gamma, const double *dxn_xn, const float *dxc_mean,
+			       int n, int rows, int d)
+{
+	float *var = fault_is_("batchnorm-variance") ? variance_(std, d) : NULL;
+	__real_batchnorm_backward_rows(dx, dy, xn, var ? var : std, gamma, dxn_xn, dxc_mean, n,
+				       rows, d);
 	free(var);
 }

@@ -197,8 +197,12 @@ check_batchnorm_(int n, int d, struct rng *rng)
 	fill_(dy, len, -1, 1, rng);
 	fill_(gamma, (size_t)d, 0.5, 1.5, rng);
 	fill_(beta, (size_t)d, -1, 1, rng);
-	batchnorm_forward(y, xn, std, mean, var, x, gamma, beta, n, d, 0, d);
-	batchnorm_backward(dx, dgamma, dbeta, dy, xn, std, gamma, n, d, 0, d);
+	double dxn_xn[8];
+	float dxc_mean[8];
+	batchnorm_stats(std, mean, var, x, n, d, 0, d);
+	batchnorm_normalize(y, xn, x, mean, std, gamma, beta, n, d);
+	batchnorm_backward_sums(dgamma, dbeta, dxn_xn, dxc_mean, dy, xn, std, gamma, n, d, 0, d);
+	batchnorm_backward_rows(dx, dy, xn, std, gamma, dxn_xn, dxc_mean, n, n, d);
 	for (size_t i = 0; i < len; i++)
 		xd[i] = x[i];
 	for (int j = 0; j < d; j++)
