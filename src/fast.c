@@ -335,6 +335,8 @@ first_layer_task_(void *arg, int task, int thread)
 	struct fast *f = pass->f;
 	const struct layer *layer = &f->net->layer[0];
 	int per = blocks_per_task_(f), lo = task * per, hi = lo + per, n = pass->n, out = layer->out;
+	for (int j = lo; f->net->weight_decay != 0.0f && j < hi; j++)
+		f->penalty_part[j] = net_penalty_block(f->net, 0, j);
 	/* A group of rows at a time, so the compacted rows are still in cache when the
 	 * product reads them. */
 	for (int g = 0; g < n; g += SPARSE_GROUP) {
@@ -728,24 +730,40 @@ grads_(struct fast *f, const struct pass_ *pass, const struct optim *opt)
 		}
 }
 
+/* The penalty of the weights the step starts from (the fused update changes them later),
+ * added as net_penalty adds it: the first layer's blocks as their tasks took them. */
+static float
+penalty_(const struct fast *f)
+{
+	const struct net *net = f->net;
+	double penalty = 0.0;
+	if (net->weight_decay == 0.0f)
+		return 0.0f;
+	for (int j = 0; j < NET_INPUT_BLOCKS; j++)
+		penalty += f->penalty_part[j];
+	for (int i = 1; i < net->n_layers; i++)
+		for (int j = 0; net->layer[i].kind == LAYER_AFFINE && j < net->layer[i].in_blocks; j++)
+			penalty += net_penalty_block(net, i, j);
+	return (float)penalty;
+}
+
 float
 fast_step(struct fast *f, const uint8_t *const *images, const uint8_t *labels, int n,
 	  const struct optim *opt)
 {
 	struct pass_ pass = {f, images, labels, n, row_block_(f, n), 0, 0, 0, 0, 0};
-	float penalty = (float)net_penalty(f->net);
 	f->net->step++; /* as net_forward counts it: new dropout masks */
 	/* Once here, not in each input block's task: finding an image's set costs a
 	 * division. */
 	for (int i = 0; i < n; i++)
 		f->where[i].set = set_of_(f, images[i], &f->where[i].index);
 	run_(f, first_layer_task_, &pass, NET_INPUT_BLOCKS / blocks_per_task_(f));
+	float penalty = penalty_(f);
 	train_passes_(f, &pass);
 	grads_(f, &pass, opt);
 	f->net->mode = NET_TRAIN;
 	/* The mean loss, summed in row order whatever the blocks were; the penalty as the
-	 * reference adds it. The penalty is of the weights the step started from, which the
-	 * fused update has changed by now, so it was taken before. */
+	 * reference adds it. */
 	double loss = 0.0;
 	for (int i = 0; i < n; i++)
 		loss += f->row_loss[i];

@@ -62,6 +62,9 @@ struct fast {
 	float *w1;
 	int w1_ld;
 	struct fast_where *where;          /* (max_batch): the step's rows, looked up once */
+	/* With weight decay, the first layer's blocks' parts of the step's penalty, each taken
+	 * by the thread that holds the block (see net_penalty) */
+	double penalty_part[NET_INPUT_BLOCKS];
 	void *memory;                      /* the one allocation the pointers above are in */
 };
 

@@ -287,17 +287,24 @@ net_forward(struct net *net, const float *x, const uint8_t *labels, int n, enum 
 }
 
 double
+net_penalty_block(const struct net *net, int i, int j)
+{
+	const struct layer *layer = &net->layer[i];
+	int k0 = affine_block_start(layer->in, layer->in_blocks, j);
+	int k1 = affine_block_start(layer->in, layer->in_blocks, j + 1);
+	return l2_forward(layer->w + (size_t)k0 * layer->out, (size_t)(k1 - k0) * layer->out,
+			  net->weight_decay);
+}
+
+double
 net_penalty(const struct net *net)
 {
 	double penalty = 0.0;
 	if (net->weight_decay == 0.0f)
 		return 0.0;
-	for (int i = 0; i < net->n_layers; i++) {
-		const struct layer *layer = &net->layer[i];
-		if (layer->kind == LAYER_AFFINE)
-			penalty += l2_forward(layer->w, (size_t)layer->in * layer->out,
-					      net->weight_decay);
-	}
+	for (int i = 0; i < net->n_layers; i++)
+		for (int j = 0; net->layer[i].kind == LAYER_AFFINE && j < net->layer[i].in_blocks; j++)
+			penalty += net_penalty_block(net, i, j);
 	return penalty;
 }
 

@@ -129,9 +129,13 @@ float net_forward(struct net *net, const float *x, const uint8_t *labels, int n,
  * net_forward with the same x, labels and n. */
 void net_backward(struct net *net, const float *x, const uint8_t *labels, int n);
 
-/* The weight decay penalty ½λ Σ W² over every affine layer's weights, summed in layer order
- * in double; 0 when weight_decay is 0. Both paths add it to the loss as (float). */
+/* The weight decay penalty ½λ Σ W² over every affine layer's weights, summed in double in
+ * layer order and, within a layer, by its blocks of inputs (in_blocks, in order: the fast
+ * path has each block's part taken by the thread whose cache holds that block); 0 when
+ * weight_decay is 0. Both paths add it to the loss as (float). */
 double net_penalty(const struct net *net);
+/* The part of it of block j of layer i's inputs (the rows of its W). */
+double net_penalty_block(const struct net *net, int i, int j);
 
 /* The std of the initial weights of an affine layer with n_in inputs. */
 double init_std_of(enum weight_init init, float init_std, int n_in);
